@@ -1,0 +1,28 @@
+# On a fresh machine with python3 and make: `make run` serves Questlog, `make test` tests it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint contracts clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/questlog serve --host $${QUESTLOG_HOST:-127.0.0.1} --port $${QUESTLOG_PORT:-8000}
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src jobs tests
+
+contracts: $(STAMP)
+	$(BIN)/questlog contracts
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""HTTP API: routers, auth and the response envelope. The only package importing FastAPI."""

@@ -1,0 +1,85 @@
+"""The response envelope: {"ok": true, "data", "meta"} or {"ok": false, "error"}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pydantic_core
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pymongo.errors import ConnectionFailure
+
+from questlog.store.retry import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class EnvelopeResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+
+
+def ok(data: Any, meta: dict[str, Any] | None = None, status: int = 200) -> EnvelopeResponse:
+    return EnvelopeResponse({"ok": True, "data": data, "meta": meta or {}}, status_code=status)
+
+
+def error(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> EnvelopeResponse:
+    body = {"ok": False, "error": {"code": code, "message": message, "details": details or []}}
+    return EnvelopeResponse(body, status_code=status, headers=headers)
+
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "batch_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(_: Request, exc: ApiError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_query(_: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"], "kind": e["type"]}
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+        return error(422, "invalid_query", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    @app.exception_handler(ConnectionFailure)
+    async def on_store_down(_: Request, exc: Exception) -> Response:
+        log.error("store unavailable: %s", exc)
+        return error(503, "store_unavailable", "MongoDB is not answering; retry later",
+                     headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def on_bug(_: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error(500, "internal_error", "internal error; it has been logged")

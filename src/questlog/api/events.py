@@ -1,0 +1,103 @@
+"""Routes of the write path and the raw-event reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+
+from questlog.api.auth import Principal
+from questlog.api.body import parse_json, read_body
+from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
+from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.params import TimeParam, page_of
+from questlog.bootstrap import Questlog
+from questlog.ingest.codes import HTTP_STATUS, Code
+from questlog.ingest.schemas import BatchIn, IngestResultOut
+from questlog.ingest.validation import describe_errors
+from questlog.store.documents import RejectedEvent, StoredEvent
+from questlog.store.queries import find_events, find_rejected
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+
+PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSizeParam = Annotated[int, Query(ge=1, le=1000)]
+
+
+async def read_json(request: Request, questlog: Questlog, principal: Principal) -> Any:
+    """The parsed body; an unreadable one is quarantined, then answered with its code."""
+    body = await read_body(request, questlog.settings.max_body_bytes)
+    try:
+        return parse_json(body)
+    except ApiError as exc:
+        await questlog.ingestor.reject_request(
+            Code.MALFORMED_JSON, exc.message, body.decode(errors="replace"),
+            api_key=principal.label,
+        )
+        raise
+
+
+@router.post("", status_code=202, summary="Log one event")
+async def post_event(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
+    item = await read_json(request, questlog, principal)
+    result = await questlog.ingestor.ingest([item], api_key=principal.label)
+    if result.rejections:
+        rejection = result.rejections[0]
+        raise ApiError(HTTP_STATUS[rejection.code], rejection.code, rejection.message, rejection.details)
+    return ok(IngestResultOut.of(result).public(), status=202)
+
+
+@router.post("/batch", summary="Log a batch of events; valid ones are stored even when others are not")
+async def post_batch(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
+    body = await read_json(request, questlog, principal)
+    try:
+        batch = BatchIn.model_validate(body)
+    except ValidationError as exc:
+        details = describe_errors(exc)
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+        raise ApiError(422, Code.INVALID_BATCH, f"not a batch: {message}", details) from exc
+    limit = questlog.settings.max_batch_events
+    if len(batch.events) > limit:
+        raise ApiError(413, Code.BATCH_TOO_LARGE, f"{len(batch.events)} events; the limit is {limit}")
+    result = await questlog.ingestor.ingest(batch.events, sent_at=batch.sent_at, api_key=principal.label)
+    return ok(IngestResultOut.of(result).public())
+
+
+@router.get("", summary="Stored events, newest first")
+async def list_events(
+    questlog: QuestlogDep,
+    _: ReadDep,
+    type: str | None = None,
+    user_id: str | None = None,
+    company_id: str | None = None,
+    session_id: str | None = None,
+    from_: Annotated[TimeParam | None, Query(alias="from")] = None,
+    to: TimeParam | None = None,
+    page: PageParam = 1,
+    page_size: PageSizeParam = 100,
+) -> EnvelopeResponse:
+    filters = {"type": type, "user_id": user_id, "company_id": company_id, "session_id": session_id}
+    items, total = await find_events(
+        StoredEvent.get_motor_collection(), filters=filters, start=from_, end=to,
+        page=page_of(page, page_size),
+    )
+    return ok(items, {"page": page, "page_size": page_size, "total": total})
+
+
+@router.get("/rejected", summary="Quarantined rejections, newest first (admin)")
+async def list_rejected(
+    _: AdminDep,
+    code: str | None = None,
+    from_: Annotated[TimeParam | None, Query(alias="from")] = None,
+    to: TimeParam | None = None,
+    page: PageParam = 1,
+    page_size: PageSizeParam = 100,
+) -> EnvelopeResponse:
+    items, total = await find_rejected(
+        RejectedEvent.get_motor_collection(), code=code, start=from_, end=to,
+        page=page_of(page, page_size),
+    )
+    return ok(items, {"page": page, "page_size": page_size, "total": total})
+
+

@@ -1,0 +1,24 @@
+"""GET /api/v1/health: no auth; 200 when MongoDB answers, 503 when it does not."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from questlog.api.deps import QuestlogDep
+from questlog.api.envelope import EnvelopeResponse, error, ok
+
+router = APIRouter(prefix="/api/v1", tags=["health"])
+
+
+@router.get("/health", summary="Liveness and MongoDB reachability")
+async def health(questlog: QuestlogDep) -> EnvelopeResponse:
+    if not await questlog.store.ping():
+        return error(503, "store_unavailable", "MongoDB is not answering")
+    return ok({
+        "mongodb": "up",
+        "persistent": questlog.store.persistent,
+        "bus": asdict(questlog.bus.stats),
+        "best_effort": asdict(questlog.best_effort.stats),
+    })

@@ -1,0 +1,88 @@
+"""The composition root: opens the store, builds the bus and the services, and closes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from beanie import Document
+
+from questlog.bus import Bus
+from questlog.events import EventBase
+from questlog.ingest.best_effort import BestEffortLogger
+from questlog.ingest.service import Ingestor
+from questlog.settings import Settings
+from questlog.store import documents as event_documents
+from questlog.store.connection import Store, open_store
+from questlog.store.indexes import ensure_ttl_index
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_MODELS: list[type[Document]] = [*event_documents.MODELS]
+
+
+@dataclass
+class Questlog:
+    """Everything a running Questlog process holds, wired once."""
+
+    settings: Settings
+    store: Store
+    bus: Bus
+    ingestor: Ingestor
+    best_effort: BestEffortLogger
+
+    async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
+        return await self.ingestor.log_event(event)
+
+    def log_event_nowait(self, event: EventBase | Mapping[str, Any]) -> bool:
+        return self.best_effort.log_nowait(event)
+
+    async def close(self) -> None:
+        global _running
+        await self.best_effort.stop()
+        await self.bus.stop()
+        self.store.close()
+        if _running is self:
+            _running = None
+
+
+_running: Questlog | None = None
+
+
+def running() -> Questlog:
+    """The Questlog started in this process, for `questlog.log_event`."""
+    if _running is None:
+        raise RuntimeError("Questlog is not started in this process (see questlog.bootstrap.start)")
+    return _running
+
+
+async def start(settings: Settings) -> Questlog:
+    store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
+    await ensure_retention(store, settings)
+    bus = Bus(max_queue=settings.bus_queue_size)
+    ingestor = Ingestor(
+        settings=settings,
+        events=event_documents.StoredEvent.get_motor_collection(),
+        rejected=event_documents.RejectedEvent.get_motor_collection(),
+        bus=bus,
+    )
+    best_effort = BestEffortLogger(ingestor)
+    bus.start()
+    best_effort.start()
+    global _running
+    _running = Questlog(
+        settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort
+    )
+    return _running
+
+
+async def ensure_retention(store: Store, settings: Settings) -> None:
+    """Apply the configured TTLs; a changed setting takes effect here, at start, in place."""
+    for document, field, ttl in (
+        (event_documents.StoredEvent, "received_at", settings.raw_ttl),
+        (event_documents.RejectedEvent, "received_at", timedelta(days=settings.rejected_ttl_days)),
+    ):
+        await ensure_ttl_index(store.database[document.get_settings().name], field, ttl)

@@ -1,0 +1,52 @@
+"""The event union: every catalog's models, keyed by type and schema version.
+
+Adding an event type is one model in its catalog module and one entry in that
+module's EVENTS tuple; a new catalog is one module and one entry in CATALOGS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Union
+
+from pydantic import Discriminator, Tag, TypeAdapter
+
+from questlog.events import earth, gameplay, politics, skills, test_sessions
+from questlog.events.envelope import LEGACY_ALIASES, EventBase, event_tag
+
+CATALOGS: dict[str, tuple[type[EventBase], ...]] = {
+    "politics": politics.EVENTS,
+    "skills": skills.EVENTS,
+    "test_sessions": test_sessions.EVENTS,
+    "gameplay": gameplay.EVENTS,
+    "earth": earth.EVENTS,
+}
+
+EVENT_MODELS: tuple[type[EventBase], ...] = tuple(m for ms in CATALOGS.values() for m in ms)
+MODELS_BY_TAG: dict[str, type[EventBase]] = {m.tag(): m for m in EVENT_MODELS}
+EVENT_TYPES: frozenset[str] = frozenset(m.tag().partition("@")[0] for m in EVENT_MODELS)
+
+_VERSION_KEYS = ("schema_version", "schemaVersion", LEGACY_ALIASES["schema_version"])
+
+
+def tag_of(value: Any) -> str | None:
+    """The union's discriminator: "TYPE@VERSION", the version defaulting to 1."""
+    if isinstance(value, EventBase):
+        return value.tag()
+    if not isinstance(value, Mapping):
+        return None
+    version = next((value[k] for k in _VERSION_KEYS if k in value), 1)
+    return event_tag(value.get("type"), version)
+
+
+Event = Annotated[
+    Union[tuple(Annotated[m, Tag(m.tag())] for m in EVENT_MODELS)],  # type: ignore[valid-type]  # noqa: UP007
+    Discriminator(tag_of),
+]
+EVENT_ADAPTER: TypeAdapter[EventBase] = TypeAdapter(Event)
+
+
+def versions_of(event_type: str) -> list[int]:
+    return sorted(
+        m.model_fields["schema_version"].default for m in EVENT_MODELS if m.tag().partition("@")[0] == event_type
+    )

@@ -1,0 +1,1 @@
+"""Ingestion: validation, limits, idempotency, the batch write, log_event."""

@@ -1,0 +1,51 @@
+"""API models of the write path: the batch request and the ingestion result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from questlog.events.envelope import Timestamp
+from questlog.ingest.service import BatchResult
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[Any] = Field(description="The events; each is validated on its own.")
+    sent_at: Timestamp | None = Field(
+        default=None,
+        description="The client's clock when it sent the batch; occurred_at is corrected by it.",
+    )
+
+
+class RejectionOut(BaseModel):
+    index: int
+    event_id: str | None
+    code: str
+    message: str
+
+
+class IngestResultOut(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    event_ids: list[str]
+    rejections: list[RejectionOut]
+
+    @classmethod
+    def of(cls, result: BatchResult) -> IngestResultOut:
+        return cls(
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            rejected=result.rejected,
+            event_ids=result.event_ids,
+            rejections=[
+                RejectionOut(index=r.index, event_id=r.event_id, code=r.code, message=r.message)
+                for r in result.rejections
+            ],
+        )
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump()

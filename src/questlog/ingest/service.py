@@ -1,0 +1,165 @@
+"""The ingestion service: validate a batch, store what is valid, quarantine the rest, publish."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+from pydantic import BaseModel
+
+from questlog.bus import Bus
+from questlog.events import EventBase
+from questlog.ingest.codes import Code
+from questlog.ingest.validation import Context, Limits, Rejection, check_event
+from questlog.ingest.writer import insert_events
+from questlog.settings import Settings
+from questlog.store.retry import StoreUnavailable, with_retries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventsStored:
+    """Published on the bus once a batch of events is durable; duplicates are not in it."""
+
+    documents: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+    event_ids: list[str] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+
+class EventRejected(Exception):
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(f"{rejection.code}: {rejection.message}")
+        self.rejection = rejection
+
+
+def as_item(event: EventBase | Mapping[str, Any]) -> dict[str, Any]:
+    """An in-process event as the JSON object a client would have sent."""
+    if isinstance(event, BaseModel):
+        return event.model_dump(mode="json", exclude_none=True)
+    return dict(event)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        events: AsyncIOMotorCollection,
+        rejected: AsyncIOMotorCollection,
+        bus: Bus,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._settings = settings
+        self._events = events
+        self._rejected = rejected
+        self._bus = bus
+        self._clock = clock
+        self._limits = Limits(
+            max_event_bytes=settings.max_event_bytes,
+            max_future=timedelta(seconds=settings.max_future_seconds),
+            max_past=timedelta(days=settings.max_past_days),
+        )
+
+    async def ingest(
+        self,
+        items: Sequence[object],
+        *,
+        sent_at: datetime | None = None,
+        api_key: str | None = None,
+    ) -> BatchResult:
+        """Store every valid event of `items`; the invalid ones are quarantined, never lost."""
+        now = self._clock()
+        context = Context(
+            # MongoDB keeps milliseconds: trim here so what is published equals what is stored.
+            received_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+            ingest_id=uuid.uuid4().hex,
+            company_salt=self._settings.company_salt,
+            sent_at=sent_at,
+        )
+        documents, result = [], BatchResult()
+        for index, item in enumerate(items):
+            checked = check_event(item, index=index, limits=self._limits, context=context)
+            if isinstance(checked, Rejection):
+                result.rejections.append(checked)
+            else:
+                documents.append(checked)
+        await self.quarantine(result.rejections, context=context, api_key=api_key)
+        if documents:
+            outcome = await insert_events(
+                self._events, documents, retries=self._settings.write_retries,
+                backoff=self._settings.write_backoff_seconds,
+            )
+            result.accepted = len(outcome.stored)
+            result.duplicates = len(outcome.duplicates)
+            result.event_ids = [d["_id"] for d in outcome.stored]
+            if outcome.stored:
+                self._bus.publish(EventsStored(tuple(outcome.stored)))
+        return result
+
+    async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
+        """Store one event from this process; return its event_id (also for a duplicate).
+
+        Raises EventRejected for an invalid event and StoreUnavailable when MongoDB
+        kept failing; see BestEffortLogger for a variant that never raises.
+        """
+        item = as_item(event)
+        result = await self.ingest([item])
+        if result.rejections:
+            raise EventRejected(result.rejections[0])
+        return result.event_ids[0] if result.event_ids else str(item.get("event_id"))
+
+    async def reject_request(self, code: Code, message: str, raw: str, *, api_key: str | None) -> None:
+        """Quarantine a request that could not be read as a batch at all."""
+        context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
+        rejection = Rejection(index=-1, code=code, message=message, raw=raw)
+        await self.quarantine([rejection], context=context, api_key=api_key)
+
+    async def quarantine(
+        self, rejections: Sequence[Rejection], *, context: Context, api_key: str | None
+    ) -> None:
+        if not rejections:
+            return
+        cap = self._settings.rejected_raw_cap_bytes
+        documents = [
+            {
+                "code": str(r.code),
+                "message": r.message,
+                "index": r.index if r.index >= 0 else None,
+                "event_id": r.event_id,
+                "event_type": r.event_type,
+                "raw": r.raw.encode()[:cap].decode(errors="ignore"),
+                "raw_truncated": len(r.raw.encode()) > cap,
+                "received_at": context.received_at,
+                "ingest_id": context.ingest_id,
+                "api_key": api_key,
+            }
+            for r in rejections
+        ]
+        try:
+            await with_retries(
+                lambda: self._rejected.insert_many(documents, ordered=False),
+                retries=self._settings.write_retries,
+                backoff=self._settings.write_backoff_seconds,
+            )
+        except StoreUnavailable:
+            log.error("could not quarantine %d rejected events: %s", len(documents), documents)

@@ -1,0 +1,147 @@
+"""Turning one raw event into a document to store, or a precise rejection. Pure functions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from questlog.events import EVENT_ADAPTER, EVENT_TYPES, MODELS_BY_TAG
+from questlog.events.registry import tag_of, versions_of
+from questlog.ingest.codes import Code
+
+MAX_ERRORS_IN_MESSAGE = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_event_bytes: int
+    max_future: timedelta
+    max_past: timedelta
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the server knows about the request an event came in."""
+
+    received_at: datetime
+    ingest_id: str
+    company_salt: str
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    code: Code
+    message: str
+    event_id: str | None = None
+    event_type: str | None = None
+    raw: str = ""
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def compact_json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def check_event(
+    item: object, *, index: int, limits: Limits, context: Context
+) -> dict[str, Any] | Rejection:
+    """Validate and normalise one event; return its document or why it was rejected."""
+    raw = compact_json(item)
+
+    def reject(code: Code, message: str, details: list[dict[str, Any]] | None = None) -> Rejection:
+        ids = item if isinstance(item, dict) else {}
+        event_id, event_type = ids.get("event_id"), ids.get("type")
+        return Rejection(
+            index=index, code=code, message=message, raw=raw, details=details or [],
+            event_id=event_id if isinstance(event_id, str) else None,
+            event_type=event_type if isinstance(event_type, str) else None,
+        )
+
+    if not isinstance(item, dict):
+        return reject(Code.INVALID_EVENT, "an event must be a JSON object")
+    size = len(raw.encode())
+    if size > limits.max_event_bytes:
+        return reject(
+            Code.EVENT_TOO_LARGE, f"event is {size} bytes; the limit is {limits.max_event_bytes}"
+        )
+    event_type = item.get("type")
+    if not isinstance(event_type, str):
+        return reject(Code.INVALID_EVENT, "type: a string is required")
+    if event_type not in EVENT_TYPES:
+        return reject(Code.UNKNOWN_EVENT_TYPE, f"unknown event type {event_type[:64]!r}")
+    if tag_of(item) not in MODELS_BY_TAG:
+        return reject(
+            Code.UNSUPPORTED_VERSION,
+            f"{event_type} has schema versions {versions_of(event_type)}, "
+            f"not {str(tag_of(item)).partition('@')[2][:16]}",
+        )
+    try:
+        event = EVENT_ADAPTER.validate_python(item)
+    except ValidationError as exc:
+        details = describe_errors(exc)
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:MAX_ERRORS_IN_MESSAGE])
+        return reject(Code.INVALID_EVENT, message, details)
+
+    document = event.model_dump()
+    occurred_at = corrected_time(document["occurred_at"], context)
+    if occurred_at is not None:
+        if occurred_at > context.received_at + limits.max_future:
+            return reject(
+                Code.TIMESTAMP_IN_FUTURE,
+                f"occurred_at is more than {limits.max_future} ahead of the server's clock",
+            )
+        if occurred_at < context.received_at - limits.max_past:
+            return reject(
+                Code.TIMESTAMP_TOO_OLD, f"occurred_at is more than {limits.max_past.days} days old"
+            )
+    return normalise(document, occurred_at, context)
+
+
+def corrected_time(occurred_at: datetime | None, context: Context) -> datetime | None:
+    """Move the client's time onto the server's clock: received_at - (sent_at - occurred_at)."""
+    if occurred_at is None or context.sent_at is None:
+        return occurred_at
+    return context.received_at - (context.sent_at - occurred_at)
+
+
+def normalise(
+    document: dict[str, Any], occurred_at: datetime | None, context: Context
+) -> dict[str, Any]:
+    event_id = document.pop("event_id") or str(uuid.uuid4())
+    company_name = document.pop("company_name", None)
+    if company_name and not document.get("company_id"):
+        document["company_id"] = company_id_for(company_name, context.company_salt)
+    if context.sent_at is not None:
+        document["client_occurred_at"] = document["occurred_at"]
+        document["sent_at"] = context.sent_at
+    document["occurred_at"] = occurred_at
+    document["received_at"] = context.received_at
+    document["event_time"] = occurred_at or context.received_at
+    document["ingest_id"] = context.ingest_id
+    return {"_id": event_id, **document}
+
+
+def company_id_for(name: str, salt: str) -> str:
+    """Seed 004: c_ + sha256(normalised name + salt)[:12]; the same for any casing or punctuation."""
+    normalised = " ".join(re.sub(r"[^\w\s]", "", name.lower()).split())
+    return "c_" + hashlib.sha256((normalised + salt).encode()).hexdigest()[:12]
+
+
+def describe_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as {field, message, kind}, without the union's tag in the path."""
+    out = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in error["loc"]]
+        if loc and "@" in loc[0]:
+            loc = loc[1:]
+        out.append({"field": ".".join(loc) or "event", "message": error["msg"], "kind": error["type"]})
+    return out

@@ -1,0 +1,93 @@
+"""One typed settings object, read from QUESTLOG_* environment variables at start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SCOPES = frozenset({"ingest", "read", "admin"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUESTLOG_", extra="ignore")
+
+    # Storage. No URL means the embedded in-memory store: nothing is persisted.
+    mongodb_url: str | None = None
+    database: str = "questlog"
+    raw_ttl_days: int = Field(default=14, ge=1)
+    rejected_ttl_days: int = Field(default=7, ge=1)
+
+    # Auth: "KEY:SCOPE[,SCOPE...];KEY2:..." with scopes ingest, read, admin.
+    api_keys: str = ""
+    player_token_secret: str = ""
+    player_token_ttl_hours: int = Field(default=24, ge=1)
+
+    # Ingestion limits.
+    max_batch_events: int = Field(default=1000, ge=1)
+    max_event_bytes: int = Field(default=4096, ge=256)
+    max_future_seconds: int = Field(default=300, ge=0)
+    max_past_days: int = Field(default=30, ge=1)
+    rejected_raw_cap_bytes: int = Field(default=8192, ge=256)
+    company_salt: str = "questlog-dev-salt"
+
+    # Writes to MongoDB: transient errors are retried with exponential backoff.
+    write_retries: int = Field(default=4, ge=0)
+    write_backoff_seconds: float = Field(default=0.05, ge=0)
+
+    # The in-process bus.
+    bus_queue_size: int = Field(default=10_000, ge=1)
+
+    # Aggregates (issue 3) and achievements (issue 4).
+    bucket_tz: str = "UTC"
+    daily_ttl_days: int = Field(default=180, ge=1)
+    weekly_ttl_days: int = Field(default=365, ge=1)
+    min_company_n: int = Field(default=5, ge=1)
+    scheduler_enabled: bool = True
+    achievements_file: Path | None = None
+
+    @field_validator("bucket_tz")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _well_formed_keys(cls, value: str) -> str:
+        parse_api_keys(value)
+        return value
+
+    @property
+    def raw_ttl(self) -> timedelta:
+        return timedelta(days=self.raw_ttl_days)
+
+    @property
+    def api_key_scopes(self) -> dict[str, frozenset[str]]:
+        return parse_api_keys(self.api_keys)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """A batch of max_batch_events events of max_event_bytes, plus room for the envelope."""
+        return self.max_batch_events * (self.max_event_bytes + 64) + 65_536
+
+
+def parse_api_keys(spec: str) -> dict[str, frozenset[str]]:
+    """Parse "KEY:SCOPE[,SCOPE...];..." into {key: scopes}; raise ValueError naming the bad entry."""
+    keys: dict[str, frozenset[str]] = {}
+    for entry in filter(None, (part.strip() for part in spec.split(";"))):
+        key, sep, scope_list = entry.partition(":")
+        scopes = frozenset(s.strip() for s in scope_list.split(",") if s.strip())
+        if not sep or not key.strip() or not scopes:
+            raise ValueError(f"API key entry {entry[:8]!r}... must look like KEY:SCOPE[,SCOPE]")
+        unknown = scopes - SCOPES
+        if unknown:
+            raise ValueError(f"unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
+        keys[key.strip()] = scopes
+    return keys

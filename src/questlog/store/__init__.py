@@ -1,0 +1,1 @@
+"""Storage: the MongoDB connection, Beanie documents, indexes and TTLs."""

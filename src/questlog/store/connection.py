@@ -1,0 +1,51 @@
+"""The MongoDB connection: a real server when a URL is set, else an embedded in-memory store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from beanie import Document, init_beanie
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Store:
+    client: AsyncIOMotorClient
+    database: AsyncIOMotorDatabase
+    persistent: bool
+
+    async def ping(self) -> bool:
+        try:
+            await self.database.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.client.close()
+
+
+async def open_store(
+    url: str | None, database: str, documents: Sequence[type[Document]]
+) -> Store:
+    """Connect, initialise Beanie with `documents` and create their indexes."""
+    if url:
+        client: AsyncIOMotorClient = AsyncIOMotorClient(
+            url, tz_aware=True, serverSelectionTimeoutMS=5000
+        )
+    else:
+        from mongomock_motor import AsyncMongoMockClient
+
+        log.warning(
+            "QUESTLOG_MONGODB_URL is not set: using an embedded in-memory store. "
+            "NOTHING IS PERSISTED; every event is lost when the process stops."
+        )
+        client = AsyncMongoMockClient(tz_aware=True)
+    db = client[database]
+    await init_beanie(database=db, document_models=list(documents))
+    return Store(client=client, database=db, persistent=bool(url))
