@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from questlog.bench.commands import add_ingest_benchmarks
 from questlog.settings import Settings
 
 Subcommands = Any  # argparse's private _SubParsersAction
@@ -48,7 +49,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
     p.set_defaults(run=serve)
 
 
-REGISTRARS: list[Registrar] = [add_serve]
+REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks]
 
 
 def build_parser() -> argparse.ArgumentParser:

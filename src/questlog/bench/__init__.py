@@ -1,0 +1,1 @@
+"""`questlog bench ...`: benchmarks that print their figures; never timed tests."""

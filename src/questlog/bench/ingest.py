@@ -1,0 +1,117 @@
+"""`questlog bench ingest`: drive a running server over HTTP and measure what it answers.
+
+C workers share one stream of synthetic events; each takes the next B events, posts
+them as one batch (or, with `single`, one event per POST /api/v1/events) and records
+the request's latency and the server's counts. Bodies are encoded before the clock
+starts, so the latency is the server's answer time plus the network, not the client's
+JSON encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from questlog.bench.report import Figure, latency_figures, progress, rate
+from questlog.bench.synthetic import chunked, politics_events
+
+# A rejected single event is answered with the error envelope and one of these statuses.
+REJECTION_STATUSES = frozenset({400, 413, 422})
+
+
+@dataclass
+class IngestTally:
+    """What the server answered; accepted + duplicates + rejected + failed = events sent."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    failed: int = 0  # events of requests that got no usable answer
+    errors: int = 0  # those requests
+    first_error: str | None = None
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def answered(self) -> int:
+        return self.accepted + self.duplicates + self.rejected
+
+    def error(self, events: int, message: str) -> None:
+        self.errors += 1
+        self.failed += events
+        self.first_error = self.first_error or message
+
+    def figures(self, *, single: bool) -> list[Figure]:
+        return [
+            ("events/s", rate(self.answered, self.seconds)),
+            *latency_figures("request latency" if single else "batch latency", self.latencies),
+            ("accepted", str(self.accepted)),
+            ("duplicates", str(self.duplicates)),
+            ("rejected", str(self.rejected)),
+            ("errors", f"{self.errors} requests, {self.failed} events"
+                       + (f" (first: {self.first_error})" if self.first_error else "")),
+            ("elapsed", f"{self.seconds:.2f} s"),
+        ]
+
+
+async def drive(
+    *, url: str, key: str, events: int, batch: int, concurrency: int, single: bool
+) -> IngestTally:
+    """Send `events` synthetic events to the server at `url` and tally its answers."""
+    path = "/api/v1/events" if single else "/api/v1/events/batch"
+    chunks = chunked(politics_events(events, now=datetime.now(UTC)), 1 if single else batch)
+    tally = IngestTally()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=60
+    ) as client:
+        with progress(events, "events") as bar:
+            started = time.perf_counter()
+            await asyncio.gather(*(
+                _worker(client, path, chunks, tally, bar, single=single) for _ in range(concurrency)
+            ))
+            tally.seconds = time.perf_counter() - started
+    return tally
+
+
+async def _worker(
+    client: httpx.AsyncClient, path: str, chunks: Iterator[list[dict[str, Any]]],
+    tally: IngestTally, bar: Any, *, single: bool,
+) -> None:
+    for chunk in chunks:  # the workers share one iterator: each chunk is sent once
+        body = json.dumps(chunk[0] if single else {"events": chunk}).encode()
+        started = time.perf_counter()
+        try:
+            response = await client.post(path, content=body)
+        except httpx.HTTPError as exc:
+            tally.error(len(chunk), f"{type(exc).__name__}: {exc}")
+        else:
+            tally.latencies.append(time.perf_counter() - started)
+            _count(response, len(chunk), tally, single=single)
+        bar.update(len(chunk))
+
+
+def _count(response: httpx.Response, sent: int, tally: IngestTally, *, single: bool) -> None:
+    try:
+        envelope = response.json()
+    except ValueError:
+        envelope = {}
+    if response.status_code in (200, 202) and envelope.get("ok"):
+        data = envelope["data"]
+        tally.accepted += data["accepted"]
+        tally.duplicates += data["duplicates"]
+        tally.rejected += data["rejected"]
+    elif single and response.status_code in REJECTION_STATUSES:
+        tally.rejected += sent
+    else:
+        error = envelope.get("error") or {}
+        tally.error(sent, f"HTTP {response.status_code} {error.get('code', '')}: "
+                          f"{error.get('message', response.text[:200])}")

@@ -1,0 +1,107 @@
+"""`questlog bench raw`: the store's own insert rate, the yardstick for HTTP ingestion.
+
+The documents are the very ones ingestion would store: synthetic events run through
+check_event, so shape and size match. They go, by unordered insert_many batches, into
+a scratch collection with the indexes of the events collection (index upkeep is part
+of the cost of storing an event, so the ratio to HTTP ingestion measures what the API
+adds), which is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import bson
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection
+
+from questlog.bench.report import Figure, progress, rate
+from questlog.bench.synthetic import chunked, politics_events
+from questlog.ingest.validation import Context, Limits, Rejection, check_event
+from questlog.store.documents import StoredEvent
+from questlog.store.indexes import ensure_ttl_index
+
+DATABASE = "questlog_bench"
+# The synthetic events are valid under any sane limits; wide ones build every document
+# whatever the server is configured with.
+WIDE_LIMITS = Limits(
+    max_event_bytes=1 << 20, max_future=timedelta(days=1), max_past=timedelta(days=365)
+)
+
+
+@dataclass(frozen=True)
+class RawFigures:
+    inserted: int
+    seconds: float
+    average_bytes: float
+    store: str
+
+    def figures(self) -> list[Figure]:
+        return [
+            ("docs/s", rate(self.inserted, self.seconds)),
+            ("inserted", str(self.inserted)),
+            ("document size", f"{self.average_bytes:.0f} bytes (BSON, average)"),
+            ("elapsed", f"{self.seconds:.2f} s"),
+        ]
+
+
+def stored_documents(count: int) -> list[dict[str, Any]]:
+    """`count` documents exactly as ingestion stores them."""
+    now = datetime.now(UTC)
+    context = Context(received_at=now, ingest_id=secrets.token_hex(16), company_salt="bench")
+    documents = []
+    for index, event in enumerate(politics_events(count, now=now)):
+        checked = check_event(event, index=index, limits=WIDE_LIMITS, context=context)
+        if isinstance(checked, Rejection):
+            raise AssertionError(f"a synthetic event was rejected: {checked.message}")
+        documents.append(checked)
+    return documents
+
+
+async def insert_raw(
+    *, mongodb_url: str | None, events: int, batch: int, concurrency: int
+) -> RawFigures:
+    documents = stored_documents(events)
+    average = sum(len(bson.encode(d)) for d in documents) / max(len(documents), 1)
+    client = _client(mongodb_url)
+    collection = client[DATABASE][f"raw_{secrets.token_hex(4)}"]
+    try:
+        await collection.create_indexes(StoredEvent.Settings.indexes)
+        # The retention does not change the cost of an insert: any TTL will do.
+        await ensure_ttl_index(collection, "received_at", timedelta(days=14))
+        seconds = await _insert(collection, documents, batch=batch, concurrency=concurrency)
+        inserted = await collection.count_documents({})
+    finally:
+        await collection.drop()
+        client.close()
+    return RawFigures(inserted=inserted, seconds=seconds, average_bytes=average,
+                      store=mongodb_url or "embedded in-memory store")
+
+
+def _client(mongodb_url: str | None) -> AsyncIOMotorClient:
+    if mongodb_url:
+        return AsyncIOMotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    from mongomock_motor import AsyncMongoMockClient
+
+    return AsyncMongoMockClient(tz_aware=True)
+
+
+async def _insert(
+    collection: AsyncIOMotorCollection, documents: list[dict[str, Any]], *, batch: int,
+    concurrency: int,
+) -> float:
+    chunks = chunked(documents, batch)
+
+    async def worker() -> None:
+        for chunk in chunks:  # shared: each chunk is inserted once
+            await collection.insert_many(chunk, ordered=False)
+            bar.update(len(chunk))
+
+    with progress(len(documents), "docs") as bar:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started

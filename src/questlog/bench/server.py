@@ -1,0 +1,102 @@
+"""A Questlog server of the benchmark's own: `questlog serve` in a subprocess on a free port.
+
+A subprocess, not a task in the benchmark's event loop, so that the client's work of
+building and sending requests is not charged to the server it measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import IO
+
+import httpx
+from motor.motor_asyncio import AsyncIOMotorClient
+
+START_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    url: str
+    key: str
+    store: str  # what it stores into, for the printed figures
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]:
+    """Serve on 127.0.0.1 until the block ends; on a real MongoDB, in a scratch database
+    that is dropped afterwards; with no URL, on the embedded store."""
+    port, key = free_port(), secrets.token_urlsafe(16)
+    database = f"questlog_bench_{secrets.token_hex(4)}"
+    env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
+    env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
+               QUESTLOG_SCHEDULER_ENABLED="false")
+    if mongodb_url:
+        env["QUESTLOG_MONGODB_URL"] = mongodb_url
+    command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            await _wait_until_healthy(url, process, log)
+            yield LocalServer(url=url, key=key, store=mongodb_url or "embedded in-memory store")
+        finally:
+            _stop(process)
+            if mongodb_url:
+                await _drop_database(mongodb_url, database)
+
+
+async def _wait_until_healthy(
+    url: str, process: subprocess.Popen[bytes], log: IO[bytes]
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    async with httpx.AsyncClient(base_url=url, timeout=2) as client:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if (await client.get("/api/v1/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            await asyncio.sleep(0.1)
+    _stop(process)
+    raise RuntimeError(f"the benchmark's own server did not start:\n{_tail(log)}")
+
+
+def _tail(log: IO[bytes], size: int = 4000) -> str:
+    log.seek(0)
+    return log.read()[-size:].decode(errors="replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def _drop_database(mongodb_url: str, database: str) -> None:
+    client: AsyncIOMotorClient = AsyncIOMotorClient(mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        await client.drop_database(database)
+    finally:
+        client.close()

@@ -1,0 +1,117 @@
+"""Synthetic, valid politics events in the mix seed 003 describes, for the benchmarks."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+Event = dict[str, Any]
+
+PLAYERS = 1000
+COMPANIES = 50
+STANCES = ("yea", "nay", "abstain")
+PHASES = ("announce", "primary", "general", "runoff", "concluded")
+
+
+def _bill_vote(rng: random.Random) -> Event:
+    return {"bill_id": f"bill-{rng.randrange(200)}", "stance": rng.choice(STANCES),
+            "seat_weight": round(rng.uniform(0.5, 3.0), 2),
+            "lobby_payments_count": rng.randrange(6)}
+
+
+def _poll(rng: random.Random) -> Event:
+    return {"poll_id": f"poll-{rng.randrange(500)}",
+            "leading_candidate": f"cand-{rng.randrange(8)}",
+            "margin": round(rng.uniform(0, 20), 2), "moe": round(rng.uniform(1, 5), 2)}
+
+
+def _lobby(rng: random.Random) -> Event:
+    spend = round(rng.uniform(100, 5000), 2)
+    return {"difficulty_tier": rng.randint(1, 5), "success": rng.random() < 0.4, "spend": spend,
+            "breakdown": {"gifts": round(spend * 0.3, 2), "donations": round(spend * 0.7, 2)}}
+
+
+def _phase(rng: random.Random) -> Event:
+    step = rng.randrange(len(PHASES) - 1)
+    return {"campaign_id": f"camp-{rng.randrange(100)}", "phase_from": PHASES[step],
+            "phase_to": PHASES[step + 1]}
+
+
+def _momentum(rng: random.Random) -> Event:
+    return {"state_code": rng.choice(("CA", "TX", "NY", "FL", "OH")),
+            "momentum_from": round(rng.uniform(-1, 1), 3),
+            "momentum_to": round(rng.uniform(-1, 1), 3)}
+
+
+def _balance(rng: random.Random) -> Event:
+    return {"poll_id": f"poll-{rng.randrange(500)}",
+            "underdog_buff": round(rng.uniform(0, 0.2), 3),
+            "frontrunner_penalty": round(rng.uniform(0, 0.2), 3),
+            "cap_compressed": rng.random() < 0.1}
+
+
+def _debate(rng: random.Random) -> Event:
+    return {"debate_id": f"debate-{rng.randrange(50)}",
+            "persuasion_score": round(rng.uniform(0, 100), 1),
+            "participants": [f"player-{rng.randrange(PLAYERS)}" for _ in range(rng.randint(2, 4))]}
+
+
+def _endorsement(rng: random.Random) -> Event:
+    return {"from_company_id": f"company-{rng.randrange(COMPANIES)}",
+            "to_company_id": f"company-{rng.randrange(COMPANIES)}",
+            "boost": round(rng.uniform(0, 10), 2),
+            "credibility_impact": round(rng.uniform(-5, 5), 2)}
+
+
+def _policy(rng: random.Random) -> Event:
+    return {"policy_id": f"policy-{rng.randrange(40)}",
+            "effect_types": rng.sample(["tax", "trade", "energy", "health", "labor"], k=2),
+            "scope": rng.choice(("national", "state"))}
+
+
+# Seed 003's cardinalities: BILL_VOTE, POLL_INTERVAL and LOBBY_ATTEMPT are high volume,
+# phase changes, momentum and balance moderate, debates, endorsements and policies low.
+MIX: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
+    ("BILL_VOTE", _bill_vote, 25),
+    ("POLL_INTERVAL", _poll, 25),
+    ("LOBBY_ATTEMPT", _lobby, 25),
+    ("CAMPAIGN_PHASE_CHANGE", _phase, 6),
+    ("MOMENTUM_SHIFT", _momentum, 6),
+    ("SYSTEM_BALANCE_APPLIED", _balance, 6),
+    ("DEBATE_RESULT", _debate, 3),
+    ("ENDORSEMENT", _endorsement, 2),
+    ("POLICY_ENACTED", _policy, 2),
+)
+
+
+def politics_events(count: int, *, now: datetime, seed: int = 0) -> Iterator[Event]:
+    """`count` valid events with unique event_ids, occurred within the hour before `now`."""
+    rng = random.Random(seed)
+    run = uuid.uuid4().hex[:12]  # a second run against the same store must not collide
+    weights = [weight for _, _, weight in MIX]
+    for i in range(count):
+        (event_type, fields, _), = rng.choices(MIX, weights=weights)
+        player = rng.randrange(PLAYERS)
+        occurred = now - timedelta(seconds=rng.uniform(0, 3600))
+        yield {
+            "type": event_type,
+            "event_id": f"bench-{run}-{i}",
+            "user_id": f"player-{player}",
+            "company_id": f"company-{player % COMPANIES}",
+            "session_id": f"session-{player}-{rng.randrange(3)}",
+            "occurred_at": occurred.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "source": "bench",
+            "game_version": "1.4.2",
+            **fields(rng),
+        }
+
+
+def chunked(items: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    """Lists of `size` items, the last one possibly shorter (itertools.batched is 3.12+)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
