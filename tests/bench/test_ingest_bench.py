@@ -1,0 +1,112 @@
+"""Smoke tests of `questlog bench ingest` and `questlog bench raw` on the embedded store.
+
+They check that the figures are printed and that the counts add up, never timings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from questlog.bench.ingest import drive
+from questlog.bench.raw import stored_documents
+from questlog.bench.report import percentile
+from questlog.bench.server import free_port, local_server
+from questlog.bench.synthetic import MIX
+from questlog.cli import main
+
+
+def figures(output: str, title: str) -> dict[str, str]:
+    """The `label  value` lines printed under the line starting with `title`."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    found = {}
+    for line in lines[start + 1:]:
+        if not line.startswith("  "):
+            break
+        label, _, value = line.strip().partition("  ")
+        found[label] = value.strip()
+    return found
+
+
+def test_bench_ingest_stores_every_batch_and_compares_with_raw(capsys: pytest.CaptureFixture[str]):
+    argv = ["bench", "ingest", "--events", "25", "--batch", "10", "--concurrency", "2",
+            "--compare-raw"]
+
+    assert main(argv) == 0
+
+    output = capsys.readouterr().out
+    http = figures(output, "bench ingest: 25 events, batch 10")
+    assert http["accepted"] == "25"
+    assert (http["duplicates"], http["rejected"]) == ("0", "0")
+    assert http["errors"] == "0 requests, 0 events"
+    assert http["events/s"].replace(",", "").isdigit()
+    assert http["batch latency p50/p95/p99"].endswith(" ms")
+    raw = figures(output, "bench raw: 25 documents, batch 10")
+    assert raw["inserted"] == "25"
+    assert raw["docs/s"].replace(",", "").isdigit()
+    assert "HTTP batch / raw insert" in figures(output, "ratio")
+
+
+def test_bench_ingest_single_posts_one_event_per_request(capsys: pytest.CaptureFixture[str]):
+    assert main(["bench", "ingest", "--single", "--events", "12", "--concurrency", "2"]) == 0
+
+    single = figures(capsys.readouterr().out, "bench ingest: 12 events, single events")
+    assert single["accepted"] == "12"
+    assert single["errors"] == "0 requests, 0 events"
+    assert single["request latency p50/p95/p99"].endswith(" ms")
+
+
+def test_bench_raw_inserts_every_document(capsys: pytest.CaptureFixture[str]):
+    assert main(["bench", "raw", "--events", "30", "--batch", "7", "--concurrency", "3"]) == 0
+
+    raw = figures(capsys.readouterr().out, "bench raw: 30 documents, batch 7")
+    assert raw["inserted"] == "30"
+    assert raw["document size"].endswith("bytes (BSON, average)")
+
+
+def test_unreachable_server_counts_every_event_as_failed(capsys: pytest.CaptureFixture[str]):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    assert main(["bench", "ingest", "--url", url, "--key", "k", "--events", "20",
+                 "--batch", "5"]) == 1
+
+    http = figures(capsys.readouterr().out, "bench ingest: 20 events, batch 5")
+    assert http["accepted"] == "0"
+    assert http["errors"].startswith("4 requests, 20 events (first: ConnectError")
+
+
+async def test_a_refused_key_is_reported_as_errors_not_as_stored_events():
+    async with local_server(mongodb_url=None) as server:
+        tally = await drive(url=server.url, key="not-a-key", events=6, batch=3, concurrency=1,
+                            single=False)
+
+    assert (tally.accepted, tally.errors, tally.failed) == (0, 2, 6)
+    assert tally.first_error is not None
+    assert tally.first_error.startswith("HTTP 401 unauthorized")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--url", "http://127.0.0.1:1"],  # no key
+    ["--url", "http://127.0.0.1:1", "--key", "k", "--compare-raw"],  # raw on which store?
+    ["--single", "--compare-raw"],
+])
+def test_inconsistent_ingest_options_are_refused(argv: list[str]):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "ingest", *argv])
+    assert exit_info.value.code == 2
+
+
+def test_raw_documents_are_the_stored_shape_in_the_seed_mix():
+    documents = stored_documents(2000)
+
+    assert len({d["_id"] for d in documents}) == 2000
+    assert set(Counter(d["type"] for d in documents)) == {event_type for event_type, _, _ in MIX}
+    assert all({"received_at", "event_time", "ingest_id"} <= d.keys() for d in documents)
+
+
+def test_percentile_interpolates_between_ranks():
+    assert percentile([4.0, 1.0, 3.0, 2.0], 50) == 2.5
+    assert percentile([float(v) for v in range(1, 101)], 99) == pytest.approx(99.01)
+    assert percentile([7.0], 99) == 7.0
