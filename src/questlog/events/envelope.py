@@ -8,6 +8,7 @@ and seed 003's createdAt / metaVersion) is accepted on input too.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -16,6 +17,7 @@ from pydantic import (
     AliasGenerator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -24,33 +26,63 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 MAX_DATA_DEPTH = 6
+# MongoDB stores integers in 64 bits at most; a larger one would fail the whole insert.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=256)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-PositiveInt = Annotated[int, Field(ge=1)]
+# A client-chosen object key: MongoDB refuses field names containing NUL.
+Key = Annotated[str, StringConstraints(max_length=256, pattern=r"^[^\x00]*$")]
+NonNegativeInt = Annotated[int, Field(ge=0, le=INT64_MAX)]
+PositiveInt = Annotated[int, Field(ge=1, le=INT64_MAX)]
 NonNegativeNumber = Annotated[float, Field(ge=0)]
 Tags = Annotated[list[Text], Field(min_length=1, max_length=64)]
+
+
+def _not_a_number(value: Any) -> Any:
+    # Lax datetime parsing would read a number as Unix time: a wrong JSON type, coerced.
+    if isinstance(value, int | float):
+        raise ValueError("a timestamp is an ISO 8601 string with a time zone, not a number")
+    return value
+
+
 # JSON has no datetime type: timestamps are ISO 8601 strings and need a time zone.
-Timestamp = Annotated[AwareDatetime, Strict(False)]
+Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_not_a_number)]
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _scalar_problem(value: Any) -> str | None:
+    if value is None or isinstance(value, str | bool):
+        return None
+    if isinstance(value, int):
+        return None if INT64_MIN <= value <= INT64_MAX else "integers must fit in 64 bits"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "numbers must be finite"
+    return f"{type(value).__name__} is not a JSON value"
 
 
-def _shallow(value: dict[str, Any]) -> dict[str, Any]:
-    if _depth(value) > MAX_DATA_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_DATA_DEPTH} levels")
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    """Check free-form data without recursion (it may be nested thousands deep): JSON
+    values only, at most MAX_DATA_DEPTH containers deep, that MongoDB can store and
+    that render back as JSON (64-bit integers, finite numbers, keys without NUL)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DATA_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DATA_DEPTH} levels")
+        if isinstance(node, dict):
+            if not all(isinstance(k, str) and "\x00" not in k for k in node):
+                raise ValueError("object keys must be strings without NUL characters")
+            node = node.values()
+        for child in node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif problem := _scalar_problem(child):
+                raise ValueError(problem)
     return value
 
 
 # A free-form JSON object (seed 000's `data`, seed 001's `payload`), depth-capped.
-JsonObject = Annotated[dict[str, Any], AfterValidator(_shallow)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 
 
 # Seed 003's own names for two envelope fields.

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from questlog.events.envelope import EventBase, Id, NonNegativeInt, PositiveInt, Tags, Text
+from questlog.events.envelope import EventBase, Id, Key, NonNegativeInt, PositiveInt, Tags, Text
 
 
 class PoliticsEvent(EventBase):
@@ -55,7 +55,7 @@ class LobbyAttempted(PoliticsEvent):
     difficulty_tier: PositiveInt
     success: bool
     spend: float
-    breakdown: Annotated[dict[Text, float], Field(max_length=64)]
+    breakdown: Annotated[dict[Key, float], Field(max_length=64)]
 
 
 class MomentumShifted(PoliticsEvent):
