@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from questlog.events.envelope import (
     EventBase,
@@ -22,6 +22,14 @@ from questlog.events.envelope import (
 
 
 class AttemptSubmitted(EventBase):
+    # The JSON Schema says what _names_a_company checks, for clients that validate first.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["company_id"], "properties": {"company_id": {"type": "string"}}},
+        {
+            "required": ["company_name"],
+            "properties": {"company_name": {"type": "string", "minLength": 1}},
+        },
+    ]})
     catalog = "earth"
 
     type: Literal["AttemptSubmitted"] = "AttemptSubmitted"
