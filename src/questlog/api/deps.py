@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from questlog.api.auth import Principal, bearer_token, principal_for_key
 from questlog.api.envelope import ApiError
@@ -28,15 +30,40 @@ def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
     return principal
 
 
+# Each scope check made by require(), with its scope: route_scopes() finds them in routes.
+_SCOPE_CHECKS: dict[Callable[..., Any], str] = {}
+
+
 def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has(scope):
             raise ApiError(403, "forbidden", f"this key lacks the {scope!r} scope")
         return principal
 
+    _SCOPE_CHECKS[check] = scope
     return check
 
 
 IngestDep = Annotated[Principal, Depends(require("ingest"))]
 ReadDep = Annotated[Principal, Depends(require("read"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
+
+
+def _scopes_checked(dependant: Dependant) -> set[str]:
+    found = {_SCOPE_CHECKS[dependant.call]} if dependant.call in _SCOPE_CHECKS else set()
+    for sub in dependant.dependencies:
+        found |= _scopes_checked(sub)
+    return found
+
+
+def route_scopes(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """(METHOD, path) -> the scopes its dependencies require (empty: no key needed).
+
+    For the endpoint table in contracts/; walks the routes the way app.openapi() does.
+    """
+    scopes: dict[tuple[str, str], frozenset[str]] = {}
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute):
+            needed = frozenset(_scopes_checked(route.dependant))
+            scopes.update({(method, route.path_format): needed for method in route.methods})
+    return scopes
