@@ -66,9 +66,15 @@ def check_event(
             event_type=event_type if isinstance(event_type, str) else None,
         )
 
+    try:
+        size = len(raw.encode())
+    except UnicodeEncodeError:
+        # JSON may escape a lone surrogate ("\ud800"), but no UTF-8 string holds one, so
+        # MongoDB could not store it: keep it escaped for the quarantine, and refuse it.
+        raw = raw.encode(errors="backslashreplace").decode()
+        return reject(Code.INVALID_EVENT, "strings must be valid Unicode (a lone surrogate)")
     if not isinstance(item, dict):
         return reject(Code.INVALID_EVENT, "an event must be a JSON object")
-    size = len(raw.encode())
     if size > limits.max_event_bytes:
         return reject(
             Code.EVENT_TOO_LARGE, f"event is {size} bytes; the limit is {limits.max_event_bytes}"
