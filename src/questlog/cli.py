@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from questlog.bench.commands import add_ingest_benchmarks
+from questlog.contracts.command import add_contracts
 from questlog.settings import Settings
 
 Subcommands = Any  # argparse's private _SubParsersAction
@@ -49,7 +50,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
     p.set_defaults(run=serve)
 
 
-REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks]
+REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks, add_contracts]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,97 @@
+"""contracts/endpoints.md: the table of HTTP endpoints, driven by the app itself.
+
+Method, path, summary, query parameters and validation errors come from the app's OpenAPI
+document; the scope from each route's dependencies (questlog.api.deps.route_scopes); the
+error codes a handler raises from inside, which neither can show, from DECLARED_ERRORS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from questlog.api.deps import route_scopes
+from questlog.ingest.codes import HTTP_STATUS, Code
+
+PAGINATION = ("page", "page_size")
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _answers(*codes: Code) -> tuple[str, ...]:
+    return tuple(f"{HTTP_STATUS[code]} {code.value}" for code in codes)
+
+
+EVENT_CODES = (
+    Code.INVALID_EVENT, Code.UNKNOWN_EVENT_TYPE, Code.UNSUPPORTED_VERSION,
+    Code.EVENT_TOO_LARGE, Code.TIMESTAMP_IN_FUTURE, Code.TIMESTAMP_TOO_OLD,
+)
+DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/api/v1/events"): _answers(Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES),
+    ("POST", "/api/v1/events/batch"): _answers(
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
+    ),
+    ("GET", "/api/v1/health"): ("503 store_unavailable",),
+}
+
+HEADER = """\
+# HTTP endpoints
+
+Generated from the app's routes by `make contracts`; do not edit. The full
+request and response shapes are in `openapi.json`.
+
+- Auth: `Authorization: Bearer KEY`; an `admin` key holds every scope.
+- Responses: `{"ok": true, "data", "meta"}`, or `{"ok": false, "error": {"code",
+  "message", "details"}}` with the status and code listed below.
+- A batch answers 200 when it is well formed; each rejected event is then listed in
+  `data.rejections` with the code the single-event endpoint would answer.
+- Any route may also answer `503 store_unavailable` while MongoDB does not answer.
+
+| method | path | what | scope | filters | pagination | errors |
+| --- | --- | --- | --- | --- | --- | --- |
+"""
+
+
+def endpoints_markdown(app: Any) -> str:
+    scopes = route_scopes(app)
+    operations = {
+        (method.upper(), path): operation
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+    unknown = set(DECLARED_ERRORS) - set(operations)
+    if unknown:
+        raise ValueError(f"DECLARED_ERRORS names routes the app does not have: {sorted(unknown)}")
+    rows = [
+        _row(method, path, operation, scopes[method, path])
+        for (method, path), operation in sorted(operations.items(), key=lambda kv: kv[0][::-1])
+    ]
+    return HEADER + "".join(rows)
+
+
+def _row(method: str, path: str, operation: dict[str, Any], scopes: frozenset[str]) -> str:
+    query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+    filters = [_param(p) for p in query if p["name"] not in PAGINATION]
+    pages = [_param(p) for p in query if p["name"] in PAGINATION]
+    errors = [*DECLARED_ERRORS.get((method, path), ())]
+    if scopes:
+        errors += ["401 unauthorized", "403 forbidden"]
+    if "422" in operation["responses"]:  # FastAPI's own check of the query parameters
+        errors.append("422 invalid_query")
+    cells = [
+        method, f"`{path}`", operation.get("summary", ""), ", ".join(sorted(scopes)) or "none",
+        ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(errors)) or "-",
+    ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _param(parameter: dict[str, Any]) -> str:
+    schema = parameter["schema"]
+    schema = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
+    notes = []
+    if "format" in schema:
+        notes.append(schema["format"])
+    if "minimum" in schema or "maximum" in schema:
+        notes.append(f"{schema.get('minimum', '')}..{schema.get('maximum', '')}")
+    if "default" in parameter["schema"]:
+        notes.append(f"default {parameter['schema']['default']}")
+    return f"`{parameter['name']}`" + (f" ({', '.join(notes)})" if notes else "")
