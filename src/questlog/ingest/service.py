@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
-from questlog.ingest.validation import Context, Limits, Rejection, check_event
+from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
 from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
 from questlog.store.retry import StoreUnavailable, with_retries
@@ -88,10 +88,8 @@ class Ingestor:
         api_key: str | None = None,
     ) -> BatchResult:
         """Store every valid event of `items`; the invalid ones are quarantined, never lost."""
-        now = self._clock()
         context = Context(
-            # MongoDB keeps milliseconds: trim here so what is published equals what is stored.
-            received_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+            received_at=to_millis(self._clock()),
             ingest_id=uuid.uuid4().hex,
             company_salt=self._settings.company_salt,
             sent_at=sent_at,

@@ -127,13 +127,19 @@ def normalise(
     if company_name and not document.get("company_id"):
         document["company_id"] = company_id_for(company_name, context.company_salt)
     if context.sent_at is not None:
-        document["client_occurred_at"] = document["occurred_at"]
-        document["sent_at"] = context.sent_at
-    document["occurred_at"] = occurred_at
+        client_occurred_at = document["occurred_at"]
+        document["client_occurred_at"] = client_occurred_at and to_millis(client_occurred_at)
+        document["sent_at"] = to_millis(context.sent_at)
+    document["occurred_at"] = occurred_at and to_millis(occurred_at)
     document["received_at"] = context.received_at
-    document["event_time"] = occurred_at or context.received_at
+    document["event_time"] = document["occurred_at"] or context.received_at
     document["ingest_id"] = context.ingest_id
     return {"_id": event_id, **document}
+
+
+def to_millis(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds: trim to them so that what is published equals what is stored."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def company_id_for(name: str, salt: str) -> str:
