@@ -34,6 +34,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 Method = Callable[Concatenate["QuestlogClient", P], T]
 
+ABORT_GRACE_SECONDS = 0.1
+
 
 @dataclass(frozen=True)
 class ClientStats:
@@ -206,14 +208,13 @@ class QuestlogClient:
         self._abort.set()
         with self._cond:
             self._cond.notify_all()
-            # A request still in flight ends within the HTTP timeout; close does not
-            # wait for it, and its batch is counted when it does.
             left = len(self._queue)
             self._queue.clear()
             self._counts["dropped"] += left
             self._settled += left
-        if drained:
-            self._worker.join(timeout)
+        # A worker cut short in its backoff counts its batch at once; one inside a request
+        # finishes within the HTTP timeout, and close does not wait that long for it.
+        self._worker.join(timeout if drained else ABORT_GRACE_SECONDS)
         if left:
             log.warning("questlog client closed with %d events unsent", left)
         return drained
