@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BufferStats:
-    buffered: int = 0
+    buffered: int = 0  # waiting to be written
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
@@ -31,7 +31,8 @@ class BestEffortLogger:
 
     Invalid events are quarantined by the ingestor like any other rejection; events
     that do not fit in the buffer, or whose batch MongoDB refused after every retry,
-    are counted in `stats`.
+    are counted in `stats`. An event's fields are copied when it is logged, so the
+    caller may reuse its dict at once.
     """
 
     def __init__(
@@ -39,57 +40,68 @@ class BestEffortLogger:
         interval: float = 0.25,
     ) -> None:
         self._ingestor = ingestor
-        self._buffer: deque[Mapping[str, Any] | EventBase] = deque()
+        self._buffer: deque[dict[str, Any]] = deque()
         self._capacity = capacity
         self._batch_size = batch_size
         self._interval = interval
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.stats = BufferStats()
+        self._stopping = False
+        self._stats = BufferStats()
 
     def log_nowait(self, event: EventBase | Mapping[str, Any]) -> bool:
         """Buffer `event` for writing; False when the buffer is full and it was dropped."""
         try:
             if len(self._buffer) >= self._capacity:
-                self.stats.dropped += 1
+                self._stats.dropped += 1
                 return False
-            self._buffer.append(event)
+            self._buffer.append(as_item(event))
             if len(self._buffer) >= self._batch_size:
                 self._wakeup.set()
             return True
-        except Exception:  # never into the caller
-            log.exception("best-effort log_event failed")
+        except Exception:  # never into the caller; not even an event: count it as rejected
+            self._stats.rejected += 1
+            log.exception("best-effort log_event got %r, not an event", type(event).__name__)
             return False
+
+    @property
+    def stats(self) -> BufferStats:
+        return BufferStats(**{**vars(self._stats), "buffered": len(self._buffer)})
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._flush_forever(), name="questlog-best-effort")
 
     async def stop(self) -> None:
-        """Flush what is buffered, then stop."""
+        """Flush what is buffered, then stop.
+
+        The writer task is asked to finish rather than cancelled: a cancelled batch
+        would be lost, half written, and neither stored nor counted.
+        """
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._wakeup.set()
+            await self._task
             self._task = None
         await self.flush()
 
     async def flush(self) -> None:
         while self._buffer:
-            batch = [self._buffer.popleft() for _ in range(min(self._batch_size, len(self._buffer)))]
-            items = [as_item(e) for e in batch]
+            size = min(self._batch_size, len(self._buffer))
+            batch = [self._buffer.popleft() for _ in range(size)]
             try:
-                result = await self._ingestor.ingest(items)
+                result = await self._ingestor.ingest(batch)
             except Exception:
-                self.stats.failed += len(items)
-                log.exception("best-effort batch of %d events not written", len(items))
+                self._stats.failed += len(batch)
+                log.exception("best-effort batch of %d events not written", len(batch))
                 continue
-            self.stats.accepted += result.accepted
-            self.stats.duplicates += result.duplicates
-            self.stats.rejected += result.rejected
+            self._stats.accepted += result.accepted
+            self._stats.duplicates += result.duplicates
+            self._stats.rejected += result.rejected
 
     async def _flush_forever(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._interval)
             self._wakeup.clear()
