@@ -3,14 +3,17 @@
 In-process services log events with `await questlog.log_event(event)` (validated,
 stored, retried, then published to the bus) or, when they must never wait nor
 fail, `questlog.log_event_nowait(event)`.
+
+Nothing heavy is imported here, so that `questlog.client` stays light for games.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from questlog.events import EventBase
+if TYPE_CHECKING:
+    from questlog.events import EventBase
 
 
 async def log_event(event: EventBase | Mapping[str, Any]) -> str:
@@ -34,4 +37,4 @@ def log_event_nowait(event: EventBase | Mapping[str, Any]) -> bool:
         return False
 
 
-__all__ = ["EventBase", "log_event", "log_event_nowait"]
+__all__ = ["log_event", "log_event_nowait"]
