@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
@@ -25,22 +25,30 @@ PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSizeParam = Annotated[int, Query(ge=1, le=1000)]
 
 
-async def read_json(request: Request, questlog: Questlog, principal: Principal) -> Any:
-    """The parsed body; an unreadable one is quarantined, then answered with its code."""
+async def refuse(
+    questlog: Questlog, principal: Principal, body: bytes, error: ApiError
+) -> NoReturn:
+    """Quarantine a request that cannot be read as events at all, then answer with `error`."""
+    await questlog.ingestor.reject_request(
+        Code(error.code), error.message, body.decode(errors="replace"), api_key=principal.label
+    )
+    raise error
+
+
+async def read_json(
+    request: Request, questlog: Questlog, principal: Principal
+) -> tuple[bytes, Any]:
+    """The body and its parsed JSON; an unreadable body is refused."""
     body = await read_body(request, questlog.settings.max_body_bytes)
     try:
-        return parse_json(body)
+        return body, parse_json(body)
     except ApiError as exc:
-        await questlog.ingestor.reject_request(
-            Code.MALFORMED_JSON, exc.message, body.decode(errors="replace"),
-            api_key=principal.label,
-        )
-        raise
+        await refuse(questlog, principal, body, exc)
 
 
 @router.post("", status_code=202, summary="Log one event")
 async def post_event(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
-    item = await read_json(request, questlog, principal)
+    _, item = await read_json(request, questlog, principal)
     result = await questlog.ingestor.ingest([item], api_key=principal.label)
     if result.rejections:
         rejection = result.rejections[0]
@@ -50,16 +58,18 @@ async def post_event(request: Request, questlog: QuestlogDep, principal: IngestD
 
 @router.post("/batch", summary="Log a batch of events; valid ones are stored even when others are not")
 async def post_batch(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
-    body = await read_json(request, questlog, principal)
+    body, parsed = await read_json(request, questlog, principal)
     try:
-        batch = BatchIn.model_validate(body)
+        batch = BatchIn.model_validate(parsed)
     except ValidationError as exc:
         details = describe_errors(exc)
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-        raise ApiError(422, Code.INVALID_BATCH, f"not a batch: {message}", details) from exc
+        error = ApiError(422, Code.INVALID_BATCH, f"not a batch: {message}", details)
+        await refuse(questlog, principal, body, error)
     limit = questlog.settings.max_batch_events
     if len(batch.events) > limit:
-        raise ApiError(413, Code.BATCH_TOO_LARGE, f"{len(batch.events)} events; the limit is {limit}")
+        message = f"{len(batch.events)} events; the limit is {limit}"
+        await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
     result = await questlog.ingestor.ingest(batch.events, sent_at=batch.sent_at, api_key=principal.label)
     return ok(IngestResultOut.of(result).public())
 
