@@ -1,0 +1,108 @@
+"""The raw events TTL index follows QUESTLOG_RAW_TTL_DAYS across restarts; read indexes exist."""
+
+from __future__ import annotations
+
+import logging
+
+import mongomock_motor
+import pytest
+from conftest import API_KEYS, bill_vote
+from mongomock_motor import AsyncMongoMockClient
+from pydantic import ValidationError
+
+from questlog import bootstrap
+from questlog.bootstrap import Questlog
+from questlog.settings import Settings
+
+DAY = 86_400
+
+
+@pytest.fixture
+def shared_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every start in this test opens the same in-memory server, as a restart would."""
+    server = AsyncMongoMockClient(tz_aware=True)
+    monkeypatch.setattr(mongomock_motor, "AsyncMongoMockClient", lambda **_: server)
+
+
+def env_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name, value in env.items():
+        monkeypatch.setenv(f"QUESTLOG_{name.upper()}", value)
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
+    )
+
+
+async def ttl_index(questlog: Questlog) -> dict[str, object]:
+    indexes = await questlog.store.database["events"].index_information()
+    [ttl] = [index for index in indexes.values() if "expireAfterSeconds" in index]
+    return ttl
+
+
+async def test_raw_events_expire_14_days_after_they_were_received(questlog: Questlog) -> None:
+    ttl = await ttl_index(questlog)
+
+    assert ttl["key"] == [("received_at", 1)]
+    assert ttl["expireAfterSeconds"] == 14 * DAY
+
+
+async def test_retention_comes_from_questlog_raw_ttl_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = await bootstrap.start(env_settings(monkeypatch, raw_ttl_days="3"))
+    try:
+        assert (await ttl_index(started))["expireAfterSeconds"] == 3 * DAY
+    finally:
+        await started.close()
+
+
+@pytest.mark.usefixtures("shared_server")
+async def test_changed_retention_applies_at_restart_and_keeps_the_events(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = await bootstrap.start(env_settings(monkeypatch, raw_ttl_days="14"))
+    for n in range(3):
+        await first.log_event(bill_vote(event_id=f"e-{n}"))
+    await first.close()
+
+    with caplog.at_level(logging.WARNING, logger="questlog.store.indexes"):
+        second = await bootstrap.start(env_settings(monkeypatch, raw_ttl_days="30"))
+    try:
+        assert (await ttl_index(second))["expireAfterSeconds"] == 30 * DAY
+        assert (await ttl_index(second))["key"] == [("received_at", 1)]
+        assert await second.store.database["events"].count_documents({}) == 3
+        assert "changing TTL" in caplog.text
+    finally:
+        await second.close()
+
+
+@pytest.mark.usefixtures("shared_server")
+async def test_unchanged_retention_leaves_the_index_alone_at_restart(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await (await bootstrap.start(env_settings(monkeypatch))).close()
+
+    with caplog.at_level(logging.WARNING, logger="questlog.store.indexes"):
+        again = await bootstrap.start(env_settings(monkeypatch))
+    try:
+        assert (await ttl_index(again))["expireAfterSeconds"] == 14 * DAY
+        assert "changing TTL" not in caplog.text
+    finally:
+        await again.close()
+
+
+def test_retention_below_one_day_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="raw_ttl_days"):
+        env_settings(monkeypatch, raw_ttl_days="0")
+
+
+async def test_indexes_the_reads_need_exist(questlog: Questlog) -> None:
+    indexes = await questlog.store.database["events"].index_information()
+
+    keys = {tuple(index["key"]) for index in indexes.values()}
+    assert {
+        (("type", 1), ("event_time", -1)),
+        (("company_id", 1), ("type", 1), ("event_time", -1)),
+        (("user_id", 1), ("type", 1), ("event_time", -1)),
+        (("session_id", 1), ("event_time", -1)),
+    } <= keys
