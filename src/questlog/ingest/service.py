@@ -33,9 +33,13 @@ class EventsStored:
 @dataclass
 class BatchResult:
     accepted: int = 0
-    duplicates: int = 0
     event_ids: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.duplicate_ids)
 
     @property
     def rejected(self) -> int:
@@ -108,7 +112,7 @@ class Ingestor:
                 backoff=self._settings.write_backoff_seconds,
             )
             result.accepted = len(outcome.stored)
-            result.duplicates = len(outcome.duplicates)
+            result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
             if outcome.stored:
                 self._bus.publish(EventsStored(tuple(outcome.stored)))
@@ -124,7 +128,7 @@ class Ingestor:
         result = await self.ingest([item])
         if result.rejections:
             raise EventRejected(result.rejections[0])
-        return result.event_ids[0] if result.event_ids else str(item.get("event_id"))
+        return (result.event_ids or result.duplicate_ids)[0]
 
     async def reject_request(self, code: Code, message: str, raw: str, *, api_key: str | None) -> None:
         """Quarantine a request that could not be read as a batch at all."""
