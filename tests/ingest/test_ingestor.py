@@ -244,6 +244,16 @@ async def test_log_event_returns_the_event_id_also_for_a_duplicate(
     assert await database["events"].count_documents({}) == 2
 
 
+async def test_log_event_returns_the_id_of_a_camel_case_duplicate(
+    fast_settings: Settings, database: AsyncIOMotorDatabase
+) -> None:
+    ingestor = ingestor_for(fast_settings, database, Bus(max_queue=1))
+    event = {"type": "MOMENTUM_SHIFT", "eventId": "e-9", "momentumFrom": 0.2, "momentumTo": 0.5}
+
+    assert await ingestor.log_event(event) == "e-9"
+    assert await ingestor.log_event(event) == "e-9"
+
+
 async def test_log_event_takes_a_typed_event(
     fast_settings: Settings, database: AsyncIOMotorDatabase
 ) -> None:
