@@ -22,7 +22,12 @@ def _as_utc(value: object) -> object:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if not parsed.tzinfo:
+            return parsed.replace(tzinfo=UTC)
+        try:  # MongoDB compares in UTC: 0001-01-01T00:00+01:00 has no UTC time
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range in UTC") from None
     return value
 
 
