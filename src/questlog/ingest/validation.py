@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -116,7 +116,12 @@ def corrected_time(occurred_at: datetime | None, context: Context) -> datetime |
     """Move the client's time onto the server's clock: received_at - (sent_at - occurred_at)."""
     if occurred_at is None or context.sent_at is None:
         return occurred_at
-    return context.received_at - (context.sent_at - occurred_at)
+    try:
+        return context.received_at - (context.sent_at - occurred_at)
+    except OverflowError:
+        # A clock off by millennia: clamp to the calendar's end; the range checks reject it.
+        edge = datetime.min if context.sent_at > occurred_at else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 def normalise(
