@@ -99,6 +99,14 @@ async def test_rejections_are_filtered_by_code_and_newest_first(
     assert response.json()["meta"] == {"page": 1, "page_size": 2, "total": 3}
 
 
+async def test_time_out_of_range_in_the_query_is_answered_422(
+    admin_client: httpx.AsyncClient,
+) -> None:
+    response = await admin_client.get(REJECTED, params={"from": "0001-01-01T00:00:00+01:00"})
+
+    error_of(response, 422, "invalid_query")
+
+
 async def test_quarantine_is_for_admins_only(
     ingest_client: httpx.AsyncClient, read_client: httpx.AsyncClient,
     anonymous_client: httpx.AsyncClient,

@@ -160,6 +160,17 @@ def test_future_check_applies_to_the_corrected_time() -> None:
     assert rejected(ahead).code == Code.TIMESTAMP_IN_FUTURE
 
 
+def test_clock_so_far_off_that_the_correction_leaves_the_calendar_is_rejected() -> None:
+    event = bill_vote(occurred_at=iso(NOW))
+    year_9999 = datetime(9999, 12, 31, tzinfo=UTC)
+    year_1 = datetime(1, 1, 1, tzinfo=UTC)
+
+    assert rejected(event, sent_at=year_9999).code == Code.TIMESTAMP_TOO_OLD
+    assert rejected(bill_vote(occurred_at=iso(year_9999)), sent_at=year_1).code == (
+        Code.TIMESTAMP_IN_FUTURE
+    )
+
+
 def test_without_sent_at_no_client_times_are_added() -> None:
     document = accepted(bill_vote(occurred_at=iso(NOW)))
 
@@ -223,7 +234,7 @@ ENVELOPE_FIELDS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     event_type=st.sampled_from(sorted(EVENT_TYPES)) | TEXT,
     fields=st.dictionaries(ENVELOPE_FIELDS, JSON_VALUES, max_size=6),
