@@ -10,6 +10,8 @@ from beanie import Document, init_beanie
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo.errors import PyMongoError
 
+from questlog.store.embedded import embedded_client
+
 log = logging.getLogger(__name__)
 
 
@@ -39,13 +41,11 @@ async def open_store(
             url, tz_aware=True, serverSelectionTimeoutMS=5000
         )
     else:
-        from mongomock_motor import AsyncMongoMockClient
-
         log.warning(
             "QUESTLOG_MONGODB_URL is not set: using an embedded in-memory store. "
             "NOTHING IS PERSISTED; every event is lost when the process stops."
         )
-        client = AsyncMongoMockClient(tz_aware=True)
+        client = embedded_client()
     db = client[database]
     await init_beanie(database=db, document_models=list(documents))
     return Store(client=client, database=db, persistent=bool(url))
