@@ -9,6 +9,7 @@ and seed 003's createdAt / metaVersion) is accepted on input too.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -46,8 +47,18 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    # MongoDB stores UTC: 0001-01-01T00:00+01:00 parses, but has no UTC time to store.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range in UTC") from None
+
+
 # JSON has no datetime type: timestamps are ISO 8601 strings and need a time zone.
-Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_not_a_number)]
+Timestamp = Annotated[
+    AwareDatetime, Strict(False), BeforeValidator(_not_a_number), AfterValidator(_in_utc)
+]
 
 
 def _scalar_problem(value: Any) -> str | None:
