@@ -155,9 +155,10 @@ async def test_streamed_body_over_the_size_limit_is_refused(
     "body",
     [[bill_vote()], {"events": bill_vote()}, {"evnts": [bill_vote()]},
      {"events": [bill_vote()], "extra": 1}, {"events": [], "sent_at": "soon"},
-     {"events": [], "sent_at": 1714564800}, {"events": [], "sent_at": "2024-05-01T12:00:00"}],
+     {"events": [], "sent_at": 1714564800}, {"events": [], "sent_at": "2024-05-01T12:00:00"},
+     {"events": [{"type": "retry"}], "sent_at": "9999-12-31T23:59:59-01:00"}],
     ids=["list", "events-not-a-list", "misspelt", "unknown-key", "sent-at-text",
-         "sent-at-number", "sent-at-without-zone"],
+         "sent-at-number", "sent-at-without-zone", "sent-at-past-year-9999-in-utc"],
 )
 async def test_body_that_is_not_a_batch_is_answered_invalid_batch(
     ingest_client: httpx.AsyncClient, questlog: Questlog, body: object

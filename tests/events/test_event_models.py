@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -71,6 +71,21 @@ def test_wrong_field_is_rejected_not_coerced(
     overrides: dict[str, Any], expected: tuple[str, str]
 ) -> None:
     assert error_kinds(bill_vote(**overrides)) == [expected]
+
+
+@pytest.mark.parametrize("timestamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_timestamp_without_a_utc_equivalent_is_rejected(timestamp: str) -> None:
+    [(field, _)] = error_kinds(bill_vote(occurred_at=timestamp))
+
+    assert field == "occurred_at"
+
+
+def test_timestamps_are_kept_in_utc() -> None:
+    event = validate(bill_vote(occurred_at="2024-05-01T14:00:00+02:00"))
+
+    assert event.occurred_at == datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert event.occurred_at is not None
+    assert event.occurred_at.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("timestamp", [1714564800, 1714564800.5])
