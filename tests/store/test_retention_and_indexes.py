@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mongomock_motor
@@ -12,7 +13,10 @@ from pydantic import ValidationError
 
 from questlog import bootstrap
 from questlog.bootstrap import Questlog
+from questlog.bus import Bus
+from questlog.ingest.service import Ingestor
 from questlog.settings import Settings
+from questlog.store import embedded
 
 DAY = 86_400
 
@@ -106,3 +110,20 @@ async def test_indexes_the_reads_need_exist(questlog: Questlog) -> None:
         (("user_id", 1), ("type", 1), ("event_time", -1)),
         (("session_id", 1), ("event_time", -1)),
     } <= keys
+
+
+async def test_events_received_longer_ago_than_the_ttl_expire(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "TTL_SWEEP_SECONDS", 0)  # sweep at every read
+    events = questlog.store.database["events"]
+    received_long_ago = datetime.now(UTC) - questlog.settings.raw_ttl - timedelta(minutes=1)
+    late = Ingestor(
+        settings=questlog.settings, events=events,
+        rejected=questlog.store.database["rejected_events"], bus=Bus(max_queue=1),
+        clock=lambda: received_long_ago,
+    )
+    await late.ingest([bill_vote(event_id="expired")])
+    await questlog.log_event(bill_vote(event_id="fresh"))
+
+    assert [d["_id"] async for d in events.find({})] == ["fresh"]
