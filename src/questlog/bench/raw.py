@@ -24,6 +24,7 @@ from questlog.bench.synthetic import chunked, politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.documents import StoredEvent
 from questlog.store.indexes import ensure_ttl_index
+from questlog.store.embedded import embedded_client
 
 DATABASE = "questlog_bench"
 # The synthetic events are valid under any sane limits; wide ones build every document
@@ -85,9 +86,7 @@ async def insert_raw(
 def _client(mongodb_url: str | None) -> AsyncIOMotorClient:
     if mongodb_url:
         return AsyncIOMotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
-    from mongomock_motor import AsyncMongoMockClient
-
-    return AsyncMongoMockClient(tz_aware=True)
+    return embedded_client()
 
 
 async def _insert(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union
 from pydantic import Discriminator, Tag, TypeAdapter
 
 from questlog.events import earth, gameplay, politics, skills, test_sessions
-from questlog.events.envelope import LEGACY_ALIASES, EventBase, event_tag
+from questlog.events.envelope import LEGACY_ALIASES, EventBase
 
 CATALOGS: dict[str, tuple[type[EventBase], ...]] = {
     "politics": politics.EVENTS,
@@ -31,12 +31,15 @@ _VERSION_KEYS = ("schema_version", "schemaVersion", LEGACY_ALIASES["schema_versi
 
 def tag_of(value: Any) -> str | None:
     """The union's discriminator: "TYPE@VERSION", the version defaulting to 1."""
-    if isinstance(value, EventBase):
-        return value.tag()
-    if not isinstance(value, Mapping):
-        return None
-    version = next((value[k] for k in _VERSION_KEYS if k in value), 1)
-    return event_tag(value.get("type"), version)
+    # Called twice for every ingested event (by ingestion, then by the union): keep it plain.
+    if not isinstance(value, dict | Mapping):
+        return value.tag() if isinstance(value, EventBase) else None
+    version: object = 1
+    for key in _VERSION_KEYS:
+        if key in value:
+            version = value[key]
+            break
+    return f"{value.get('type')}@{version}"
 
 
 Event = Annotated[
