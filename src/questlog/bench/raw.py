@@ -23,8 +23,8 @@ from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import chunked, politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.documents import StoredEvent
-from questlog.store.indexes import ensure_ttl_index
 from questlog.store.embedded import embedded_client
+from questlog.store.indexes import ensure_ttl_index
 
 DATABASE = "questlog_bench"
 # The synthetic events are valid under any sane limits; wide ones build every document
