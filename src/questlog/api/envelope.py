@@ -9,9 +9,8 @@ import pydantic_core
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from pymongo.errors import ConnectionFailure
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from questlog.store.retry import StoreUnavailable
 
@@ -61,7 +60,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid_query(_: Request, exc: RequestValidationError) -> Response:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"], "kind": e["type"]}
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"],
+             "kind": e["type"]}
             for e in exc.errors()
         ]
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])

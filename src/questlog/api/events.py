@@ -47,17 +47,23 @@ async def read_json(
 
 
 @router.post("", status_code=202, summary="Log one event")
-async def post_event(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
+async def post_event(
+    request: Request, questlog: QuestlogDep, principal: IngestDep
+) -> EnvelopeResponse:
     _, item = await read_json(request, questlog, principal)
     result = await questlog.ingestor.ingest([item], api_key=principal.label)
     if result.rejections:
-        rejection = result.rejections[0]
-        raise ApiError(HTTP_STATUS[rejection.code], rejection.code, rejection.message, rejection.details)
+        reason = result.rejections[0]
+        raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
     return ok(IngestResultOut.of(result).public(), status=202)
 
 
-@router.post("/batch", summary="Log a batch of events; valid ones are stored even when others are not")
-async def post_batch(request: Request, questlog: QuestlogDep, principal: IngestDep) -> EnvelopeResponse:
+@router.post(
+    "/batch", summary="Log a batch of events; valid ones are stored even when others are not"
+)
+async def post_batch(
+    request: Request, questlog: QuestlogDep, principal: IngestDep
+) -> EnvelopeResponse:
     body, parsed = await read_json(request, questlog, principal)
     try:
         batch = BatchIn.model_validate(parsed)
@@ -70,7 +76,9 @@ async def post_batch(request: Request, questlog: QuestlogDep, principal: IngestD
     if len(batch.events) > limit:
         message = f"{len(batch.events)} events; the limit is {limit}"
         await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
-    result = await questlog.ingestor.ingest(batch.events, sent_at=batch.sent_at, api_key=principal.label)
+    result = await questlog.ingestor.ingest(
+        batch.events, sent_at=batch.sent_at, api_key=principal.label
+    )
     return ok(IngestResultOut.of(result).public())
 
 

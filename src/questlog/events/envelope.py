@@ -129,7 +129,9 @@ class EventBase(BaseModel):
     session_id: Id | None = None
     occurred_at: Timestamp | None = Field(
         default=None,
-        description="Client time of the event; corrected for clock skew when the batch has sent_at.",
+        description=(
+            "Client time of the event; corrected for clock skew when the batch has sent_at."
+        ),
     )
     seq: NonNegativeInt | None = None
     source: Text | None = None

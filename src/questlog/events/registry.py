@@ -51,5 +51,7 @@ EVENT_ADAPTER: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 def versions_of(event_type: str) -> list[int]:
     return sorted(
-        m.model_fields["schema_version"].default for m in EVENT_MODELS if m.tag().partition("@")[0] == event_type
+        m.model_fields["schema_version"].default
+        for m in EVENT_MODELS
+        if m.tag().partition("@")[0] == event_type
     )

@@ -130,7 +130,9 @@ class Ingestor:
             raise EventRejected(result.rejections[0])
         return (result.event_ids or result.duplicate_ids)[0]
 
-    async def reject_request(self, code: Code, message: str, raw: str, *, api_key: str | None) -> None:
+    async def reject_request(
+        self, code: Code, message: str, raw: str, *, api_key: str | None
+    ) -> None:
         """Quarantine a request that could not be read as a batch at all."""
         context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
         rejection = Rejection(index=-1, code=code, message=message, raw=raw)

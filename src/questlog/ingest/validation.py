@@ -101,7 +101,8 @@ def check_event(
         event = EVENT_ADAPTER.validate_python(item)
     except ValidationError as exc:
         details = describe_errors(exc)
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:MAX_ERRORS_IN_MESSAGE])
+        shown = details[:MAX_ERRORS_IN_MESSAGE]
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in shown)
         return reject(Code.INVALID_EVENT, message, details)
 
     # Events hold no nested models and forbid extras, so their __dict__ is the document:
@@ -157,7 +158,7 @@ def to_millis(moment: datetime) -> datetime:
 
 
 def company_id_for(name: str, salt: str) -> str:
-    """Seed 004: c_ + sha256(normalised name + salt)[:12]; the same for any casing or punctuation."""
+    """Seed 004: c_ + sha256(normalised name + salt)[:12], whatever the casing or punctuation."""
     normalised = " ".join(re.sub(r"[^\w\s]", "", name.lower()).split())
     return "c_" + hashlib.sha256((normalised + salt).encode()).hexdigest()[:12]
 
@@ -169,5 +170,6 @@ def describe_errors(exc: ValidationError) -> list[dict[str, Any]]:
         loc = [str(p) for p in error["loc"]]
         if loc and "@" in loc[0]:
             loc = loc[1:]
-        out.append({"field": ".".join(loc) or "event", "message": error["msg"], "kind": error["type"]})
+        field_path = ".".join(loc) or "event"
+        out.append({"field": field_path, "message": error["msg"], "kind": error["type"]})
     return out
