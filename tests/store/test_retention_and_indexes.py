@@ -32,9 +32,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> AsyncMongoMockClient:
 def env_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(f"QUESTLOG_{name.upper()}", value)
-    return Settings(
+    return Settings(  # on the embedded store, also when the suite runs against a server
         _env_file=None,  # type: ignore[call-arg]
-        database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
+        mongodb_url=None, database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
     )
 
 
@@ -113,17 +113,21 @@ async def test_indexes_the_reads_need_exist(questlog: Questlog) -> None:
 
 
 async def test_events_received_longer_ago_than_the_ttl_expire(
-    questlog: Questlog, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(embedded, "TTL_SWEEP_SECONDS", 0)  # sweep at every read
-    events = questlog.store.database["events"]
-    received_long_ago = datetime.now(UTC) - questlog.settings.raw_ttl - timedelta(minutes=1)
+    started = await bootstrap.start(env_settings(monkeypatch))
+    events = started.store.database["events"]
+    received_long_ago = datetime.now(UTC) - started.settings.raw_ttl - timedelta(minutes=1)
     late = Ingestor(
-        settings=questlog.settings, events=events,
-        rejected=questlog.store.database["rejected_events"], bus=Bus(max_queue=1),
+        settings=started.settings, events=events,
+        rejected=started.store.database["rejected_events"], bus=Bus(max_queue=1),
         clock=lambda: received_long_ago,
     )
-    await late.ingest([bill_vote(event_id="expired")])
-    await questlog.log_event(bill_vote(event_id="fresh"))
+    try:
+        await late.ingest([bill_vote(event_id="expired")])
+        await started.log_event(bill_vote(event_id="fresh"))
 
-    assert [d["_id"] async for d in events.find({})] == ["fresh"]
+        assert [d["_id"] async for d in events.find({})] == ["fresh"]
+    finally:
+        await started.close()
