@@ -210,3 +210,20 @@ async def test_too_old_event_is_rejected_in_a_batch(ingest_client: httpx.AsyncCl
 
     assert [r["code"] for r in data["rejections"]] == ["timestamp_too_old"]
     assert data["accepted"] == 1
+
+
+async def test_two_versions_of_a_type_are_stored_side_by_side(
+    ingest_client: httpx.AsyncClient, read_client: httpx.AsyncClient
+) -> None:
+    poll = {"type": "POLL_INTERVAL", "poll_id": "p", "leading_candidate": "ana", "margin": 2.5}
+    batch = [{**poll, "event_id": "v1", "moe": 3.0},
+             {**poll, "event_id": "v2", "schema_version": 2, "sample_size": 800},
+             {**poll, "event_id": "v2-as-v1", "sample_size": 800, "moe": 3.0}]
+
+    data = data_of(await post_batch(ingest_client, batch))
+
+    assert data["event_ids"] == ["v1", "v2"]
+    assert [r["event_id"] for r in data["rejections"]] == ["v2-as-v1"]
+    items = {i["event_id"]: i for i in data_of(await read_client.get(EVENTS))}
+    assert (items["v1"]["schema_version"], items["v1"]["moe"]) == (1, 3.0)
+    assert (items["v2"]["schema_version"], items["v2"]["sample_size"]) == (2, 800)
