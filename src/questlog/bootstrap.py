@@ -10,18 +10,23 @@ from typing import Any
 
 from beanie import Document
 
+from jobs import JOBS
+from jobs.scheduler import JobScheduler
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
 from questlog.ingest.service import Ingestor
 from questlog.settings import Settings
+from questlog.stats import documents as stats_documents
+from questlog.stats.lease import Leases
+from questlog.stats.service import StatsService
 from questlog.store import documents as event_documents
 from questlog.store.connection import Store, open_store
 from questlog.store.indexes import ensure_ttl_index
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_MODELS: list[type[Document]] = [*event_documents.MODELS]
+DOCUMENT_MODELS: list[type[Document]] = [*event_documents.MODELS, *stats_documents.MODELS]
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Questlog:
     bus: Bus
     ingestor: Ingestor
     best_effort: BestEffortLogger
+    stats: StatsService
+    scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -42,6 +49,8 @@ class Questlog:
 
     async def close(self) -> None:
         global _running
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         await self.best_effort.stop()
         await self.bus.stop()
         self.store.close()
@@ -70,11 +79,24 @@ async def start(settings: Settings) -> Questlog:
         bus=bus,
     )
     best_effort = BestEffortLogger(ingestor)
+    stats = StatsService(
+        settings=settings,
+        events=event_documents.StoredEvent.get_motor_collection(),
+        daily=stats_documents.DailyStat.get_motor_collection(),
+        weekly=stats_documents.WeeklyStat.get_motor_collection(),
+        runs=stats_documents.JobRun.get_motor_collection(),
+    )
     bus.start()
     best_effort.start()
+    scheduler = None
+    if settings.scheduler_enabled:
+        leases = Leases(stats_documents.Lease.get_motor_collection())
+        scheduler = JobScheduler(jobs=JOBS, stats=stats, leases=leases)
+        scheduler.start()
     global _running
     _running = Questlog(
-        settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort
+        settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
+        stats=stats, scheduler=scheduler,
     )
     return _running
 
@@ -84,5 +106,9 @@ async def ensure_retention(store: Store, settings: Settings) -> None:
     for document, field, ttl in (
         (event_documents.StoredEvent, "received_at", settings.raw_ttl),
         (event_documents.RejectedEvent, "received_at", timedelta(days=settings.rejected_ttl_days)),
+        # A bucket's retention counts from the start of its period.
+        (stats_documents.DailyStat, "starts_at", timedelta(days=settings.daily_ttl_days)),
+        (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),
+        (stats_documents.JobRun, "started_at", timedelta(days=settings.job_runs_ttl_days)),
     ):
         await ensure_ttl_index(store.database[document.get_settings().name], field, ttl)

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     bucket_tz: str = "UTC"
     daily_ttl_days: int = Field(default=180, ge=1)
     weekly_ttl_days: int = Field(default=365, ge=1)
+    job_runs_ttl_days: int = Field(default=30, ge=1)
     min_company_n: int = Field(default=5, ge=1)
     scheduler_enabled: bool = True
     achievements_file: Path | None = None

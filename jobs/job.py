@@ -1,0 +1,20 @@
+"""What a scheduled job is: a name, an async function and the trigger it declares."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from apscheduler.triggers.base import BaseTrigger
+
+from questlog.stats.documents import JobRun
+from questlog.stats.service import StatsService
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # also the name of its lease and of its runs
+    run: Callable[[StatsService, datetime], Awaitable[JobRun]]
+    # Given the bucket time zone: "after midnight" means the buckets' midnight.
+    trigger: Callable[[tzinfo], BaseTrigger]

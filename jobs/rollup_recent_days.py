@@ -1,0 +1,30 @@
+"""Every few minutes: today so far, so that today is visible, and every day that
+received events since this job last ran through (late events), with their weeks.
+
+A day is always rebuilt whole from its raw events, so a late event is counted once,
+in its own day, however many runs see it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from jobs.job import Job
+from questlog.stats.documents import JobRun
+from questlog.stats.service import StatsService
+
+NAME = "rollup_recent_days"
+
+
+async def rollup_recent_days(stats: StatsService, now: datetime) -> JobRun:
+    days = await stats.days_with_new_events(NAME)
+    return await stats.recompute({stats.calendar.day_of(now), *days}, job=NAME)
+
+
+def trigger(time_zone: tzinfo) -> IntervalTrigger:
+    return IntervalTrigger(minutes=5, timezone=time_zone)
+
+
+JOB = Job(NAME, rollup_recent_days, trigger)

@@ -1,0 +1,1 @@
+"""Aggregates: mergeable daily and weekly statistics, their rollups, runs and the job lease."""

@@ -1,0 +1,139 @@
+"""Bucket keys and the stored form of a bucket. Pure.
+
+A bucket is one period (a day or an ISO week) of one event type in one scope: the
+whole game, one company or one user. Its `_id` is made of the seed's key, period
+start + type + company_id? + user_id?, so every write of a bucket is an idempotent
+upsert of the same document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+from questlog.stats.merge import Aggregate, FieldStats, merge, success_rate
+from questlog.stats.periods import Period
+from questlog.stats.sketch import decode, encode
+
+Scope = Literal["global", "company", "user"]
+SCOPES: tuple[Scope, ...] = ("global", "company", "user")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose bucket: the whole game, one company or one user."""
+
+    scope: Scope
+    company_id: str | None = None
+    user_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.company_id or self.user_id or ""
+
+
+GLOBAL = Owner("global")
+
+
+def owners_of(company_id: str | None, user_id: str | None) -> list[Owner]:
+    """The buckets an event of this company and user counts in."""
+    owners = [GLOBAL]
+    if company_id is not None:
+        owners.append(Owner("company", company_id=company_id))
+    if user_id is not None:
+        owners.append(Owner("user", user_id=user_id))
+    return owners
+
+
+def bucket_id(period_start: date, event_type: str, owner: Owner) -> str:
+    """"2025-01-06/BILL_VOTE/company/c_1a2b": each part escaped, so ids never collide."""
+    parts = [period_start.isoformat(), event_type, owner.scope, owner.label]
+    return "/".join(quote(part, safe="") for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a bucket sits in time: its period, first day and UTC bounds."""
+
+    period: Period
+    start_day: date
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+
+
+def bucket_documents(
+    span: Span, event_type: str, parts: Iterable[tuple[Owner, Aggregate]]
+) -> list[dict[str, Any]]:
+    """One document per owner, merging every part that belongs to it."""
+    by_owner: defaultdict[Owner, list[Aggregate]] = defaultdict(list)
+    for owner, aggregate in parts:
+        by_owner[owner].append(aggregate)
+    return [to_document(span, event_type, owner, merge(p)) for owner, p in by_owner.items()]
+
+
+def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate) -> dict[str, Any]:
+    return {
+        "_id": bucket_id(span.start_day, event_type, owner),
+        "period": span.period,
+        "period_start": span.start_day.isoformat(),
+        "type": event_type,
+        "scope": owner.scope,
+        "company_id": owner.company_id,
+        "user_id": owner.user_id,
+        "starts_at": span.starts_at,
+        "ends_at": span.ends_at,
+        "time_zone": span.time_zone,
+        "count": aggregate.count,
+        "successes": aggregate.successes,
+        "distinct_users": aggregate.users.count(),
+        "distinct_users_exact": aggregate.users.is_exact,
+        **encode(aggregate.users),
+        "fields": {
+            name: {"n": f.n, "sum": f.total, "sum_sq": f.total_sq, "min": f.low, "max": f.high}
+            for name, f in aggregate.fields.items()
+        },
+    }
+
+
+def owner_of(document: dict[str, Any]) -> Owner:
+    return Owner(document["scope"], document.get("company_id"), document.get("user_id"))
+
+
+def aggregate_of(document: dict[str, Any]) -> Aggregate:
+    return Aggregate(
+        count=document["count"],
+        successes=document.get("successes"),
+        users=decode(document),
+        fields=_fields_of(document),
+    )
+
+
+def _fields_of(document: dict[str, Any]) -> dict[str, FieldStats]:
+    return {
+        name: FieldStats(
+            n=f["n"], total=f["sum"], total_sq=f["sum_sq"], low=f["min"], high=f["max"]
+        )
+        for name, f in document.get("fields", {}).items()
+    }
+
+
+def public(document: dict[str, Any]) -> dict[str, Any]:
+    """A bucket as the stats API shows it (its sketch is left packed: the count is stored)."""
+    return {
+        "period": document["period"],
+        "period_start": document["period_start"],
+        "type": document["type"],
+        "scope": document["scope"],
+        "company_id": document.get("company_id"),
+        "user_id": document.get("user_id"),
+        "count": document["count"],
+        "distinct_users": document["distinct_users"],
+        "distinct_users_exact": document["distinct_users_exact"],
+        "success_rate": success_rate(document.get("successes"), document["count"]),
+        "fields": {name: f.finalize() for name, f in _fields_of(document).items()},
+    }

@@ -1,0 +1,112 @@
+"""Beanie documents of the aggregates: daily and weekly buckets, job runs, job leases.
+
+Buckets are written by the rollup as plain dicts through the Motor collection (see
+rollup.py); these models name the collections, declare the indexes and type the
+stored shape. Retention is a TTL index on `starts_at`, managed by
+store.indexes.ensure_ttl_index from the settings, so a bucket lives for its retention
+counted from the start of its period, and a changed setting applies in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import pymongo
+from beanie import Document
+from pydantic import Field
+
+DAILY_STATS = "daily_stats"
+WEEKLY_STATS = "weekly_stats"
+JOB_RUNS = "job_runs"
+LEASES = "job_leases"
+
+_BUCKET_INDEXES = [
+    # The stats API: one owner's buckets of one type over a range of periods.
+    pymongo.IndexModel(
+        [("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1), ("period_start", 1)],
+        name="owner_period",
+    ),
+    # The rollup: every bucket of one period (stale ones are deleted, weeks read days).
+    pymongo.IndexModel([("period_start", 1), ("type", 1)], name="period_type"),
+]
+# The runs of a job, newest first: its last successful run is its watermark. All runs
+# newest first are read through the TTL index on started_at (see ensure_ttl_index).
+_RUN_INDEXES = [
+    pymongo.IndexModel([("job", 1), ("status", 1), ("started_at", -1)], name="job_time"),
+]
+
+
+class StatBucket(Document):
+    """One period of one event type in one scope; `_id` is its key (see stats.buckets)."""
+
+    id: str  # type: ignore[assignment]
+    period: Literal["daily", "weekly"]
+    period_start: str  # the first local day, YYYY-MM-DD
+    type: str
+    scope: Literal["global", "company", "user"]
+    company_id: str | None = None
+    user_id: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    event_count: int = Field(alias="count")  # `count` would shadow Document.count()
+    successes: int | None = None
+    distinct_users: int
+    distinct_users_exact: bool
+    users: list[str] | None = None  # the user ids while exact
+    users_hll: bytes | None = None  # else a compressed HyperLogLog (see stats.sketch)
+    fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class DailyStat(StatBucket):
+    class Settings:
+        name = DAILY_STATS
+        indexes = _BUCKET_INDEXES
+
+
+class WeeklyStat(StatBucket):
+    class Settings:
+        name = WEEKLY_STATS
+        indexes = _BUCKET_INDEXES
+
+
+class JobRun(Document):
+    """What one run of a rollup did; the newest successful run of a job is its watermark."""
+
+    job: str
+    source: Literal["schedule", "api", "cli"]
+    status: Literal["ok", "failed"] = "ok"
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_s: float = 0.0
+    days: list[str] = Field(default_factory=list)
+    weeks: list[str] = Field(default_factory=list)
+    skipped_days: list[str] = Field(default_factory=list)
+    events_read: int = 0
+    documents_written: int = 0
+    documents_deleted: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = JOB_RUNS
+        indexes = _RUN_INDEXES
+
+    def public(self) -> dict[str, Any]:
+        period = {"from": self.days[0], "to": self.days[-1]} if self.days else None
+        fields = self.model_dump(exclude={"id"})
+        return {"id": str(self.id), "period": period, **fields}
+
+
+class Lease(Document):
+    """Who runs a job now, until when; `_id` is the job's name."""
+
+    id: str  # type: ignore[assignment]
+    owner: str
+    expires_at: datetime
+
+    class Settings:
+        name = LEASES
+
+
+MODELS: list[type[Document]] = [DailyStat, WeeklyStat, JobRun, Lease]

@@ -1,0 +1,95 @@
+"""Sufficient statistics that merge, and what they finalize to. Pure.
+
+A bucket stores, per numeric field, the count of present values, their sum, the sum
+of their squares, min and max; and the event count, successes and distinct users.
+Merging adds or combines these exactly the same way whatever the grouping, so a
+week merged from seven days equals the week computed from the raw events, and
+averages and standard deviations come out of the merged sums.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from questlog.stats.sketch import DistinctUsers, merge_users
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    n: int = 0  # events where the field held a number; optional fields may be absent
+    total: float = 0.0
+    total_sq: float = 0.0
+    low: float | None = None
+    high: float | None = None
+
+    def finalize(self) -> dict[str, float | None]:
+        """{sum, avg, std_dev, min, max}; std_dev is the population standard deviation."""
+        if self.n == 0:
+            return {"sum": 0, "avg": None, "std_dev": None, "min": None, "max": None}
+        return {
+            "sum": self.total,
+            "avg": self.total / self.n,
+            "std_dev": population_std_dev(self),
+            "min": self.low,
+            "max": self.high,
+        }
+
+
+def population_std_dev(stats: FieldStats) -> float:
+    """sqrt(E[x²] - mean²), kept inside what the data allow.
+
+    Σx² - mean·Σx cancels badly when the spread is tiny next to the mean, and its
+    rounding error can even make it negative. The true variance lies between 0 and
+    ((max - min) / 2)² (Popoviciu's inequality), and is exactly 0 when min == max,
+    so the result is clamped into those bounds: never NaN, never absurd.
+    """
+    if stats.low is None or stats.high is None or stats.low == stats.high:
+        return 0.0
+    mean = stats.total / stats.n
+    variance = (stats.total_sq - mean * stats.total) / stats.n
+    return math.sqrt(min(max(variance, 0.0), ((stats.high - stats.low) / 2) ** 2))
+
+
+def merge_fields(parts: Sequence[FieldStats]) -> FieldStats:
+    lows = [p.low for p in parts if p.low is not None]
+    highs = [p.high for p in parts if p.high is not None]
+    return FieldStats(
+        n=sum(p.n for p in parts),
+        # fsum is exact and order-free: the same buckets merge to the same bits however grouped
+        total=math.fsum(p.total for p in parts),
+        total_sq=math.fsum(p.total_sq for p in parts),
+        low=min(lows, default=None),
+        high=max(highs, default=None),
+    )
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    count: int
+    successes: int | None  # None for a type without a success flag
+    users: DistinctUsers
+    fields: Mapping[str, FieldStats] = field(default_factory=dict)
+
+    def success_rate(self) -> float | None:
+        return success_rate(self.successes, self.count)
+
+
+def success_rate(successes: int | None, count: int) -> float | None:
+    return successes / count if successes is not None and count else None
+
+
+def merge(parts: Sequence[Aggregate], extra_users: Iterable[str] = ()) -> Aggregate:
+    """One aggregate for all of `parts`, plus the users in `extra_users`."""
+    names = dict.fromkeys(name for part in parts for name in part.fields)
+    successes = [p.successes for p in parts if p.successes is not None]
+    return Aggregate(
+        count=sum(p.count for p in parts),
+        successes=sum(successes) if successes else None,
+        users=merge_users((p.users for p in parts), extra=extra_users),
+        fields={
+            name: merge_fields([p.fields[name] for p in parts if name in p.fields])
+            for name in names
+        },
+    )

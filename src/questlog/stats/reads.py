@@ -1,0 +1,75 @@
+"""Reading buckets for designers, with seed 004's privacy rule for companies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+
+from questlog.stats.buckets import Scope, public
+from questlog.stats.periods import Calendar, Period, checked_range, period_starts, week_of
+from questlog.stats.sketch import decode, merge_users
+
+MAX_READ_DAYS = 400
+DEFAULT_DAYS = {"daily": 7, "weekly": 8 * 7}
+
+
+class WithheldForPrivacy(Exception):
+    """A company with too few distinct users for its aggregates to be shown."""
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    event_type: str
+    scope: Scope
+    company_id: str | None
+    user_id: str | None
+    period: Period
+    first: date
+    last: date
+
+    def echo(self) -> dict[str, Any]:
+        return {
+            "type": self.event_type, "scope": self.scope, "company_id": self.company_id,
+            "user_id": self.user_id, "period": self.period,
+            "from": self.first.isoformat(), "to": self.last.isoformat(),
+        }
+
+
+def stats_query(
+    *, event_type: str, scope: Scope, company_id: str | None, user_id: str | None,
+    period: Period, first: date | None, last: date | None, today: date,
+) -> StatsQuery:
+    """The query with its default range (the last week of days, or 8 weeks), checked."""
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS[period] - 1)
+    if period == "weekly":
+        first = week_of(first)  # a week is shown whole when the range starts inside it
+    checked_range(first, last, max_days=MAX_READ_DAYS)
+    return StatsQuery(event_type, scope, company_id, user_id, period, first, last)
+
+
+async def read_stats(
+    collection: AsyncIOMotorCollection, query: StatsQuery, *, calendar: Calendar,
+    now: datetime, min_company_n: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The query's buckets oldest first, and meta; WithheldForPrivacy for a small company."""
+    starts = [d.isoformat() for d in period_starts(query.period, query.first, query.last)]
+    filters = {
+        "type": query.event_type, "scope": query.scope, "company_id": query.company_id,
+        "user_id": query.user_id, "period_start": {"$gte": starts[0], "$lte": starts[-1]},
+    }
+    documents = [d async for d in collection.find(filters).sort("period_start", 1)]
+    if query.scope == "company":
+        users = merge_users(decode(d) for d in documents).count()
+        if users < min_company_n:
+            raise WithheldForPrivacy(
+                f"company {query.company_id!r} has {'no' if not users else 'too few'} distinct "
+                f"users of {query.event_type} in this range (at least {min_company_n} needed)"
+            )
+    _, last_end = calendar.bounds(query.period, date.fromisoformat(starts[-1]))
+    meta = {"query": query.echo(), "time_zone": calendar.time_zone,
+            "last_period_open": now < last_end}
+    return [public(d) for d in documents], meta
