@@ -12,6 +12,8 @@ from beanie import Document
 
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
+from questlog.achievements import documents as achievement_documents
+from questlog.achievements.runtime import Achievements, load_book
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
@@ -26,7 +28,9 @@ from questlog.store.indexes import ensure_ttl_index
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_MODELS: list[type[Document]] = [*event_documents.MODELS, *stats_documents.MODELS]
+DOCUMENT_MODELS: list[type[Document]] = [
+    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS
+]
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Questlog:
     bus: Bus
     ingestor: Ingestor
     best_effort: BestEffortLogger
+    achievements: Achievements
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
 
@@ -53,6 +58,7 @@ class Questlog:
             await self.scheduler.stop()
         await self.best_effort.stop()
         await self.bus.stop()
+        await self.achievements.close()
         self.store.close()
         if _running is self:
             _running = None
@@ -69,6 +75,7 @@ def running() -> Questlog:
 
 
 async def start(settings: Settings) -> Questlog:
+    book = load_book(settings)  # a bad definitions file stops the start here, naming it
     store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
@@ -79,6 +86,7 @@ async def start(settings: Settings) -> Questlog:
         bus=bus,
     )
     best_effort = BestEffortLogger(ingestor)
+    achievements = await Achievements.start(settings=settings, book=book, bus=bus)
     stats = StatsService(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
@@ -96,6 +104,7 @@ async def start(settings: Settings) -> Questlog:
     global _running
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
+        achievements=achievements,
         stats=stats, scheduler=scheduler,
     )
     return _running

@@ -1,0 +1,152 @@
+"""Reads of achievements for the API, the stats of unlocks, and redeeming rewards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+
+from questlog.achievements.definitions import Achievement
+from questlog.achievements.rules import Book
+from questlog.achievements.views import ProgressView, progress_view, visible
+
+
+class AchievementError(Exception):
+    pass
+
+
+class UnknownAchievement(AchievementError):
+    pass
+
+
+class NoReward(AchievementError):
+    pass
+
+
+class NotUnlocked(AchievementError):
+    pass
+
+
+class AlreadyRedeemed(AchievementError):
+    pass
+
+
+@dataclass(frozen=True)
+class Listed:
+    achievement: Achievement
+    progress: ProgressView | None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    achievement_id: str
+    user_id: str
+    reward: str
+    redeemed_at: datetime
+    count: int  # rewards of this achievement redeemed so far
+
+
+@dataclass(frozen=True)
+class UnlockRate:
+    achievement: Achievement
+    unlocked: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+    since: datetime
+    active_players: int
+    rates: list[UnlockRate]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AchievementService:
+    def __init__(
+        self, *, book: Book, progress: AsyncIOMotorCollection,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._book, self._progress, self._clock = book, progress, clock
+
+    def _achievement(self, achievement_id: str) -> Achievement:
+        achievement = self._book.by_id.get(achievement_id)
+        if achievement is None:
+            raise UnknownAchievement(f"no achievement {achievement_id!r}")
+        return achievement
+
+    async def _player(self, user_id: str) -> dict[str, Any]:
+        doc = await self._progress.find_one({"_id": user_id}, {"applied": 0})
+        return doc or {}
+
+    async def listing(self, *, user_id: str | None) -> list[Listed]:
+        """The definitions, hidden ones only once unlocked; with progress for a player."""
+        if user_id is None:
+            return [Listed(a, None) for a in self._book.achievements if not a.hidden]
+        doc, now = await self._player(user_id), self._clock()
+        state, redeemed = doc.get("achievements", {}), doc.get("redeemed", {})
+        return [
+            Listed(a, progress_view(a, state, redeemed, now))
+            for a in self._book.achievements if visible(a, state)
+        ]
+
+    async def progress(self, *, user_id: str, achievement_id: str) -> ProgressView:
+        achievement = self._achievement(achievement_id)
+        doc = await self._player(user_id)
+        state = doc.get("achievements", {})
+        if not visible(achievement, state):  # a hidden one does not exist until unlocked
+            raise UnknownAchievement(f"no achievement {achievement_id!r}")
+        return progress_view(achievement, state, doc.get("redeemed", {}), self._clock())
+
+    async def redeem(self, *, user_id: str, achievement_id: str) -> Redemption:
+        """Redeem the reward of an unlock; once per unlock, whatever the races."""
+        achievement = self._achievement(achievement_id)
+        if achievement.reward is None:
+            raise NoReward(f"achievement {achievement_id!r} has no reward to redeem")
+        while True:
+            doc = await self._player(user_id)
+            view = progress_view(achievement, doc.get("achievements", {}), {}, self._clock())
+            if not view.unlocked:
+                raise NotUnlocked(f"{user_id!r} has not unlocked {achievement_id!r}")
+            count = doc.get("redeemed", {}).get(achievement_id, {}).get("count", 0)
+            if count >= view.times:
+                raise AlreadyRedeemed(f"the reward of {achievement_id!r} was already redeemed")
+            path, now = f"redeemed.{achievement_id}", self._clock()
+            # The count read must still be the count stored: of two racing redeems one
+            # wins, the other reads again (and finds nothing left to redeem, if so).
+            guard = {f"{path}.count": count} if count else {path: {"$exists": False}}
+            result = await self._progress.update_one(
+                {"_id": user_id, **guard},
+                {"$set": {f"{path}.count": count + 1, f"{path}.last_at": now}},
+            )
+            if result.matched_count:
+                return Redemption(
+                    achievement_id, user_id, achievement.reward.description, now, count + 1
+                )
+
+    async def stats(self, *, days: int) -> Stats:
+        """The share of active players who unlocked each achievement.
+
+        Active: at least one event counted by some achievement, dated (event_time) within
+        the last `days` days. Only active players' unlocks count, so a share is at most 1.
+        """
+        since = self._clock() - timedelta(days=days)
+        active = {"last_event_at": {"$gte": since}}
+        players = await self._progress.count_documents(active)
+        pipeline = [
+            {"$match": active},
+            {"$unwind": "$unlocked"},
+            {"$group": {"_id": "$unlocked", "n": {"$sum": 1}}},
+        ]
+        counts = {row["_id"]: row["n"] async for row in self._progress.aggregate(pipeline)}
+        rates = [
+            UnlockRate(a, counts.get(a.id, 0), counts.get(a.id, 0) / players if players else 0.0)
+            for a in self._book.achievements
+        ]
+        return Stats(days=days, since=since, active_players=players, rates=rates)
