@@ -9,7 +9,7 @@ counted from the start of its period, and a changed setting applies in place.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import pymongo
@@ -93,9 +93,15 @@ class JobRun(Document):
         indexes = _RUN_INDEXES
 
     def public(self) -> dict[str, Any]:
-        period = {"from": self.days[0], "to": self.days[-1]} if self.days else None
-        fields = self.model_dump(exclude={"id"})
-        return {"id": str(self.id), "period": period, **fields}
+        """The run as the API shows it; `period` spans every day and week it rebuilt."""
+        spans = [(d, d) for d in map(date.fromisoformat, self.days)] + [
+            (w, w + timedelta(days=6)) for w in map(date.fromisoformat, self.weeks)
+        ]
+        period = None
+        if spans:
+            period = {"from": min(s for s, _ in spans).isoformat(),
+                      "to": max(e for _, e in spans).isoformat()}
+        return {"id": str(self.id), "period": period, **self.model_dump(exclude={"id"})}
 
 
 class Lease(Document):

@@ -17,8 +17,8 @@ DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
 
-class RangeRejected(ValueError):
-    """A range of days that cannot be served or recomputed; `code` says why."""
+class Rejected(ValueError):
+    """A query or range the statistics cannot serve or recompute; `code` says why."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -66,12 +66,12 @@ def period_starts(period: Period, first: date, last: date) -> list[date]:
 
 
 def checked_range(first: date, last: date, *, max_days: int) -> list[date]:
-    """The days first..last, or RangeRejected when they are reversed or too many."""
+    """The days first..last; Rejected when they are reversed or too many."""
     if first > last:
-        raise RangeRejected("invalid_range", f"from ({first}) is after to ({last})")
+        raise Rejected("invalid_range", f"from ({first}) is after to ({last})")
     days = (last - first).days + 1
     if days > max_days:
-        raise RangeRejected("range_too_long", f"{days} days; at most {max_days} at once")
+        raise Rejected("range_too_long", f"{days} days; at most {max_days} at once")
     return days_from(first, last)
 
 
@@ -79,13 +79,12 @@ def recomputable_range(
     first: date, last: date, *, oldest: date, today: date, max_days: int
 ) -> list[date]:
     """The days first..last if every one can be rebuilt from raw events that still exist."""
-    days = checked_range(first, last, max_days=max_days)
-    if last > today:
-        raise RangeRejected("range_in_future", f"to ({last}) is after today ({today})")
-    if first < oldest:
-        raise RangeRejected(
+    if first <= last and last > today:
+        raise Rejected("range_in_future", f"to ({last}) is after today ({today})")
+    if first <= last and first < oldest:
+        raise Rejected(
             "range_too_old",
             f"raw events before {oldest} may have expired, so days before it cannot be "
             "recomputed (their stored statistics are kept)",
         )
-    return days
+    return checked_range(first, last, max_days=max_days)

@@ -8,8 +8,16 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
 
+from questlog.events import EVENT_TYPES
 from questlog.stats.buckets import Scope, public
-from questlog.stats.periods import Calendar, Period, checked_range, period_starts, week_of
+from questlog.stats.periods import (
+    Calendar,
+    Period,
+    Rejected,
+    checked_range,
+    period_starts,
+    week_of,
+)
 from questlog.stats.sketch import decode, merge_users
 
 MAX_READ_DAYS = 400
@@ -43,6 +51,14 @@ def stats_query(
     period: Period, first: date | None, last: date | None, today: date,
 ) -> StatsQuery:
     """The query with its default range (the last week of days, or 8 weeks), checked."""
+    if event_type not in EVENT_TYPES:
+        raise Rejected("unknown_event_type", f"unknown event type {event_type[:64]!r}")
+    wanted = {"company": "company_id", "user": "user_id"}.get(scope)
+    for name, value in (("company_id", company_id), ("user_id", user_id)):
+        if name == wanted and not value:
+            raise Rejected("invalid_query", f"scope={scope} needs {name}")
+        if name != wanted and value is not None:
+            raise Rejected("invalid_query", f"{name} goes with scope={name.removesuffix('_id')}")
     last = last or today
     first = first or last - timedelta(days=DEFAULT_DAYS[period] - 1)
     if period == "weekly":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import PyMongoError
@@ -18,6 +19,7 @@ from questlog.settings import Settings
 from questlog.stats.documents import JobRun
 from questlog.stats.periods import Calendar, recomputable_range, weeks_of
 from questlog.stats.pipeline import days_of_hours, hours_pipeline
+from questlog.stats.reads import StatsQuery, read_stats
 from questlog.stats.rollup import Rollup, Tally
 from questlog.stats.runs import RunLog, Source
 from questlog.store.retry import StoreUnavailable, with_retries
@@ -45,6 +47,7 @@ class StatsService:
         self.clock = clock
         self.runs = RunLog(runs, clock)
         self._events = events
+        self._buckets = {"daily": daily, "weekly": weekly}
         self._rollup = Rollup(events=events, daily=daily, weekly=weekly, calendar=self.calendar)
 
     def today(self) -> date:
@@ -88,7 +91,7 @@ class StatsService:
         self, first: date, last: date, *, source: Source,
         on_day: Callable[[date], None] | None = None,
     ) -> JobRun:
-        """Rebuild first..last by hand; RangeRejected when some day cannot be rebuilt."""
+        """Rebuild first..last by hand; Rejected when some day cannot be rebuilt."""
         days = recomputable_range(
             first, last, oldest=self.oldest_recomputable(), today=self.today(),
             max_days=MAX_RECOMPUTE_DAYS,
@@ -101,6 +104,13 @@ class StatsService:
         since = last.started_at - LATE_MARGIN if last else self.clock() - self.settings.raw_ttl
         hours = [row["_id"] async for row in self._events.aggregate(hours_pipeline(since))]
         return days_of_hours(hours, self.calendar)
+
+    async def read(self, query: StatsQuery) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The buckets a designer asked for, oldest first, and meta (see reads.read_stats)."""
+        return await read_stats(
+            self._buckets[query.period], query, calendar=self.calendar, now=self.clock(),
+            min_company_n=self.settings.min_company_n,
+        )
 
     async def _weeks(self, run: JobRun, mondays: list[date]) -> None:
         for monday in mondays:
