@@ -1,13 +1,16 @@
-"""Bearer API keys with scopes (ingest, read, admin); admin holds every scope."""
+"""Bearer API keys with scopes (ingest, read, admin; admin holds every scope), and player
+tokens, which hold no scope: they read their own player's achievements only."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 
+from questlog.achievements.tokens import InvalidToken, PlayerTokens
 from questlog.api.envelope import ApiError
 
 
@@ -38,3 +41,13 @@ def principal_for_key(token: str, keys: dict[str, frozenset[str]]) -> Principal 
         if hmac.compare_digest(key.encode(), token.encode()):
             return Principal(label=key_label(key), scopes=scopes)
     return None
+
+
+def principal_for_player_token(token: str, tokens: PlayerTokens, *, now: datetime) -> Principal:
+    """The principal of a player token; 401 when it is forged, malformed or expired."""
+    try:
+        user_id = tokens.verify(token, now=now)
+    except InvalidToken as exc:
+        raise ApiError(401, "unauthorized", str(exc)) from None
+    label = "player:" + hashlib.sha256(user_id.encode()).hexdigest()[:10]
+    return Principal(label=label, scopes=frozenset(), user_id=user_id)

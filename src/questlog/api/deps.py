@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from questlog.api.auth import Principal, bearer_token, principal_for_key
+from questlog.achievements.tokens import PREFIX as PLAYER_TOKEN_PREFIX
+from questlog.api.auth import (
+    Principal,
+    bearer_token,
+    principal_for_key,
+    principal_for_player_token,
+)
 from questlog.api.envelope import ApiError
 from questlog.bootstrap import Questlog
 
@@ -25,6 +32,9 @@ QuestlogDep = Annotated[Questlog, Depends(get_questlog)]
 def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
     token = bearer_token(request)
     principal = principal_for_key(token, questlog.settings.api_key_scopes)
+    if principal is None and token.startswith(PLAYER_TOKEN_PREFIX):
+        tokens = questlog.achievements.tokens
+        principal = principal_for_player_token(token, tokens, now=datetime.now(UTC))
     if principal is None:
         raise ApiError(401, "unauthorized", "unknown API key")
     return principal
@@ -47,6 +57,31 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 IngestDep = Annotated[Principal, Depends(require("ingest"))]
 ReadDep = Annotated[Principal, Depends(require("read"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
+
+
+def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A key with `scope`, or a player token, which the route limits with player_of()."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.user_id is None and not principal.has(scope):
+            raise ApiError(403, "forbidden", f"this key lacks the {scope!r} scope")
+        return principal
+
+    _SCOPE_CHECKS[check] = f"{scope} or the player's token"
+    return check
+
+
+PlayerReadDep = Annotated[Principal, Depends(require_or_player("read"))]
+PlayerAdminDep = Annotated[Principal, Depends(require_or_player("admin"))]
+
+
+def player_of(principal: Principal, user_id: str | None) -> str | None:
+    """The player a request may see: any one for a key, only its own for a player token."""
+    if principal.user_id is None:
+        return user_id
+    if user_id is not None and user_id != principal.user_id:
+        raise ApiError(403, "forbidden", "a player token grants its own player's data only")
+    return principal.user_id
 
 
 def _scopes_checked(dependant: Dependant) -> set[str]:

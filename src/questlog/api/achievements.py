@@ -1,0 +1,95 @@
+"""Routes of achievements: definitions with progress, focused progress, redeem, stats, lag."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from questlog.achievements.schemas import (
+    AchievementOut,
+    LagOut,
+    ProgressOut,
+    RedeemIn,
+    RedemptionOut,
+    StatsOut,
+)
+from questlog.achievements.service import (
+    AchievementError,
+    AlreadyRedeemed,
+    NoReward,
+    NotUnlocked,
+    UnknownAchievement,
+)
+from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
+from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+
+router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
+
+UserIdParam = Annotated[str | None, Query(min_length=1, max_length=128)]
+AchievementIdParam = Annotated[str, Query(min_length=1, max_length=64)]
+
+ERRORS: dict[type[AchievementError], tuple[int, str]] = {
+    UnknownAchievement: (404, "not_found"),
+    NoReward: (422, "no_reward"),
+    NotUnlocked: (422, "not_unlocked"),
+    AlreadyRedeemed: (409, "already_redeemed"),
+}
+
+
+def refused(exc: AchievementError) -> ApiError:
+    status, code = ERRORS[type(exc)]
+    return ApiError(status, code, str(exc))
+
+
+@router.get("", summary="Achievement definitions; with user_id, each with that player's progress")
+async def list_achievements(
+    questlog: QuestlogDep, principal: PlayerReadDep, user_id: UserIdParam = None
+) -> EnvelopeResponse:
+    listed = await questlog.achievements.service.listing(user_id=player_of(principal, user_id))
+    return ok([AchievementOut.of(item).model_dump(mode="json") for item in listed])
+
+
+@router.get("/progress", summary="One achievement's progress for one player")
+async def get_progress(
+    questlog: QuestlogDep, principal: PlayerReadDep, achievement_id: AchievementIdParam,
+    user_id: UserIdParam = None,
+) -> EnvelopeResponse:
+    player = player_of(principal, user_id)
+    if player is None:
+        raise ApiError(422, "invalid_query", "user_id: required with an API key")
+    try:
+        view = await questlog.achievements.service.progress(
+            user_id=player, achievement_id=achievement_id
+        )
+    except AchievementError as exc:
+        raise refused(exc) from None
+    return ok(ProgressOut.of(view).model_dump(mode="json"))
+
+
+@router.post("/redeem", summary="Redeem an unlocked achievement's reward, once per unlock")
+async def redeem(
+    questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemIn
+) -> EnvelopeResponse:
+    player = player_of(principal, body.user_id) or body.user_id
+    try:
+        redemption = await questlog.achievements.service.redeem(
+            user_id=player, achievement_id=body.achievement_id
+        )
+    except AchievementError as exc:
+        raise refused(exc) from None
+    return ok(RedemptionOut.of(redemption).model_dump(mode="json"))
+
+
+@router.get("/stats", summary="Share of the active players who unlocked each achievement")
+async def unlock_stats(
+    questlog: QuestlogDep, _: ReadDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> EnvelopeResponse:
+    stats = await questlog.achievements.service.stats(days=days)
+    return ok(StatsOut.of(stats).model_dump(mode="json"))
+
+
+@router.get("/status", summary="Evaluation lag: stored events not yet evaluated")
+async def evaluation_status(questlog: QuestlogDep, _: ReadDep) -> EnvelopeResponse:
+    lag = await questlog.achievements.evaluator.lag()
+    return ok(LagOut.of(lag).model_dump(mode="json"))
