@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from questlog import bootstrap
-from questlog.api import events, health, jobs, stats
+from questlog.api import achievements, events, health, jobs, players, stats
 from questlog.api.envelope import install_error_handlers
 from questlog.settings import Settings
 
-ROUTERS = (health.router, events.router, stats.router, jobs.router)
+ROUTERS = (
+    health.router, events.router, stats.router, jobs.router, achievements.router, players.router
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
