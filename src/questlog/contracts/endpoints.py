@@ -30,6 +30,10 @@ DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
     ),
     ("GET", "/api/v1/health"): ("503 store_unavailable",),
+    ("GET", "/api/v1/achievements/progress"): ("404 not_found",),
+    ("POST", "/api/v1/achievements/redeem"): (
+        "404 not_found", "409 already_redeemed", "422 no_reward", "422 not_unlocked",
+    ),
 }
 
 HEADER = """\
@@ -38,7 +42,9 @@ HEADER = """\
 Generated from the app's routes by `make contracts`; do not edit. The full
 request and response shapes are in `openapi.json`.
 
-- Auth: `Authorization: Bearer KEY`; an `admin` key holds every scope.
+- Auth: `Authorization: Bearer KEY`; an `admin` key holds every scope. A player token
+  (`POST /api/v1/players/{user_id}/token`) holds none: it reads its own player's
+  achievements and redeems their rewards, and gets 403 forbidden anywhere else.
 - Responses: `{"ok": true, "data", "meta"}`, or `{"ok": false, "error": {"code",
   "message", "details"}}` with the status and code listed below.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
