@@ -17,6 +17,7 @@ from typing import Any
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.contracts.command import add_contracts
 from questlog.settings import Settings
+from questlog.stats.commands import add_stats_commands
 
 Subcommands = Any  # argparse's private _SubParsersAction
 Registrar = Callable[[Subcommands, Subcommands], None]
@@ -50,7 +51,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
     p.set_defaults(run=serve)
 
 
-REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks, add_contracts]
+REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:
