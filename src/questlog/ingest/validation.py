@@ -54,12 +54,21 @@ def _rejection(
     details: list[dict[str, Any]] | None = None,
 ) -> Rejection:
     ids = item if isinstance(item, dict) else {}
-    event_id, event_type = ids.get("event_id"), ids.get("type")
     return Rejection(
         index=index, code=code, message=message, raw=encoded.decode(), details=details or [],
-        event_id=event_id if isinstance(event_id, str) else None,
-        event_type=event_type if isinstance(event_type, str) else None,
+        event_id=_storable_text(ids.get("event_id")), event_type=_storable_text(ids.get("type")),
     )
+
+
+def _storable_text(value: object) -> str | None:
+    """`value` if it is a string MongoDB can store and JSON can answer: no lone surrogate."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def check_event(
