@@ -32,6 +32,8 @@ HOSTILE_EVENTS = [
     (in_data("1e400"), 422, "invalid_event"),
     (in_data('{"a\\u0000b": 1}'), 422, "invalid_event"),
     (in_data('"\\ud800"'), 422, "invalid_event"),
+    ('{"type":"BILL\\ud800"}', 422, "invalid_event"),
+    (compact(bill_vote(event_id="e-\udc00")), 422, "invalid_event"),
     (compact(bill_vote(seq=2**64)), 422, "invalid_event"),
     (compact(bill_vote(occurred_at=1714564800)), 422, "invalid_event"),
     (in_data("NaN"), 400, "malformed_json"),
@@ -41,6 +43,7 @@ HOSTILE_EVENTS = [
 HOSTILE_IDS = [
     "list", "string", "null", "number", "wrong-type-at-depth", "wrong-type-in-map", "huge-string",
     "nested-600", "nested-100000", "huge-int", "float-overflow", "nul-in-key", "lone-surrogate",
+    "lone-surrogate-in-type", "lone-surrogate-in-event-id",
     "int-over-64-bits", "timestamp-as-number", "nan", "empty", "truncated",
 ]
 

@@ -208,16 +208,25 @@ def test_rejection_keeps_the_raw_event_and_its_ids() -> None:
     assert json.loads(rejection.raw) == event
 
 
+def storable(rejection: Rejection) -> None:
+    """The quarantine can store the rejection, and an answer can carry its ids."""
+    kept = {"raw": rejection.raw, "message": rejection.message,
+            "event_id": rejection.event_id, "event_type": rejection.event_type}
+    bson.encode(kept)
+    json.dumps(kept, ensure_ascii=False).encode()
+
+
 @pytest.mark.parametrize(
     "item",
-    [bill_vote(bill_id="\ud800"), {"type": "retry", "data": {"\udc00": 1}}, "\ud83d"],
-    ids=["value", "key", "bare-string"],
+    [bill_vote(bill_id="\ud800"), {"type": "retry", "data": {"\udc00": 1}}, "\ud83d",
+     {"type": "BILL\ud800"}, bill_vote(event_id="e-\udc00")],
+    ids=["value", "key", "bare-string", "type", "event-id"],
 )
-def test_lone_surrogate_is_rejected_and_its_raw_form_is_storable(item: object) -> None:
+def test_lone_surrogate_is_rejected_and_the_rejection_is_storable(item: object) -> None:
     rejection = rejected(item)
 
     assert rejection.code == Code.INVALID_EVENT
-    rejection.raw.encode()  # the quarantine stores it as UTF-8
+    storable(rejection)
 
 
 # Text includes lone surrogates: JSON can escape them ("\ud800"), UTF-8 cannot hold them.
@@ -244,6 +253,8 @@ def test_any_json_gets_a_rejection_or_a_storable_document(
 ) -> None:
     result = check({"type": event_type, **fields})
 
-    if isinstance(result, dict):
+    if isinstance(result, Rejection):
+        storable(result)
+    else:
         bson.encode(result)  # MongoDB can hold it ...
         json.dumps(result, default=str, allow_nan=False)  # ... and a read can answer it
