@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from questlog.achievements.commands import add_achievement_commands
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.contracts.command import add_contracts
 from questlog.settings import Settings
@@ -51,7 +52,9 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
     p.set_defaults(run=serve)
 
 
-REGISTRARS: list[Registrar] = [add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands]
+REGISTRARS: list[Registrar] = [
+    add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands, add_achievement_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,7 @@ stores it:
     value      counter: events counted; sum: the total; distinct: len(seen);
                streak: the longest run of consecutive UTC days
     seen       distinct: the values seen, up to the highest threshold
-    days       streak: the UTC days (proleptic ordinals) with events, the recent ones
+    days       streak: the UTC days (utc_day) with events, the recent ones
     reached    one {"at", "event_id"} per level reached (a tier, or the one threshold):
                the event_time and id of the event that completed it
     times, last   repeatable: how many times it was unlocked, and the latest unlock
@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from questlog.achievements.definitions import (
@@ -69,6 +69,11 @@ class _Counting:
         return self.window is None or self.window.contains(event["event_time"])
 
 
+def utc_day(moment: datetime) -> int:
+    """Days since 1970-01-01, in UTC."""
+    return int(moment.timestamp() // 86400)
+
+
 def _count(rule: _Counting, entry: Entry, event: Event) -> None:
     entry["value"] = entry.get("value", 0) + 1
 
@@ -81,20 +86,22 @@ def _sum(rule: _Counting, entry: Entry, event: Event) -> None:
 
 def _distinct(rule: _Counting, entry: Entry, event: Event) -> None:
     value = event.get(rule.field)  # type: ignore[arg-type]
-    seen = entry.setdefault("seen", [])
+    seen = entry.get("seen", ())
     # Past the highest threshold more values change nothing: stop growing the document.
     if value is not None and value not in seen and len(seen) < rule.thresholds[-1]:
-        seen.append(value)
-        entry["value"] = len(seen)
+        entry["seen"] = [*seen, value]
+        entry["value"] = len(seen) + 1
 
 
 def _streak(rule: _Counting, entry: Entry, event: Event) -> None:
-    day = event["event_time"].astimezone(UTC).toordinal()
-    days = entry.setdefault("days", [])
+    day = utc_day(event["event_time"])
+    days = entry.get("days", [])
+    if days and days[-1] == day:  # the common case: another event of the latest day
+        return
     at = bisect.bisect_left(days, day)
     if at < len(days) and days[at] == day:
         return
-    days.insert(at, day)
+    days = entry["days"] = [*days[:at], day, *days[at:]]
     first, last = at, at
     while first > 0 and days[first - 1] == days[first] - 1:
         first -= 1
@@ -192,21 +199,29 @@ class _Run:
         self.book, self.state, self.outcome = book, state, Outcome()
 
     def fold(self, events: Iterable[Event]) -> _Run:
+        by_event, changed, state = self.book.by_event, self.outcome.changed, self.state
         for event in events:
-            for rule in self.book.by_event.get(event["type"], ()):
-                if rule.counts(event):
-                    entry = self.entry(rule.id)
-                    rule.step(rule, entry, event)
-                    self.check_levels(rule, entry, event)
+            for rule in by_event.get(event["type"], ()):
+                if (rule.where or rule.window) and not rule.counts(event):
+                    continue
+                entry = changed.get(rule.id)  # self.entry(), inlined: this is the hot loop
+                if entry is None:
+                    entry = changed[rule.id] = dict(state.get(rule.id, ()))
+                rule.step(rule, entry, event)
+                if rule.repeatable:
+                    self.repeat(rule, entry, event)
+                    continue
+                level = len(entry.get("reached", ()))
+                if level < len(rule.thresholds) and entry.get("value", 0) >= rule.thresholds[level]:
+                    self.reach(rule, entry, event)
         return self
 
     def entry(self, aid: str) -> Entry:
-        """The working copy of an entry: copied once per run, then changed in place."""
+        """The working copy of an entry, copied once per run. Its lists are shared with
+        the original: a step replaces a list, never changes one in place."""
         entry = self.outcome.changed.get(aid)
         if entry is None:
-            old = self.state.get(aid, {})
-            entry = {k: list(v) if isinstance(v, list) else v for k, v in old.items()}
-            self.outcome.changed[aid] = entry
+            entry = self.outcome.changed[aid] = dict(self.state.get(aid, ()))
         return entry
 
     def reached(self, aid: str) -> list[dict[str, Any]]:
@@ -214,26 +229,30 @@ class _Run:
         reached: list[dict[str, Any]] = entry.get("reached", [])
         return reached
 
-    def check_levels(self, rule: _Counting, entry: Entry, event: Event) -> None:
-        value, mark = entry.get("value", 0), {"at": event["event_time"], "event_id": event["_id"]}
-        if rule.repeatable:
-            times = int(value // rule.thresholds[0])
-            for _ in range(entry.get("times", 0), times):
-                self.outcome.unlocks.append(Unlock(rule.id, None, mark["at"], mark["event_id"]))
-            if times > entry.get("times", 0):
-                entry["times"], entry["last"] = times, mark
-                if not entry.get("reached"):
-                    entry["reached"] = [mark]
-                    self.settle(rule.id)
-            return
-        reached = entry.setdefault("reached", [])
-        first = not reached
-        while len(reached) < len(rule.thresholds) and value >= rule.thresholds[len(reached)]:
+    def repeat(self, rule: _Counting, entry: Entry, event: Event) -> None:
+        """A repeatable achievement unlocks again each time its value passes a multiple."""
+        before, times = entry.get("times", 0), int(entry.get("value", 0) // rule.thresholds[0])
+        if times > before:
+            mark = {"at": event["event_time"], "event_id": event["_id"]}
+            unlock = Unlock(rule.id, None, mark["at"], mark["event_id"])
+            self.outcome.unlocks.extend([unlock] * (times - before))
+            entry["times"], entry["last"] = times, mark
+            if not before:
+                entry["reached"] = [mark]
+                self.settle(rule.id)
+
+    def reach(self, rule: _Counting, entry: Entry, event: Event) -> None:
+        """Record every level the entry's value now reaches, as reached by `event`."""
+        reached, value = entry.get("reached", []), entry.get("value", 0)
+        mark = {"at": event["event_time"], "event_id": event["_id"]}
+        level = len(reached)
+        while level < len(rule.thresholds) and value >= rule.thresholds[level]:
             self.outcome.unlocks.append(
-                Unlock(rule.id, rule.names[len(reached)], mark["at"], mark["event_id"])
+                Unlock(rule.id, rule.names[level], mark["at"], mark["event_id"])
             )
-            reached.append(mark)
-        if first and reached:
+            level += 1
+        entry["reached"] = [*reached, *[mark] * (level - len(reached))]
+        if not reached:
             self.settle(rule.id)
 
     def settle(self, aid: str) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from questlog.achievements.definitions import Achievement, AllOfRule, StreakRule
-from questlog.achievements.rules import Entry
+from questlog.achievements.rules import Entry, utc_day
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def _value(
 
 def current_run(days: list[int], now: datetime) -> int:
     """The run of consecutive days ending today or yesterday: a streak still alive."""
-    if not days or days[-1] < now.astimezone(UTC).toordinal() - 1:
+    if not days or days[-1] < utc_day(now) - 1:
         return 0
     run = 1
     while run < len(days) and days[-run - 1] == days[-run] - 1:
