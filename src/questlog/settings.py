@@ -80,7 +80,7 @@ class Settings(BaseSettings):
 
 
 def parse_api_keys(spec: str) -> dict[str, frozenset[str]]:
-    """Parse "KEY:SCOPE[,SCOPE...];..." into {key: scopes}; raise ValueError naming the bad entry."""
+    """Parse "KEY:SCOPE[,SCOPE...];..." into {key: scopes}; ValueError names a bad entry."""
     keys: dict[str, frozenset[str]] = {}
     for entry in filter(None, (part.strip() for part in spec.split(";"))):
         key, sep, scope_list = entry.partition(":")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pymongo
 from beanie import Document
@@ -41,7 +41,7 @@ class StoredEvent(Document):
         name = RAW_EVENTS
         # The TTL index on received_at is managed by store.indexes.ensure_ttl_index,
         # so that a changed retention is applied in place at the next start.
-        indexes = [
+        indexes: ClassVar = [
             pymongo.IndexModel([("type", 1), ("event_time", -1)], name="type_time"),
             pymongo.IndexModel(
                 [("company_id", 1), ("type", 1), ("event_time", -1)], name="company_type_time"
@@ -70,7 +70,7 @@ class RejectedEvent(Document):
 
     class Settings:
         name = REJECTED_EVENTS
-        indexes = [
+        indexes: ClassVar = [
             pymongo.IndexModel([("code", 1), ("received_at", -1)], name="code_time"),
             pymongo.IndexModel([("received_at", -1)], name="time"),
         ]
