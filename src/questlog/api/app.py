@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from questlog import bootstrap
 from questlog.api import achievements, events, health, jobs, players, stats
-from questlog.api.envelope import install_error_handlers
+from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
@@ -39,5 +39,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

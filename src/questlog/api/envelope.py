@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import pydantic_core
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +23,29 @@ class EnvelopeResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return pydantic_core.to_json(content)
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable, machine-readable: e.g. invalid_event, forbidden.")
+    message: str
+    details: list[dict[str, Any]]
+
+
+class ErrorEnvelope(BaseModel):
+    """What every 4xx and 5xx answers with."""
+
+    ok: Literal[False]
+    error: ErrorBody
+
+
+# Documented on every route in place of FastAPI's own 422 schema, which we never send.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in (
+        (400, "Malformed request"), (401, "No valid key or token"), (403, "Not allowed"),
+        (422, "Invalid request or query"),
+    )
+}
 
 
 class ApiError(Exception):

@@ -10,11 +10,12 @@ from pydantic import ValidationError
 from questlog.api.auth import Principal
 from questlog.api.body import parse_json, read_body
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
-from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.params import TimeParam, page_of
 from questlog.bootstrap import Questlog
+from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
-from questlog.ingest.schemas import BatchIn, IngestResultOut
+from questlog.ingest.schemas import BatchIn, IngestEnvelope, IngestResultOut
 from questlog.ingest.validation import describe_errors
 from questlog.store.documents import RejectedEvent, StoredEvent
 from questlog.store.queries import find_events, find_rejected
@@ -46,7 +47,27 @@ async def read_json(
         await refuse(questlog, principal, body, exc)
 
 
-@router.post("", status_code=202, summary="Log one event")
+# The write routes read the raw body themselves (to quarantine what cannot be read and
+# to answer each event's rejection precisely), so their OpenAPI bodies are declared here.
+ONE_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object",
+    "required": ["type"],
+    "properties": {"type": {"enum": sorted(EVENT_TYPES)}},
+    "description": "One event; its schema per type and version is in contracts/schemas/.",
+}}}}}
+BATCH_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": BatchIn.model_json_schema()}
+}}}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorEnvelope, "description": "Event or batch too large"},
+    503: {"model": ErrorEnvelope, "description": "MongoDB is not answering; retry"},
+}
+
+
+@router.post(
+    "", status_code=202, summary="Log one event", response_model=IngestEnvelope,
+    openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES,
+)
 async def post_event(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
@@ -59,7 +80,8 @@ async def post_event(
 
 
 @router.post(
-    "/batch", summary="Log a batch of events; valid ones are stored even when others are not"
+    "/batch", summary="Log a batch of events; valid ones are stored even when others are not",
+    response_model=IngestEnvelope, openapi_extra=BATCH_BODY, responses=WRITE_RESPONSES,
 )
 async def post_batch(
     request: Request, questlog: QuestlogDep, principal: IngestDep

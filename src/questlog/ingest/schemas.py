@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,3 +49,11 @@ class IngestResultOut(BaseModel):
 
     def public(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+class IngestEnvelope(BaseModel):
+    """The answer of the write routes (documentation of the envelope around the result)."""
+
+    ok: Literal[True]
+    data: IngestResultOut
+    meta: dict[str, Any]
