@@ -208,7 +208,7 @@ def _check_fields(rule: EventRule) -> None:
         if field not in fields:
             raise ValueError(f"{rule.event} has no field {field!r}; it has {sorted(fields)}")
         if not _base_types(fields[field].annotation) <= scalar:
-            raise ValueError(f"{rule.event}.{field} is not a single value (a list or an object)")
+            raise ValueError(f"{rule.event}.{field} is not a string, number or boolean")
     if isinstance(rule, SumRule) and not _base_types(fields[rule.field].annotation) <= {int, float}:
         raise ValueError(f"sum needs a number field; {rule.event}.{rule.field} is not one")
     for field, wanted in rule.where.items():

@@ -1,0 +1,161 @@
+"""The evaluator on a store: pending events applied once, in order, whoever else runs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from achievement_factories import (
+    T0,
+    Interleaved,
+    book,
+    fresh_database,
+    lobby,
+    progress_of,
+    recomputed,
+    stored,
+    vote,
+)
+from motor.motor_asyncio import AsyncIOMotorDatabase
+
+from questlog.achievements.evaluator import Evaluator
+
+DAY = timedelta(days=1)
+RULES = book(
+    {"id": "first_vote", "rule": {"kind": "counter", "event": "BILL_VOTE", "threshold": 1}},
+    {"id": "well_read", "rule": {"kind": "distinct", "event": "BILL_VOTE", "field": "bill_id",
+                                 "threshold": 3}},
+    {"id": "regular", "rule": {"kind": "streak", "event": "BILL_VOTE", "days": 2}},
+    {"id": "spender", "rule": {"kind": "sum", "event": "LOBBY_ATTEMPT", "field": "spend"},
+     "tiers": [{"name": "bronze", "threshold": 20}, {"name": "gold", "threshold": 60}]},
+    {"id": "statesman", "rule": {"kind": "all_of", "achievements": ["well_read", "spender"]}},
+)
+
+
+def evaluator(database: AsyncIOMotorDatabase, batch_size: int = 200) -> Evaluator:
+    return Evaluator(book=RULES, events=Interleaved(database["events"]),
+                     progress=Interleaved(database["player_progress"]), batch_size=batch_size)
+
+
+def play() -> list[dict]:
+    """Three players' events over four days, arriving in mixed order."""
+    events = []
+    for day in range(4):
+        for user in ("p1", "p2", "p3"):
+            at = T0 + day * DAY + timedelta(minutes=len(events))
+            events.append(vote(user=user, bill=f"b{(day + len(user)) % 4}", at=at))
+            events.append(lobby(user=user, spend=7.5 * (day + 1), at=at + timedelta(seconds=1)))
+    return events
+
+
+async def test_pending_events_are_applied_and_marked_evaluated() -> None:
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+
+    done = await evaluator(database, batch_size=5).evaluate_pending()
+
+    assert done == len(events)
+    assert await progress_of(database) == recomputed(RULES, events)
+    assert await database["events"].count_documents({"evaluated_at": None}) == 0
+
+
+async def test_events_of_one_player_are_applied_in_arrival_order() -> None:
+    database = fresh_database()
+    # Arrival order differs from _id order: the distinct bill that completes well_read
+    # arrives last, so well_read unlocks at its time.
+    first = vote(bill="a", at=T0, event_id="z", received_at=T0)
+    second = vote(bill="b", at=T0 + DAY, event_id="y", received_at=T0 + DAY)
+    third = vote(bill="c", at=T0 + 2 * DAY, event_id="x", received_at=T0 + 2 * DAY)
+    await database["events"].insert_many([third, first, second])
+
+    await evaluator(database).evaluate_pending()
+
+    doc = await database["player_progress"].find_one({"_id": "p1"})
+    assert doc["achievements"]["well_read"]["reached"] == [{"at": T0 + 2 * DAY, "event_id": "x"}]
+    assert doc["applied"] == ["z", "y", "x"]
+
+
+async def test_within_one_request_events_apply_in_the_order_they_happened() -> None:
+    database = fresh_database()
+    same_request = T0 + DAY
+    early = vote(bill="a", at=T0, event_id="2", received_at=same_request)
+    late = vote(bill="b", at=T0 + timedelta(hours=1), event_id="1", received_at=same_request)
+    await database["events"].insert_many([late, early])
+
+    await evaluator(database).evaluate_pending()
+
+    doc = await database["player_progress"].find_one({"_id": "p1"})
+    assert doc["applied"] == ["2", "1"]
+    assert doc["achievements"]["first_vote"]["reached"][0]["event_id"] == "2"
+
+
+async def test_an_event_is_never_applied_twice_even_if_it_is_pending_again() -> None:
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+    await evaluator(database).evaluate_pending()
+    before = await progress_of(database)
+
+    await database["events"].update_many({}, {"$unset": {"evaluated_at": ""}})  # a lost mark
+    again = await evaluator(database).evaluate_pending()
+
+    assert again == len(events)
+    assert await progress_of(database) == before
+
+
+async def test_events_without_a_player_or_a_rule_are_left_alone() -> None:
+    database = fresh_database()
+    nobody = vote(user=None)
+    poll = stored("POLL_INTERVAL", poll_id="x", leading_candidate="y", margin=1.0, moe=1.0)
+    await database["events"].insert_many([nobody, poll])
+
+    await evaluator(database).evaluate_pending()
+
+    assert await database["player_progress"].count_documents({}) == 0
+    marks = {d["_id"]: d.get("evaluated_at") async for d in database["events"].find({})}
+    assert marks[nobody["_id"]] is not None  # read once, then out of the queue
+    assert marks[poll["_id"]] is None  # no rule counts POLL_INTERVAL: never rewritten
+
+
+async def test_two_evaluators_on_one_store_apply_each_event_once() -> None:
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+    first, second = evaluator(database, batch_size=4), evaluator(database, batch_size=7)
+
+    await asyncio.gather(first.evaluate_pending(), second.evaluate_pending())
+
+    assert await progress_of(database) == recomputed(RULES, events)
+    assert first.stats.conflicts + second.stats.conflicts > 0  # they did collide
+
+
+async def test_at_start_it_catches_up_on_events_stored_without_a_bus_message() -> None:
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+    started = evaluator(database)
+
+    await started.start()
+    try:
+        await started.wait_idle()
+    finally:
+        await started.stop()
+
+    assert await progress_of(database) == recomputed(RULES, events)
+
+
+async def test_lag_shows_pending_events_and_the_oldest_ones_age() -> None:
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+    oldest = min(e["received_at"] for e in events)
+    waiting = Evaluator(book=RULES, events=database["events"], progress=database["player_progress"],
+                        clock=lambda: oldest + timedelta(seconds=90))
+
+    lag = await waiting.lag()
+    await waiting.evaluate_pending()
+
+    assert (lag.pending, lag.oldest_pending_received_at) == (len(events), oldest)
+    assert lag.lag_seconds == 90
+    assert (await waiting.lag()).pending == 0
