@@ -120,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
     # garbage collector from walking them again and again inside the timed calls.
     gc.collect()
     gc.freeze()
-    timings = measure(book, events)
+    try:
+        timings = measure(book, events)
+    finally:
+        gc.unfreeze()
     print_figures(f"bench achievements: {len(events)} events, {args.definitions} definitions",
                   figures(book, events, timings))
     return 0
