@@ -168,7 +168,7 @@ class Evaluator:
                 if not events:
                     return
             version = doc["version"] if doc else 0
-            outcome = apply_events(self.book, doc["achievements"] if doc else {}, events)
+            outcome = apply_events(self.book, (doc or {}).get("achievements", {}), events)
             if await self._write(user_id, version, events, outcome):
                 self.stats.unlocks += len(outcome.unlocks)
                 return
