@@ -1,27 +1,41 @@
 """Rebuilding one bucket period whole: a day from raw events, a week from its seven days.
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
-$group runs inside MongoDB (see pipeline.py), the buckets go back in one unordered
-bulk_write of ReplaceOne upserts, and nothing is ever incremented. Rebuilding a
-period twice, or from two processes at once, writes the same documents.
+$group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
+owner order, and the buckets go back in big unordered batches. Nothing is ever
+incremented: rebuilding a period twice, or from two processes at once, writes the
+same documents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorCursor
 from pymongo import ReplaceOne
+from pymongo.errors import BulkWriteError
 
-from questlog.stats.buckets import Span, aggregate_of, bucket_documents, owner_of, owners_of
+from questlog.stats.buckets import (
+    GLOBAL,
+    Owner,
+    Span,
+    aggregate_of,
+    bucket_documents,
+    owner_of,
+    owners_of,
+    to_document,
+)
 from questlog.stats.fields import shape_of
+from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_pipeline, read_row, types_pipeline
 
 WRITE_CHUNK = 1000
+DUPLICATE_KEY = 11000
+OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # served by owner_period
 
 
 @dataclass
@@ -53,43 +67,93 @@ class Rollup:
         span = self.span("daily", day)
         window = (span.starts_at, span.ends_at)
         types = [row["_id"] async for row in self._events.aggregate(types_pipeline(*window))]
-        documents, events_read = [], 0
+        writer = await PeriodWriter.open(self._daily, day)
+        events_read = 0
         for event_type in sorted(t for t in types if isinstance(t, str)):
             shape = shape_of(event_type)
             pipeline = day_pipeline(event_type, shape, *window)
             rows = [read_row(row, shape) async for row in self._events.aggregate(pipeline)]
             events_read += sum(aggregate.count for _, _, aggregate in rows)
             parts = ((owner, a) for company, user, a in rows for owner in owners_of(company, user))
-            documents += bucket_documents(span, event_type, parts)
-        written, deleted = await _replace_period(self._daily, day, documents)
-        return Tally(events_read=events_read, written=written, deleted=deleted)
+            await writer.write(bucket_documents(span, event_type, parts))
+        return await writer.close(events_read)
 
     async def week(self, monday: date) -> Tally:
-        """Rebuild every bucket of the ISO week starting `monday` from its daily buckets."""
+        """Rebuild every bucket of the ISO week starting `monday` from its daily buckets,
+        one owner at a time, so memory stays small however many players there are."""
         span = self.span("weekly", monday)
         days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
         types = await self._daily.distinct("type", {"period_start": {"$in": days}})
-        documents = []
+        writer = await PeriodWriter.open(self._weekly, monday)
         for event_type in sorted(types):
-            query = {"period_start": {"$in": days}, "type": event_type}
-            parts = [(owner_of(d), aggregate_of(d)) async for d in self._daily.find(query)]
-            documents += bucket_documents(span, event_type, parts)
-        written, deleted = await _replace_period(self._weekly, monday, documents)
-        return Tally(written=written, deleted=deleted)
+            query = {"type": event_type, "period_start": {"$in": days}}
+            documents = self._daily.find(query).sort(OWNER_ORDER)
+            batch = []
+            async for owner, group in _by_owner(documents):
+                batch.append(to_document(span, event_type, owner, merge(group)))
+                if len(batch) >= WRITE_CHUNK:
+                    await writer.write(batch)
+                    batch = []
+            await writer.write(batch)
+        return await writer.close(events_read=0)
 
 
-async def _replace_period(
-    collection: AsyncIOMotorCollection, start: date, documents: list[dict[str, Any]]
-) -> tuple[int, int]:
-    """Upsert `documents` and delete the period's buckets that no longer have events."""
-    query = {"period_start": start.isoformat()}
-    before = {d["_id"] async for d in collection.find(query, {"_id": 1})}
-    for chunk in _chunks([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]):
-        await collection.bulk_write(chunk, ordered=False)
-    stale = sorted(before - {d["_id"] for d in documents})
-    for ids in _chunks(stale):
-        await collection.delete_many({"_id": {"$in": ids}})
-    return len(documents), len(stale)
+async def _by_owner(documents: AsyncIOMotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
+    """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
+    owner, group = GLOBAL, []
+    async for document in documents:
+        current = owner_of(document)
+        if group and current != owner:
+            yield owner, group
+            group = []
+        owner = current
+        group.append(aggregate_of(document))
+    if group:
+        yield owner, group
+
+
+class PeriodWriter:
+    """Writes a period's buckets and, at the end, deletes those it did not write."""
+
+    def __init__(self, collection: AsyncIOMotorCollection, start: date, before: set[str]) -> None:
+        self._collection, self._start, self._before = collection, start, before
+        self._written: set[str] = set()
+
+    @classmethod
+    async def open(cls, collection: AsyncIOMotorCollection, start: date) -> PeriodWriter:
+        query = {"period_start": start.isoformat()}
+        return cls(collection, start, {d["_id"] async for d in collection.find(query, {"_id": 1})})
+
+    async def write(self, documents: list[dict[str, Any]]) -> None:
+        # A bucket not there before is inserted, one that is is replaced: inserts are the
+        # server's cheapest write, and most buckets of a day are new at its first rollup.
+        fresh = [d for d in documents if d["_id"] not in self._before]
+        known = [d for d in documents if d["_id"] in self._before]
+        for chunk in _chunks(fresh):
+            await self._insert(chunk)
+        for chunk in _chunks(known):
+            await self._replace(chunk)
+        self._written.update(d["_id"] for d in documents)
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> None:
+        try:
+            await self._collection.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:  # another process inserted some meanwhile: replace them
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            await self._replace([documents[e["index"]] for e in errors])
+
+    async def _replace(self, documents: list[dict[str, Any]]) -> None:
+        if documents:
+            requests = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
+            await self._collection.bulk_write(requests, ordered=False)
+
+    async def close(self, events_read: int) -> Tally:
+        stale = sorted(self._before - self._written)
+        for ids in _chunks(stale):
+            await self._collection.delete_many({"_id": {"$in": ids}})
+        return Tally(events_read=events_read, written=len(self._written), deleted=len(stale))
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
