@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     min_company_n: int = Field(default=5, ge=1)
     scheduler_enabled: bool = True
     achievements_file: Path | None = None
+    # Evaluate achievements in this process. Every process may (the store keeps it exact);
+    # with many API processes, evaluating in a few of them saves their duplicated work.
+    achievements_evaluator: bool = True
 
     @field_validator("bucket_tz")
     @classmethod

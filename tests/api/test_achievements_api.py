@@ -19,9 +19,10 @@ from achievements_http import (
     votes,
     with_definitions,
 )
-from conftest import iso
+from conftest import INGEST_KEY, READ_KEY, iso
 from events_http import data_of, error_of
 
+from questlog.api.app import create_app
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 
@@ -170,3 +171,25 @@ async def test_an_admin_issues_a_player_token_that_expires(
         minutes=5)
     assert issued["token"].startswith("qlp1.")
     error_of(await read_client.post("/api/v1/players/player-1/token"), 403, "forbidden")
+
+
+async def test_a_process_without_the_evaluator_leaves_events_pending_and_shows_the_lag(
+    settings: Settings,
+) -> None:
+    app = create_app(settings.model_copy(update={"achievements_evaluator": False}))
+    async with app.router.lifespan_context(app):
+        reader = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q",
+                                   headers={"Authorization": f"Bearer {READ_KEY}"})
+        writer = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q",
+                                   headers={"Authorization": f"Bearer {INGEST_KEY}"})
+        async with reader, writer:
+            data_of(await writer.post("/api/v1/events/batch",
+                                      json={"events": votes("player-1", ["b1", "b2"])}))
+            await app.state.questlog.bus.drain()
+            status = data_of(await reader.get(f"{ACHIEVEMENTS}/status"))
+            progress = data_of(await reader.get(
+                PROGRESS, params={"user_id": "player-1", "achievement_id": "first_vote"}))
+
+    assert (status["pending"], status["evaluated"]) == (2, 0)
+    assert status["oldest_pending_received_at"] is not None
+    assert progress["unlocked"] is False

@@ -30,12 +30,16 @@ class Achievements:
 
     @classmethod
     async def start(cls, *, settings: Settings, book: Book, bus: Bus) -> Achievements:
-        """Needs Beanie initialised; the evaluator's first pass catches up on pending events."""
+        """Needs Beanie initialised; the evaluator's first pass catches up on pending events.
+
+        Without the evaluator (settings.achievements_evaluator off) the reads and the lag
+        still work; other processes evaluate."""
         progress = PlayerProgress.get_motor_collection()
         evaluator = Evaluator(book=book, events=StoredEvent.get_motor_collection(),
                               progress=progress)
-        handlers.subscribe(bus, evaluator)
-        await evaluator.start()
+        if settings.achievements_evaluator:
+            handlers.subscribe(bus, evaluator)
+            await evaluator.start()
         return cls(
             book=book,
             service=AchievementService(book=book, progress=progress),
