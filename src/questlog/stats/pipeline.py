@@ -1,7 +1,7 @@
 """The MongoDB aggregation pipelines of the rollup, and the reading of their rows. Pure.
 
 The day's pipelines run inside MongoDB over the (type, event_time) index: one $match
-per type on the day's UTC bounds (computed here from the bucket time zone, so no
+per type present that day, on the day's UTC bounds (computed here from the bucket time zone, so no
 $dateToString time zone is needed), then one $group per (company_id, user_id) with
 $sum/$min/$max/$cond only, which every MongoDB and mongomock run. Python then gets one
 row per player and company, never a raw event, and merges rows into the global,
@@ -22,14 +22,6 @@ from questlog.stats.sketch import users_of
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 HOUR = timedelta(hours=1)
-
-
-def types_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The event types with events in [start, end)."""
-    return [
-        {"$match": {"event_time": {"$gte": start, "$lt": end}}},
-        {"$group": {"_id": "$type"}},
-    ]
 
 
 def _present(value: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from questlog.stats.buckets import (
 from questlog.stats.fields import shape_of
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
-from questlog.stats.pipeline import day_pipeline, read_row, types_pipeline
+from questlog.stats.pipeline import day_pipeline, read_row
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
@@ -65,13 +65,13 @@ class Rollup:
     async def day(self, day: date) -> Tally:
         """Rebuild every bucket of `day` from the raw events whose event_time falls in it."""
         span = self.span("daily", day)
-        window = (span.starts_at, span.ends_at)
-        types = [row["_id"] async for row in self._events.aggregate(types_pipeline(*window))]
+        window = {"event_time": {"$gte": span.starts_at, "$lt": span.ends_at}}
+        types = await self._events.distinct("type", window)
         writer = await PeriodWriter.open(self._daily, day)
         events_read = 0
         for event_type in sorted(t for t in types if isinstance(t, str)):
             shape = shape_of(event_type)
-            pipeline = day_pipeline(event_type, shape, *window)
+            pipeline = day_pipeline(event_type, shape, span.starts_at, span.ends_at)
             rows = [read_row(row, shape) async for row in self._events.aggregate(pipeline)]
             events_read += sum(aggregate.count for _, _, aggregate in rows)
             parts = ((owner, a) for company, user, a in rows for owner in owners_of(company, user))
