@@ -193,3 +193,14 @@ async def test_a_process_without_the_evaluator_leaves_events_pending_and_shows_t
     assert (status["pending"], status["evaluated"]) == (2, 0)
     assert status["oldest_pending_received_at"] is not None
     assert progress["unlocked"] is False
+
+
+async def test_the_evaluators_mark_is_not_shown_to_event_readers(
+    ingest_client: httpx.AsyncClient, read_client: httpx.AsyncClient, questlog: Questlog
+) -> None:
+    await play(ingest_client, questlog, votes("player-1", ["b1"]))
+
+    [item] = data_of(await read_client.get("/api/v1/events"))
+
+    assert await questlog.store.database["events"].count_documents({"evaluated_at": None}) == 0
+    assert "evaluated_at" not in item

@@ -76,10 +76,14 @@ class RejectedEvent(Document):
         ]
 
 
+# evaluated_at: set by the achievements evaluator once it applied the event.
+INTERNAL_FIELDS = frozenset({"_id", "ingest_id", "evaluated_at"})
+
+
 def public_event(document: dict[str, Any]) -> dict[str, Any]:
     """A stored event as readers see it: `_id` becomes event_id, internals are dropped."""
     out = {"event_id": document["_id"]}
-    out.update((k, v) for k, v in document.items() if k not in ("_id", "ingest_id"))
+    out.update((k, v) for k, v in document.items() if k not in INTERNAL_FIELDS)
     return out
 
 
