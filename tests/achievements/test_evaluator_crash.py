@@ -10,14 +10,18 @@ restarted process would.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from achievement_factories import T0, book, fresh_database, lobby, progress_of, recomputed, vote
+from motor.motor_asyncio import AsyncIOMotorClient
 
+from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
 from questlog.achievements.evaluator import Evaluator
+from questlog.settings import Settings
 
 DAY = timedelta(days=1)
 RULES = book(
@@ -127,3 +131,41 @@ async def test_a_crash_in_every_pass_of_several_restarts_still_converges() -> No
     await run_until_crash(database, None, after=False)
 
     assert await progress_of(database) == recomputed(RULES, EVENTS)
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_every_crash_point_still_converges(settings: Settings) -> None:
+    """The update operators and the upserts as the server runs them, not mongomock."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    database = client[f"{settings.database}_crash"]
+    try:
+        for crash_at, after in itertools.product(range(len(WRITES)), (False, True)):
+            await client.drop_database(database.name)
+            await database["events"].insert_many(EVENTS)
+
+            await run_until_crash(database, crash_at, after)
+            await run_until_crash(database, None, after=False)
+
+            assert await progress_of(database) == recomputed(RULES, EVENTS), (crash_at, after)
+    finally:
+        await client.drop_database(database.name)
+        client.close()
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_the_pending_query_uses_the_evaluation_queue_index(
+    settings: Settings,
+) -> None:
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    events = client[f"{settings.database}_queue"]["events"]
+    try:
+        await events.insert_many(EVENTS)
+        await events.create_indexes([EVALUATION_QUEUE])
+
+        plan = await events.find({"evaluated_at": None, "type": {"$in": ["BILL_VOTE"]}}).sort(
+            EVALUATION_ORDER).limit(BATCH).explain()
+
+        assert "evaluation_queue" in str(plan["queryPlanner"]["winningPlan"])
+    finally:
+        await client.drop_database(events.database.name)
+        client.close()
