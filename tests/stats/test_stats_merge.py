@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
 import pytest
@@ -26,7 +27,7 @@ def test_merged_parts_finalize_to_the_figures_of_all_values(
     values: list[float], cuts: list[int]
 ) -> None:
     bounds = sorted({0, len(values), *(c for c in cuts if c < len(values))})
-    parts = [stats_of(values[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [stats_of(values[a:b]) for a, b in itertools.pairwise(bounds)]
 
     figures = merge_fields(parts).finalize()
 

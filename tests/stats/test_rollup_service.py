@@ -1,0 +1,185 @@
+"""Rollups as the jobs, the API and the CLI run them: whole periods, recorded runs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import bill_vote
+from pymongo.errors import AutoReconnect
+from stats_scenarios import (
+    Clock,
+    assert_same_statistics,
+    ingest,
+    recomputed,
+    rolled_up,
+    services,
+    stored_buckets,
+)
+
+from questlog.bootstrap import Questlog
+from questlog.settings import Settings
+from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
+from questlog.stats.periods import weeks_of
+from questlog.stats.rollup import Rollup
+from questlog.store.documents import StoredEvent
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def lobby(user: str, company: str, spend: float, back: timedelta, **extra: Any) -> dict[str, Any]:
+    return {"type": "LOBBY_ATTEMPT", "user_id": user, "company_id": company, "spend": spend,
+            "difficulty_tier": 2, "success": spend > 50, "breakdown": {},
+            "occurred_at": (NOW - back).isoformat(), **extra}
+
+
+async def test_a_day_is_rebuilt_from_its_own_events_only(questlog: Questlog) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10, timedelta(days=1)),
+                            lobby("p2", "c1", 90, timedelta(days=2))])
+    yesterday = stats.today() - timedelta(days=1)
+
+    run = await stats.recompute([yesterday], job="test")
+
+    buckets = await rolled_up()
+    assert {k[1] for k in buckets if k[0] == "daily"} == {yesterday.isoformat()}
+    assert run.days == [yesterday.isoformat()]
+    assert run.events_read == 1
+    assert run.documents_written == 3 + 3  # global, company, user: the day and its week
+
+
+async def test_weeks_are_merged_from_daily_buckets_without_raw_events(questlog: Questlog) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(f"p{i}", "c1", 10.0 * i, timedelta(days=i % 3))
+                            for i in range(12)])
+    days = [stats.today() - timedelta(days=d) for d in range(3)]
+    await stats.recompute(days, job="test")
+    expected = await recomputed()
+    weekly = await WeeklyStat.get_motor_collection().find().to_list(None)
+    await StoredEvent.get_motor_collection().delete_many({})
+    await WeeklyStat.get_motor_collection().delete_many({})
+
+    await stats.recompute_weeks(weeks_of(days), job="test")
+
+    assert await WeeklyStat.get_motor_collection().find().to_list(None) == weekly
+    assert_same_statistics(await rolled_up(), expected)
+
+
+async def test_buckets_whose_events_are_gone_are_deleted(questlog: Questlog) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10, timedelta(days=1)), bill_vote(
+        user_id="p2", occurred_at=(NOW - timedelta(days=1)).isoformat())])
+    yesterday = stats.today() - timedelta(days=1)
+    await stats.recompute([yesterday], job="test")
+    await StoredEvent.get_motor_collection().delete_many({"type": "BILL_VOTE"})
+
+    run = await stats.recompute([yesterday], job="test")
+
+    assert {k[2] for k in await rolled_up()} == {"LOBBY_ATTEMPT"}
+    assert run.documents_deleted == 2 * 3  # BILL_VOTE global, company, user; day and week
+
+
+async def test_days_whose_raw_events_may_have_expired_are_skipped_and_kept(
+    questlog: Questlog,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10, timedelta(days=12))])
+    day = stats.today() - timedelta(days=12)
+    await stats.recompute([day], job="test")
+    before = await stored_buckets()
+    clock.advance(days=3)  # the day is now older than the 14 days raw events are kept
+
+    run = await stats.recompute([day], job="test")
+
+    assert run.skipped_days == [day.isoformat()]
+    assert run.days == []
+    assert await stored_buckets() == before
+
+
+async def test_two_processes_rolling_up_at_once_write_the_same_buckets(
+    questlog: Questlog,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    _, other_process = services(questlog, clock)
+    await ingest(ingestor, [lobby(f"p{i % 7}", f"c{i % 3}", i, timedelta(hours=5 * i))
+                            for i in range(40)])
+    days = [stats.today() - timedelta(days=d) for d in range(9)]
+
+    await asyncio.gather(stats.recompute(days, job="a"), other_process.recompute(days, job="b"))
+
+    assert_same_statistics(await rolled_up(), await recomputed())
+
+
+async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10, timedelta(days=d)) for d in range(3)])
+    broken = stats.today() - timedelta(days=1)
+    rebuild = Rollup.day
+
+    async def flaky(self: Rollup, day: date) -> Any:
+        if day == broken:
+            raise AutoReconnect("connection reset")
+        return await rebuild(self, day)
+
+    monkeypatch.setattr(Rollup, "day", flaky)
+
+    run = await stats.recompute([stats.today() - timedelta(days=d) for d in range(3)], job="t")
+
+    assert run.status == "failed"
+    assert run.errors == [f"{broken.isoformat()}: connection reset"]
+    assert broken.isoformat() not in run.days
+    assert len(run.days) == 2
+    stored = await JobRun.get_motor_collection().find_one({"_id": run.id})
+    assert stored is not None
+    assert stored["status"] == "failed"
+
+
+class TestBerlinBuckets:
+    """QUESTLOG_BUCKET_TZ=Europe/Berlin, on the day DST began (23 hours) in 2025."""
+
+    DST_DAY = date(2025, 3, 30)
+    CLOCK = datetime(2025, 3, 31, 12, tzinfo=UTC)
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        # Kept long enough that the embedded store's real-time TTL leaves 2025 alone.
+        return settings.model_copy(update={
+            "bucket_tz": "Europe/Berlin", "raw_ttl_days": 36_500, "daily_ttl_days": 36_500,
+            "weekly_ttl_days": 36_500, "max_past_days": 36_500,
+        })
+
+    async def test_events_go_to_their_local_day_and_the_day_lasts_23_hours(
+        self, questlog: Questlog,
+    ) -> None:
+        clock = Clock(self.CLOCK)
+        ingestor, stats = services(questlog, clock)
+        moments = [
+            datetime(2025, 3, 29, 22, 59, 59, tzinfo=UTC),  # 23:59:59 CET, Saturday
+            datetime(2025, 3, 29, 23, 0, 0, tzinfo=UTC),  # 00:00 CET, Sunday
+            datetime(2025, 3, 30, 21, 59, 59, tzinfo=UTC),  # 23:59:59 CEST, Sunday
+            datetime(2025, 3, 30, 22, 0, 0, tzinfo=UTC),  # 00:00 CEST, Monday
+        ]
+        await ingest(ingestor, [bill_vote(occurred_at=m.isoformat()) for m in moments])
+
+        await stats.recompute([self.DST_DAY - timedelta(days=1), self.DST_DAY,
+                               self.DST_DAY + timedelta(days=1)], job="test")
+
+        daily = {d["period_start"]: d async for d in DailyStat.get_motor_collection().find(
+            {"scope": "global"})}
+        assert {day: d["count"] for day, d in daily.items()} == {
+            "2025-03-29": 1, "2025-03-30": 2, "2025-03-31": 1,
+        }
+        sunday = daily["2025-03-30"]
+        assert sunday["time_zone"] == "Europe/Berlin"
+        assert sunday["ends_at"] - sunday["starts_at"] == timedelta(hours=23)
+        assert_same_statistics(await rolled_up(), await recomputed("Europe/Berlin"))
