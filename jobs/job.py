@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from apscheduler.triggers.base import BaseTrigger
 
 from questlog.stats.documents import JobRun
+from questlog.stats.periods import Calendar
 from questlog.stats.service import StatsService
 
 
@@ -16,5 +17,5 @@ from questlog.stats.service import StatsService
 class Job:
     name: str  # also the name of its lease and of its runs
     run: Callable[[StatsService, datetime], Awaitable[JobRun]]
-    # Given the bucket time zone: "after midnight" means the buckets' midnight.
-    trigger: Callable[[tzinfo], BaseTrigger]
+    # Given the buckets' calendar: "after midnight" means the buckets' midnight.
+    trigger: Callable[[Calendar], BaseTrigger]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
-
-from apscheduler.triggers.cron import CronTrigger
+from datetime import datetime, timedelta
 
 from jobs.job import Job
+from jobs.triggers import AfterMidnight
 from questlog.stats.documents import JobRun
+from questlog.stats.periods import Calendar
 from questlog.stats.service import StatsService
 
 NAME = "rollup_daily_stats"
@@ -18,8 +18,8 @@ async def rollup_daily_stats(stats: StatsService, now: datetime) -> JobRun:
     return await stats.recompute([yesterday], job=NAME)
 
 
-def trigger(time_zone: tzinfo) -> CronTrigger:
-    return CronTrigger(hour=0, minute=5, timezone=time_zone)
+def trigger(calendar: Calendar) -> AfterMidnight:
+    return AfterMidnight(calendar, timedelta(minutes=5))
 
 
 JOB = Job(NAME, rollup_daily_stats, trigger)

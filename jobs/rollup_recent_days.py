@@ -7,12 +7,13 @@ in its own day, however many runs see it.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.job import Job
 from questlog.stats.documents import JobRun
+from questlog.stats.periods import Calendar
 from questlog.stats.service import StatsService
 
 NAME = "rollup_recent_days"
@@ -23,8 +24,8 @@ async def rollup_recent_days(stats: StatsService, now: datetime) -> JobRun:
     return await stats.recompute({stats.calendar.day_of(now), *days}, job=NAME)
 
 
-def trigger(time_zone: tzinfo) -> IntervalTrigger:
-    return IntervalTrigger(minutes=5, timezone=time_zone)
+def trigger(calendar: Calendar) -> IntervalTrigger:
+    return IntervalTrigger(minutes=5, timezone=calendar.zone)
 
 
 JOB = Job(NAME, rollup_recent_days, trigger)

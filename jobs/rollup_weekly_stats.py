@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
-
-from apscheduler.triggers.cron import CronTrigger
+from datetime import datetime, timedelta
 
 from jobs.job import Job
+from jobs.triggers import AfterMidnight
 from questlog.stats.documents import JobRun
-from questlog.stats.periods import week_of
+from questlog.stats.periods import Calendar, week_of
 from questlog.stats.service import StatsService
 
 NAME = "rollup_weekly_stats"
@@ -19,9 +18,9 @@ async def rollup_weekly_stats(stats: StatsService, now: datetime) -> JobRun:
     return await stats.recompute_weeks([last_week], job=NAME)
 
 
-def trigger(time_zone: tzinfo) -> CronTrigger:
-    # after rollup_daily_stats has finished Sunday
-    return CronTrigger(day_of_week="mon", hour=0, minute=30, timezone=time_zone)
+def trigger(calendar: Calendar) -> AfterMidnight:
+    # on Monday, after rollup_daily_stats has finished Sunday
+    return AfterMidnight(calendar, timedelta(minutes=30), weekday=0)
 
 
 JOB = Job(NAME, rollup_weekly_stats, trigger)

@@ -30,11 +30,11 @@ class JobScheduler:
 
     def start(self) -> None:
         """Schedule every job; call from within the running event loop."""
-        zone = self._stats.calendar.zone
         for job in self._jobs:
             self._scheduler.add_job(
-                self._scheduled, job.trigger(zone), args=[job], id=job.name, name=job.name,
-                max_instances=1, coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS,
+                self._scheduled, job.trigger(self._stats.calendar), args=[job], id=job.name,
+                name=job.name, max_instances=1, coalesce=True,
+                misfire_grace_time=MISFIRE_GRACE_SECONDS,
             )
         self._scheduler.start()
 
