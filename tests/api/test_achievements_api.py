@@ -129,7 +129,7 @@ async def test_redeem_of_what_has_no_reward_is_refused(
 
 
 async def test_a_malformed_redeem_is_a_422(admin_client: httpx.AsyncClient) -> None:
-    error_of(await admin_client.post(REDEEM, json={"user_id": "player-1"}), 422, "invalid_query")
+    error_of(await admin_client.post(REDEEM, json={"user_id": "player-1"}), 422, "invalid_body")
 
 
 async def test_stats_give_the_share_of_active_players_who_unlocked_each(

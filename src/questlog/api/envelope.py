@@ -82,14 +82,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return error(exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def on_invalid_query(_: Request, exc: RequestValidationError) -> Response:
+    async def on_invalid_request(_: Request, exc: RequestValidationError) -> Response:
+        in_body = any(e["loc"][:1] == ("body",) for e in exc.errors())
         details = [
             {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"],
              "kind": e["type"]}
             for e in exc.errors()
         ]
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-        return error(422, "invalid_query", message, details)
+        return error(422, "invalid_body" if in_body else "invalid_query", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:

@@ -75,7 +75,7 @@ async def _ingest(args: argparse.Namespace) -> int:
     else:
         async with local_server(mongodb_url=args.mongodb_url) as server:
             tally = await drive(url=server.url, key=server.key, single=args.single, **sizes)
-        _print_ingest(args, tally, f"own server on the {server.store}")
+        _print_ingest(args, tally, f"own server (ingestion only) on the {server.store}")
     if args.compare_raw:
         raw = await insert_raw(mongodb_url=args.mongodb_url, **sizes)
         _print_raw(args, raw)
