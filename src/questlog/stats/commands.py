@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from datetime import date
@@ -19,6 +20,7 @@ from questlog.stats.documents import Lease
 from questlog.stats.lease import Leases
 from questlog.stats.periods import Rejected
 
+log = logging.getLogger(__name__)
 
 def add_stats_commands(commands: Any, bench: Any) -> None:
     jobs = commands.add_parser(
@@ -61,6 +63,8 @@ async def _jobs(once: str | None) -> int:
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+            log.info("running the jobs %s; stop with Ctrl-C or SIGTERM",
+                     ", ".join(job.name for job in JOBS))
             await stop.wait()
             return 0
         job = next(job for job in JOBS if job.name == once)

@@ -1,0 +1,87 @@
+"""`questlog jobs`, `questlog rollup` and `questlog bench rollup` on the embedded store.
+
+They check what is printed and the exit codes, never timings.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from questlog.cli import main
+
+
+@pytest.fixture(autouse=True)
+def embedded_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands read QUESTLOG_* settings: keep them off any real server."""
+    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "")
+
+
+def figures(output: str, title: str) -> dict[str, str]:
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    found = {}
+    for line in lines[start + 1:]:
+        if not line.startswith("  "):
+            break
+        label, _, value = line.strip().partition("  ")
+        found[label] = value.strip()
+    return found
+
+
+def test_bench_rollup_loads_the_events_and_times_both_rollups(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["bench", "rollup", "--events", "300", "--batch", "70"]) == 0
+
+    printed = figures(capsys.readouterr().out, "bench rollup: 300 events over 14 days")
+    assert printed["loaded"].startswith("300 events in ")
+    assert printed["daily rollup"].startswith("14 days in ")
+    assert "300 events read" in printed["daily rollup"]
+    assert "buckets written from daily buckets" in printed["weekly rollup"]
+    assert "target < 5 s on real MongoDB" in printed["total rollup"]
+
+
+def test_rollup_recomputes_a_range_and_prints_its_run(capsys: pytest.CaptureFixture[str]) -> None:
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+
+    assert main(["rollup", "--from", yesterday, "--to", yesterday]) == 0
+
+    printed = figures(capsys.readouterr().out, f"rollup {yesterday}..{yesterday}: ok")
+    assert printed["days"] == f"['{yesterday}']"
+    assert printed["errors"] == "[]"
+
+
+def test_rollup_of_a_range_it_cannot_rebuild_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rollup", "--from", "2001-01-01", "--to", "2001-01-02"]) == 2
+
+    assert "(range_too_old)" in capsys.readouterr().err
+
+
+def test_jobs_once_runs_one_job_now(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["jobs", "--once", "rollup_recent_days"]) == 0
+
+    printed = figures(capsys.readouterr().out, "rollup_recent_days: ok")
+    assert printed["days"] == f"['{datetime.now(UTC).date().isoformat()}']"
+
+
+def test_jobs_runs_the_scheduler_until_told_to_stop() -> None:
+    env = {**os.environ, "QUESTLOG_MONGODB_URL": "", "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "questlog.cli", "jobs"], env=env, stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            for line in process.stderr:  # until the scheduler says it runs
+                if "running the jobs" in line:
+                    break
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            process.kill()
