@@ -1,0 +1,98 @@
+"""What only a real MongoDB shows about the aggregates: the rollup's pipelines run there
+(over the indexes), indexes and TTLs as the server reports them, the lease's unique key.
+
+Run with QUESTLOG_TEST_MONGODB_URL=mongodb://HOST:27017; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from stats_scenarios import Clock, assert_same_statistics, ingest, recomputed, rolled_up, services
+
+from questlog.bootstrap import Questlog
+from questlog.stats.documents import Lease
+from questlog.stats.fields import shape_of
+from questlog.stats.lease import Leases
+from questlog.stats.pipeline import day_pipeline, hours_pipeline
+
+pytestmark = pytest.mark.mongodb
+
+DAY = 86_400
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def lobby(i: int) -> dict[str, Any]:
+    moment = NOW - timedelta(hours=7 * i)
+    return {"type": "LOBBY_ATTEMPT", "user_id": f"p{i % 6}", "company_id": f"c{i % 2}",
+            "difficulty_tier": 1 + i % 4, "success": i % 3 == 0, "spend": 12.5 * i,
+            "breakdown": {}, "occurred_at": moment.isoformat()}
+
+
+def poll(i: int) -> dict[str, Any]:  # v2: moe may be absent
+    moment = NOW - timedelta(hours=9 * i)
+    return {"type": "POLL_INTERVAL", "schema_version": 2, "poll_id": "p", "user_id": f"p{i % 3}",
+            "leading_candidate": "a", "margin": 0.5 * i, "sample_size": 100 + i,
+            **({"moe": 1.5} if i % 2 else {}), "occurred_at": moment.isoformat()}
+
+
+async def test_the_server_rolls_up_what_a_plain_recomputation_gives(questlog: Questlog) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(i) for i in range(30)] + [poll(i) for i in range(20)])
+
+    await stats.recompute([stats.today() - timedelta(days=d) for d in range(10)], job="test")
+
+    assert_same_statistics(await rolled_up(), await recomputed())
+
+
+async def explain(questlog: Questlog, pipeline: list[dict[str, Any]]) -> str:
+    plan = await questlog.store.database.command(
+        "aggregate", "events", pipeline=pipeline, explain=True
+    )
+    return json.dumps(plan, default=str)
+
+
+async def test_the_day_pipeline_scans_the_type_and_time_index(questlog: Questlog) -> None:
+    await questlog.ingestor.ingest([lobby(i) for i in range(5)])
+    start = NOW - timedelta(days=1)
+
+    plan = await explain(questlog, day_pipeline("LOBBY_ATTEMPT", shape_of("LOBBY_ATTEMPT"),
+                                                start, NOW))
+
+    assert "IXSCAN" in plan
+    assert "type_time" in plan
+
+
+async def test_late_events_are_found_through_the_received_at_index(questlog: Questlog) -> None:
+    await questlog.ingestor.ingest([lobby(i) for i in range(5)])
+
+    plan = await explain(questlog, hours_pipeline(NOW - timedelta(minutes=5)))
+
+    assert "received_at_ttl" in plan
+
+
+async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:
+    database = questlog.store.database
+
+    daily = await database["daily_stats"].index_information()
+    weekly = await database["weekly_stats"].index_information()
+    runs = await database["job_runs"].index_information()
+
+    assert daily["starts_at_ttl"]["key"] == [("starts_at", 1)]
+    assert daily["starts_at_ttl"]["expireAfterSeconds"] == 180 * DAY
+    assert weekly["starts_at_ttl"]["expireAfterSeconds"] == 365 * DAY
+    assert runs["started_at_ttl"]["expireAfterSeconds"] == 30 * DAY
+    owner_keys = ["type", "scope", "company_id", "user_id", "period_start"]
+    assert [k for k, _ in daily["owner_period"]["key"]] == owner_keys
+    assert [k for k, _ in weekly["owner_period"]["key"]] == owner_keys
+
+
+async def test_a_held_lease_is_refused_by_the_servers_unique_key(questlog: Questlog) -> None:
+    one, other = (Leases(Lease.get_motor_collection()) for _ in range(2))
+
+    assert await one.acquire("rollup", "process-a")
+    assert not await other.acquire("rollup", "process-b")
