@@ -48,11 +48,11 @@ async def test_a_rollup_by_hand_recomputes_the_range_and_answers_its_run(
         ({"from": "2026-01-02", "to": "2026-01-01"}, "invalid_range"),
         ({"from": "1999-01-01", "to": "1999-01-02"}, "range_too_old"),
         ({"from": "2999-01-01", "to": "2999-01-02"}, "range_in_future"),
-        ({"from": "2026-01-01"}, "invalid_rollup_request"),
-        ({"from": "yesterday", "to": "2026-01-01"}, "invalid_rollup_request"),
-        ({"from": 20260101, "to": "2026-01-01"}, "invalid_rollup_request"),
-        ({"from": "2026-01-01", "to": "2026-01-01", "force": True}, "invalid_rollup_request"),
-        ([], "invalid_rollup_request"),
+        ({"from": "2026-01-01"}, "invalid_body"),
+        ({"from": "yesterday", "to": "2026-01-01"}, "invalid_body"),
+        ({"from": 20260101, "to": "2026-01-01"}, "invalid_body"),
+        ({"from": "2026-01-01", "to": "2026-01-01", "force": True}, "invalid_body"),
+        ([], "invalid_body"),
     ],
 )
 async def test_a_bad_rollup_request_is_a_422_with_a_precise_code(
@@ -82,7 +82,7 @@ async def test_malformed_json_is_a_422(admin_client: httpx.AsyncClient) -> None:
     response = await admin_client.post(ROLLUP, content=b"{\"from\":",
                                        headers={"content-type": "application/json"})
 
-    error_of(response, 422, "invalid_rollup_request")
+    error_of(response, 422, "invalid_body")
 
 
 async def test_runs_are_listed_newest_first_and_paginated(

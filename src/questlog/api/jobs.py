@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
@@ -17,24 +17,14 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 
 class RollupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
+    first: date = Field(alias="from", description="first day, in the bucket time zone")
+    last: date = Field(alias="to", description="last day, included")
 
 
 @router.post("/rollup", summary="Recompute the days from..to and their weeks now (admin)")
-async def post_rollup(request: Request, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
-    try:
-        body = RollupIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        details = [
-            {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"],
-             "kind": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-        raise ApiError(422, "invalid_rollup_request", message, details) from exc
+async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
     try:
         run = await questlog.stats.recompute_range(body.first, body.last, source="api")
     except Rejected as exc:

@@ -34,6 +34,14 @@ DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/achievements/redeem"): (
         "404 not_found", "409 already_redeemed", "422 no_reward", "422 not_unlocked",
     ),
+    ("GET", "/api/v1/stats"): (
+        "403 below_privacy_threshold", "422 unknown_event_type", "422 invalid_range",
+        "422 range_too_long",
+    ),
+    ("POST", "/api/v1/jobs/rollup"): (
+        "422 invalid_range", "422 range_in_future", "422 range_too_old", "422 range_too_long",
+        "503 rollup_failed",
+    ),
 }
 
 HEADER = """\
