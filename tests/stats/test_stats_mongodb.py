@@ -18,6 +18,7 @@ from questlog.stats.documents import Lease
 from questlog.stats.fields import shape_of
 from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_pipeline, hours_pipeline
+from questlog.stats.rollup import OWNER_ORDER
 
 pytestmark = pytest.mark.mongodb
 
@@ -73,6 +74,20 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
     plan = await explain(questlog, hours_pipeline(NOW - timedelta(minutes=5)))
 
     assert "received_at_ttl" in plan
+
+
+async def test_a_week_reads_its_days_in_owner_order_without_sorting(
+    questlog: Questlog,
+) -> None:
+    days = [(questlog.stats.today() - timedelta(days=d)).isoformat() for d in range(7)]
+    cursor = questlog.store.database["daily_stats"].find(
+        {"type": "LOBBY_ATTEMPT", "period_start": {"$in": days}}
+    ).sort(OWNER_ORDER)
+
+    plan = json.dumps(await cursor.explain(), default=str)
+
+    assert "period_type_owner" in plan
+    assert '"SORT"' not in plan  # a blocking in-memory sort; SORT_MERGE of ranges is fine
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:

@@ -27,8 +27,12 @@ _BUCKET_INDEXES = [
         [("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1), ("period_start", 1)],
         name="owner_period",
     ),
-    # The rollup: every bucket of one period (stale ones are deleted, weeks read days).
-    pymongo.IndexModel([("period_start", 1), ("type", 1)], name="period_type"),
+    # The rollup: every bucket of a period (to delete the stale ones), and a week's
+    # days of one type in owner order (one ordered range per day, merged: no sort).
+    pymongo.IndexModel(
+        [("period_start", 1), ("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1)],
+        name="period_type_owner",
+    ),
 ]
 # The runs of a job, newest first: its last successful run is its watermark. All runs
 # newest first are read through the TTL index on started_at (see ensure_ttl_index).

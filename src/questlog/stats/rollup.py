@@ -35,7 +35,7 @@ from questlog.stats.pipeline import day_pipeline, read_row
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
-OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # served by owner_period
+OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # see period_type_owner
 
 
 @dataclass

@@ -71,8 +71,7 @@ class StatsService:
             for day in sorted(set(days)):
                 if day < oldest:
                     run.skipped_days.append(day.isoformat())
-                    continue
-                if await self._attempt(run, day, self._rollup.day):
+                elif await self._attempt(run, day, self._rollup.day):
                     done.append(day)
                     run.days.append(day.isoformat())
                 if on_day:
