@@ -1,12 +1,13 @@
 """The MongoDB aggregation pipelines of the rollup, and the reading of their rows. Pure.
 
-The day's pipelines run inside MongoDB over the (type, event_time) index: one $match
-per type present that day, on the day's UTC bounds (computed here from the bucket time zone, so no
-$dateToString time zone is needed), then one $group per (company_id, user_id) with
-$sum/$min/$max/$cond only, which every MongoDB and mongomock run. Python then gets one
-row per player and company, never a raw event, and merges rows into the global,
-company and user buckets (a user's row carries exactly one user id, so distinct
-users come out of the merge with no $addToSet array that could outgrow 16 MB).
+A day's pipeline runs inside MongoDB over the (type, event_time) index: one $match per
+type present that day, on the day's UTC bounds (computed in Python from the bucket
+time zone, so no $dateToString time zone is needed), then one $group per
+(company_id, user_id) with only $sum/$min/$max/$cond/$ifNull, which every MongoDB and
+mongomock run. Python gets one row per player and company, never a raw event, and
+merges the rows into the global, company and user buckets: a row carries exactly one
+user id, so distinct users come out of the merge, with no $addToSet array that could
+outgrow 16 MB.
 """
 
 from __future__ import annotations
