@@ -127,6 +127,14 @@ async def test_a_company_below_the_privacy_threshold_is_withheld(
     assert "4" not in error["message"]  # not even how many players it has
 
 
+async def test_a_company_without_any_data_is_withheld_too(read_client: httpx.AsyncClient) -> None:
+    response = await read_client.get(STATS, params={
+        "type": "LOBBY_ATTEMPT", "scope": "company", "company_id": "nobody",
+    })
+
+    error_of(response, 403, "below_privacy_threshold")
+
+
 @pytest.mark.parametrize(
     ("params", "code"),
     [

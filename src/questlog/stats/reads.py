@@ -81,9 +81,9 @@ async def read_stats(
     if query.scope == "company":
         users = merge_users(decode(d) for d in documents).count()
         if users < min_company_n:
-            raise WithheldForPrivacy(
-                f"company {query.company_id!r} has {'no' if not users else 'too few'} distinct "
-                f"users of {query.event_type} in this range (at least {min_company_n} needed)"
+            raise WithheldForPrivacy(  # without the count: that would tell too much already
+                f"company {query.company_id!r} has fewer than {min_company_n} distinct users "
+                f"of {query.event_type} in this range; its aggregates are withheld"
             )
     _, last_end = calendar.bounds(query.period, date.fromisoformat(starts[-1]))
     meta = {"query": query.echo(), "time_zone": calendar.time_zone,
