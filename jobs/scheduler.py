@@ -41,6 +41,10 @@ class JobScheduler:
     def scheduled(self) -> list[ScheduledJob]:
         return list(self._scheduler.get_jobs())
 
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
     async def run_once(self, job: Job) -> JobRun | None:
         """Run `job` now unless another process is running it (then None)."""
         async with self._leases.hold(job.name) as held:
@@ -67,6 +71,7 @@ class JobScheduler:
         leases and recorded themselves (as failed: they did not finish)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a callback on the loop
         running = list(self._running)
         for task in running:
             task.cancel()

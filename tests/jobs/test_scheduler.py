@@ -79,7 +79,8 @@ async def test_the_service_schedules_every_job_and_stops_them_at_shutdown(
         scheduled = {job.id: job.next_run_time for job in scheduler.scheduled()}
         assert set(scheduled) == {job.name for job in JOBS}
         assert all(when is not None for when in scheduled.values())
-    assert scheduler.scheduled() == []
+        assert scheduler.running
+    assert not scheduler.running
 
 
 async def test_of_two_processes_one_runs_a_job_and_the_other_skips_it(
