@@ -7,13 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from stats_scenarios import Clock, assert_same_statistics, ingest, recomputed, rolled_up, services
 from stats_scenarios import stored_buckets as all_buckets
 
 from jobs.rollup_recent_days import rollup_recent_days
 from questlog.bootstrap import Questlog
+from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
 from questlog.store.documents import StoredEvent
 
@@ -49,12 +52,18 @@ def events(draw: st.DrawFn, *, days_back: tuple[int, int]) -> dict[str, Any]:
     return event
 
 
+@pytest.fixture(params=["UTC", "Asia/Kolkata"])
+def settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """UTC days, and days of a +05:30 zone whose midnights fall mid-hour in UTC."""
+    return settings.model_copy(update={"bucket_tz": request.param})
+
+
 async def empty_store() -> None:
     for document in (StoredEvent, DailyStat, WeeklyStat, JobRun):
         await document.get_motor_collection().delete_many({})
 
 
-@settings(max_examples=15, deadline=None,
+@examples(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     first=st.lists(events(days_back=(0, 9)), max_size=25),
@@ -64,12 +73,13 @@ async def test_rollups_equal_a_plain_recomputation_from_raw_events(
     questlog: Questlog, first: list[dict[str, Any]], late: list[dict[str, Any]]
 ) -> None:
     await empty_store()
+    time_zone = questlog.settings.bucket_tz
     clock = Clock(NOW)
     ingestor, stats = services(questlog, clock)
 
     await ingest(ingestor, first)
     await rollup_recent_days(stats, clock())
-    assert_same_statistics(await rolled_up(), await recomputed())
+    assert_same_statistics(await rolled_up(), await recomputed(time_zone))
 
     snapshot = await all_buckets()
     clock.advance(minutes=1)
@@ -79,4 +89,4 @@ async def test_rollups_equal_a_plain_recomputation_from_raw_events(
     clock.advance(minutes=10)
     await ingest(ingestor, late)  # received now, happened on days already rolled up
     await rollup_recent_days(stats, clock())
-    assert_same_statistics(await rolled_up(), await recomputed())
+    assert_same_statistics(await rolled_up(), await recomputed(time_zone))
