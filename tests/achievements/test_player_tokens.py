@@ -40,7 +40,10 @@ def test_a_token_whose_player_was_changed_is_refused() -> None:
         TOKENS.verify(f"{prefix}.{forged}.{signature}", now=T0)
 
 
-@pytest.mark.parametrize("token", ["", "qlp1.", "qlp1.abc", "qlp2.a.b", "not a token"])
+@pytest.mark.parametrize(
+    "token",
+    ["", "qlp1.", "qlp1.abc", "qlp2.a.b", "not a token", "qlp1.\u00e9.\u00e9", "qlp1.a.b\u00ff"],
+)
 def test_malformed_tokens_are_refused(token: str) -> None:
     with pytest.raises(InvalidToken):
         TOKENS.verify(token, now=T0)

@@ -128,3 +128,12 @@ async def test_an_expired_or_forged_token_is_unauthorized(
     response = await anonymous_client.get(ACHIEVEMENTS, headers=bearer(make_token(questlog)))
 
     assert message in error_of(response, 401, "unauthorized")["message"]
+
+
+@pytest.mark.parametrize("raw", [b"Bearer qlp1.\xe9.\xe9", b"Bearer qlp1.eyJzdWIiOiJwIn0.\xff"])
+async def test_a_token_with_bytes_outside_ascii_is_unauthorized(
+    anonymous_client: httpx.AsyncClient, raw: bytes
+) -> None:
+    response = await anonymous_client.get(ACHIEVEMENTS, headers={"Authorization": raw})
+
+    error_of(response, 401, "unauthorized")

@@ -74,7 +74,8 @@ class PlayerTokens:
         payload, _, signature = token.removeprefix(PREFIX).partition(".")
         if not token.startswith(PREFIX) or not signature:
             raise InvalidToken("not a player token")
-        if not hmac.compare_digest(self._sign(payload), signature):
+        # As bytes: compare_digest refuses str with non-ASCII characters, which a header may hold.
+        if not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
             raise InvalidToken("player token signature does not match")
         try:
             claims = json.loads(_unb64(payload))
