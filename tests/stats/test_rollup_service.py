@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from stats_scenarios import (
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
-from questlog.stats.periods import weeks_of
+from questlog.stats.periods import week_of, weeks_of
 from questlog.stats.rollup import Rollup
 from questlog.store.documents import StoredEvent
 
@@ -142,6 +143,29 @@ async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
     stored = await JobRun.get_motor_collection().find_one({"_id": run.id})
     assert stored is not None
     assert stored["status"] == "failed"
+
+
+async def test_a_week_whose_days_sum_past_the_largest_number_is_still_rolled_up(
+    questlog: Questlog,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    monday = week_of(stats.today()) - timedelta(days=7)
+    days = [monday, monday + timedelta(days=1)]
+    await ingest(ingestor, [
+        lobby(user, "c1", 1e308, timedelta(0), occurred_at=f"{day}T12:00:00+00:00")
+        for user, day in [("p1", days[0]), ("p2", days[0]), ("p1", days[1])]
+    ])
+
+    run = await stats.recompute(days, job="test")
+
+    assert run.errors == []
+    buckets = await rolled_up()
+    day = buckets[("daily", str(monday), "LOBBY_ATTEMPT", "global", None, None)]
+    week = buckets[("weekly", str(monday), "LOBBY_ATTEMPT", "global", None, None)]
+    assert (day["count"], week["count"]) == (2, 3)
+    assert day["fields"]["spend"]["sum"] == week["fields"]["spend"]["sum"] == math.inf
+    assert week["fields"]["spend"]["max"] == 1e308
 
 
 class TestBerlinBuckets:

@@ -52,14 +52,26 @@ def population_std_dev(stats: FieldStats) -> float:
     return math.sqrt(min(max(variance, 0.0), ((stats.high - stats.low) / 2) ** 2))
 
 
+def exact_sum(values: list[float]) -> float:
+    """fsum is exact and order-free: the same buckets merge to the same bits however grouped.
+
+    It raises past the largest double and on inf - inf, which valid events reach (two
+    of 1e308): the sum is then plain addition in sorted order (±inf or nan, which the API
+    shows as null), independent of the parts' order, rather than a failed rollup.
+    """
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(sorted(values))
+
+
 def merge_fields(parts: Sequence[FieldStats]) -> FieldStats:
     lows = [p.low for p in parts if p.low is not None]
     highs = [p.high for p in parts if p.high is not None]
     return FieldStats(
         n=sum(p.n for p in parts),
-        # fsum is exact and order-free: the same buckets merge to the same bits however grouped
-        total=math.fsum(p.total for p in parts),
-        total_sq=math.fsum(p.total_sq for p in parts),
+        total=exact_sum([p.total for p in parts]),
+        total_sq=exact_sum([p.total_sq for p in parts]),
         low=min(lows, default=None),
         high=max(highs, default=None),
     )
