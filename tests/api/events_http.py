@@ -24,11 +24,20 @@ async def post_raw(client: httpx.AsyncClient, path: str, body: str | bytes) -> h
     return await client.post(path, content=body, headers={"content-type": "application/json"})
 
 
+def _not_json(name: str) -> Any:
+    raise AssertionError(f"the response holds {name}, which is not JSON")
+
+
+def strict_json(response: httpx.Response) -> Any:
+    """The body, parsed as JSON proper: Python's json module would accept NaN and Infinity."""
+    return json.loads(response.text, parse_constant=_not_json)
+
+
 def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """The error of an error envelope, after checking its status and code."""
     assert response.status_code == status, response.text[:500]
     assert "Traceback" not in response.text
-    body = response.json()
+    body = strict_json(response)
     assert body["ok"] is False
     assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code, body["error"]
@@ -39,7 +48,7 @@ def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]
 
 def data_of(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text[:500]
-    body = response.json()
+    body = strict_json(response)
     assert body["ok"] is True
     return body["data"]
 

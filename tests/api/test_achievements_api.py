@@ -204,3 +204,14 @@ async def test_the_evaluators_mark_is_not_shown_to_event_readers(
 
     assert await questlog.store.database["events"].count_documents({"evaluated_at": None}) == 0
     assert "evaluated_at" not in item
+
+
+async def test_a_sum_past_the_largest_number_reads_back_as_json(
+    ingest_client: httpx.AsyncClient, read_client: httpx.AsyncClient, questlog: Questlog
+) -> None:
+    await play(ingest_client, questlog, [lobby(spend=1e308), lobby(spend=1e308)])
+
+    progress = data_of(await read_client.get(
+        PROGRESS, params={"user_id": "player-1", "achievement_id": "big_spender"}))
+
+    assert (progress["value"], progress["tier"], progress["unlocked"]) == (None, "gold", True)

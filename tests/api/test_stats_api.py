@@ -61,6 +61,19 @@ async def test_daily_stats_come_oldest_first_in_the_documented_shape(
     }
 
 
+async def test_figures_past_the_largest_number_read_back_as_json(
+    questlog: Questlog, read_client: httpx.AsyncClient,
+) -> None:
+    await rolled_up(questlog, [lobby("p1", "c1", 1e308, days_back=1),
+                               lobby("p2", "c1", 1e308, days_back=1)])
+
+    [item] = data_of(await read_client.get(STATS, params={"type": "LOBBY_ATTEMPT"}))
+
+    assert item["fields"]["spend"] == {
+        "sum": None, "avg": None, "std_dev": 0, "min": 1e308, "max": 1e308,
+    }
+
+
 async def test_weekly_stats_merge_the_days_of_each_week(
     questlog: Questlog, read_client: httpx.AsyncClient,
 ) -> None:

@@ -22,7 +22,9 @@ class EnvelopeResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return pydantic_core.to_json(content)
+        # JSON has no NaN or Infinity, and figures that valid events can reach overflow
+        # to them (a sum past 1.8e308): they are shown as null, never as invalid JSON.
+        return pydantic_core.to_json(content, inf_nan_mode="null")
 
 
 class ErrorBody(BaseModel):
