@@ -163,6 +163,10 @@ async def test_a_company_without_any_data_is_withheld_too(read_client: httpx.Asy
         ({"type": "NOT_A_TYPE"}, "unknown_event_type"),
         ({"type": "LOBBY_ATTEMPT", "from": "2025-05-02", "to": "2025-05-01"}, "invalid_range"),
         ({"type": "LOBBY_ATTEMPT", "from": "2020-01-01", "to": "2025-05-01"}, "range_too_long"),
+        ({"type": "LOBBY_ATTEMPT", "to": "0001-01-03"}, "invalid_range"),
+        ({"type": "LOBBY_ATTEMPT", "from": "9999-12-31", "to": "9999-12-31"}, "invalid_range"),
+        ({"type": "LOBBY_ATTEMPT", "period": "weekly", "from": "9999-12-20", "to": "9999-12-31"},
+         "invalid_range"),
     ],
 )
 async def test_a_bad_query_is_a_422_with_a_precise_code(

@@ -22,6 +22,9 @@ from questlog.stats.sketch import decode, merge_users
 
 MAX_READ_DAYS = 400
 DEFAULT_DAYS = {"daily": 7, "weekly": 8 * 7}
+# The days a query may name: its default range (8 weeks back), its last week's end and
+# the bucket time zone's offset must stay within the dates Python can represent.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=70), date.max - timedelta(days=14)
 
 
 class WithheldForPrivacy(Exception):
@@ -59,6 +62,9 @@ def stats_query(
             raise Rejected("invalid_query", f"scope={scope} needs {name}")
         if name != wanted and value is not None:
             raise Rejected("invalid_query", f"{name} goes with scope={name.removesuffix('_id')}")
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Rejected("invalid_range", f"{name} ({day}) is outside {FIRST_DAY}..{LAST_DAY}")
     last = last or today
     first = first or last - timedelta(days=DEFAULT_DAYS[period] - 1)
     if period == "weekly":
