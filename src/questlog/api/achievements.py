@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -22,7 +22,7 @@ from questlog.achievements.service import (
     UnknownAchievement,
 )
 from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
-from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
 
 router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
 
@@ -34,6 +34,14 @@ ERRORS: dict[type[AchievementError], tuple[int, str]] = {
     NoReward: (422, "no_reward"),
     NotUnlocked: (422, "not_unlocked"),
     AlreadyRedeemed: (409, "already_redeemed"),
+}
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "No such achievement, or hidden and locked"},
+}
+REDEEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND, 409: {"model": ErrorEnvelope, "description": "Already redeemed"},
 }
 
 
@@ -50,7 +58,9 @@ async def list_achievements(
     return ok([AchievementOut.of(item).model_dump(mode="json") for item in listed])
 
 
-@router.get("/progress", summary="One achievement's progress for one player")
+@router.get(
+    "/progress", summary="One achievement's progress for one player", responses=NOT_FOUND
+)
 async def get_progress(
     questlog: QuestlogDep, principal: PlayerReadDep, achievement_id: AchievementIdParam,
     user_id: UserIdParam = None,
@@ -67,7 +77,10 @@ async def get_progress(
     return ok(ProgressOut.of(view).model_dump(mode="json"))
 
 
-@router.post("/redeem", summary="Redeem an unlocked achievement's reward, once per unlock")
+@router.post(
+    "/redeem", summary="Redeem an unlocked achievement's reward, once per unlock",
+    responses=REDEEM_RESPONSES,
+)
 async def redeem(
     questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemIn
 ) -> EnvelopeResponse:

@@ -7,12 +7,15 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from questlog.api.deps import QuestlogDep
-from questlog.api.envelope import EnvelopeResponse, error, ok
+from questlog.api.envelope import EnvelopeResponse, ErrorEnvelope, error, ok
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
 
-@router.get("/health", summary="Liveness and MongoDB reachability")
+@router.get(
+    "/health", summary="Liveness and MongoDB reachability",
+    responses={503: {"model": ErrorEnvelope, "description": "MongoDB is not answering"}},
+)
 async def health(questlog: QuestlogDep) -> EnvelopeResponse:
     if not await questlog.store.ping():
         return error(503, "store_unavailable", "MongoDB is not answering")

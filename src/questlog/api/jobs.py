@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.events import PageParam, PageSizeParam
 from questlog.api.params import page_of
 from questlog.stats.periods import Rejected
@@ -23,7 +23,10 @@ class RollupIn(BaseModel):
     last: date = Field(alias="to", description="last day, included")
 
 
-@router.post("/rollup", summary="Recompute the days from..to and their weeks now (admin)")
+@router.post(
+    "/rollup", summary="Recompute the days from..to and their weeks now (admin)",
+    responses={503: {"model": ErrorEnvelope, "description": "Some period failed; see details"}},
+)
 async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
     try:
         run = await questlog.stats.recompute_range(body.first, body.last, source="api")
