@@ -70,8 +70,10 @@ def error(
     return EnvelopeResponse(body, status_code=status, headers=headers)
 
 
+# FastAPI raises a 400 only when it cannot parse a body model's JSON (not UTF-8, nested
+# too deep): the code the write routes give the same body.
 HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    400: "malformed_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 413: "batch_too_large",
     415: "unsupported_media_type",
 }
@@ -85,6 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(_: Request, exc: RequestValidationError) -> Response:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return error(400, "malformed_json", "request body is not valid JSON")
         in_body = any(e["loc"][:1] == ("body",) for e in exc.errors())
         details = [
             {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"],
