@@ -78,11 +78,13 @@ class TestWithRawEventsKeptLonger:
         error_of(response, 422, "range_too_long")
 
 
-async def test_malformed_json_is_a_422(admin_client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_a_400_like_on_the_write_routes(
+    admin_client: httpx.AsyncClient,
+) -> None:
     response = await admin_client.post(ROLLUP, content=b"{\"from\":",
                                        headers={"content-type": "application/json"})
 
-    error_of(response, 422, "invalid_body")
+    error_of(response, 400, "malformed_json")
 
 
 async def test_runs_are_listed_newest_first_and_paginated(
