@@ -8,6 +8,7 @@ import pytest
 from achievement_factories import T0, book, fold, lobby, stored, vote
 
 from questlog.achievements.rules import apply_events, recompute
+from questlog.events.envelope import INT64_MAX
 
 DAY = timedelta(days=1)
 
@@ -152,8 +153,21 @@ def test_repeatable_sum_passing_two_multiples_at_once_unlocks_twice() -> None:
 
     outcome = apply_events(rules, {}, [lobby(spend=250)])
 
-    assert len(outcome.unlocks) == 2
+    assert [u.count for u in outcome.unlocks] == [2]
     assert outcome.changed["patron"]["times"] == 2
+
+
+@pytest.mark.parametrize("spends", [[1e308], [1e308, 1e308]], ids=["past-int64", "infinite"])
+def test_a_repeatable_sum_counts_at_most_the_unlocks_mongodb_can_store(
+    spends: list[float],
+) -> None:
+    rules = book({"id": "patron", "repeatable": True, "rule": {
+        "kind": "sum", "event": "LOBBY_ATTEMPT", "field": "spend", "threshold": 100}})
+
+    outcome = apply_events(rules, {}, [lobby(spend=s) for s in spends])
+
+    assert outcome.changed["patron"]["times"] == INT64_MAX
+    assert [u.count for u in outcome.unlocks] == [INT64_MAX]
 
 
 def test_events_outside_the_window_do_not_count() -> None:

@@ -185,7 +185,7 @@ class Evaluator:
             version = doc["version"] if doc else 0
             outcome = apply_events(self.book, (doc or {}).get("achievements", {}), events)
             if await self._write(user_id, version, events, outcome):
-                self.stats.unlocks += len(outcome.unlocks)
+                self.stats.unlocks += sum(u.count for u in outcome.unlocks)
                 return
             self.stats.conflicts += 1
             doc = await self._progress.find_one({"_id": user_id})

@@ -17,6 +17,7 @@ all fold events through `apply_events`, so they cannot disagree.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,7 @@ from questlog.achievements.definitions import (
     SumRule,
     Window,
 )
+from questlog.events.envelope import INT64_MAX
 
 Entry = dict[str, Any]
 Event = Mapping[str, Any]
@@ -47,6 +49,7 @@ class Unlock:
     tier: str | None
     at: datetime
     event_id: str
+    count: int = 1  # a repeatable's multiples passed by this one event
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +234,12 @@ class _Run:
 
     def repeat(self, rule: _Counting, entry: Entry, event: Event) -> None:
         """A repeatable achievement unlocks again each time its value passes a multiple."""
-        before, times = entry.get("times", 0), int(entry.get("value", 0) // rule.thresholds[0])
+        before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
         if times > before:
             mark = {"at": event["event_time"], "event_id": event["_id"]}
-            unlock = Unlock(rule.id, None, mark["at"], mark["event_id"])
-            self.outcome.unlocks.extend([unlock] * (times - before))
+            self.outcome.unlocks.append(
+                Unlock(rule.id, None, mark["at"], mark["event_id"], count=times - before)
+            )
             entry["times"], entry["last"] = times, mark
             if not before:
                 entry["reached"] = [mark]
@@ -268,6 +272,14 @@ class _Run:
             self.entry(achievement.id)["reached"] = [mark]
             self.outcome.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
             self.settle(achievement.id)
+
+
+def multiples(value: float, threshold: float) -> int:
+    """How many multiples of `threshold` `value` has passed, as a count MongoDB can store:
+    one event may carry 1e308, and a sum of two of them is infinite."""
+    if math.isinf(value):
+        return INT64_MAX if value > 0 else 0
+    return int(min(max(value // threshold, 0), INT64_MAX))
 
 
 def completion(
