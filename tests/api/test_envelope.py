@@ -18,3 +18,16 @@ async def test_a_body_that_is_not_json_is_400_malformed_json(
     admin_client: httpx.AsyncClient, route: str, body: bytes
 ) -> None:
     error_of(await post_raw(admin_client, route, body), 400, "malformed_json")
+
+
+@pytest.mark.parametrize("route", ["/api/v1/achievements/redeem", "/api/v1/jobs/rollup"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_a_body_model_sent_as_another_media_type_is_415(
+    admin_client: httpx.AsyncClient, route: str, content_type: str
+) -> None:
+    body = b'{"user_id": "p-1", "achievement_id": "a", "from": "2026-01-01", "to": "2026-01-01"}'
+
+    response = await admin_client.post(route, content=body, headers={"content-type": content_type})
+
+    assert "Content-Type: application/json" in error_of(
+        response, 415, "unsupported_media_type")["message"]

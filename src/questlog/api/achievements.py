@@ -22,7 +22,7 @@ from questlog.achievements.service import (
     UnknownAchievement,
 )
 from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
-from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 
 router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
 
@@ -41,7 +41,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such achievement, or hidden and locked"},
 }
 REDEEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND, 409: {"model": ErrorEnvelope, "description": "Already redeemed"},
+    **NOT_FOUND, **NOT_JSON_RESPONSES,
+    409: {"model": ErrorEnvelope, "description": "Already redeemed"},
 }
 
 

@@ -50,6 +50,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Answered by the routes whose body is a model (FastAPI parses it), besides 400 and 422.
+NOT_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    415: {"model": ErrorEnvelope, "description": "Body not sent as application/json"},
+}
+
+
 class ApiError(Exception):
     def __init__(
         self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
@@ -89,6 +95,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_invalid_request(_: Request, exc: RequestValidationError) -> Response:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             return error(400, "malformed_json", "request body is not valid JSON")
+        # FastAPI leaves the body as bytes when its Content-Type is not JSON (curl -d sends
+        # a form's): the model then refuses bytes, which would tell the client nothing.
+        if any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in exc.errors()):
+            return error(415, "unsupported_media_type",
+                         "send the body as JSON, with Content-Type: application/json")
         in_body = any(e["loc"][:1] == ("body",) for e in exc.errors())
         details = [
             {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"],

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.events import PageParam, PageSizeParam
 from questlog.api.params import page_of
 from questlog.stats.periods import Rejected
@@ -25,7 +25,10 @@ class RollupIn(BaseModel):
 
 @router.post(
     "/rollup", summary="Recompute the days from..to and their weeks now (admin)",
-    responses={503: {"model": ErrorEnvelope, "description": "Some period failed; see details"}},
+    responses={
+        **NOT_JSON_RESPONSES,
+        503: {"model": ErrorEnvelope, "description": "Some period failed; see details"},
+    },
 )
 async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
     try:

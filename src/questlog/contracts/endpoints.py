@@ -92,7 +92,7 @@ def _row(method: str, path: str, operation: dict[str, Any], scopes: frozenset[st
     if query:  # FastAPI's own check of the query parameters
         errors.append("422 invalid_query")
     if "$ref" in str(operation.get("requestBody", {})):  # and of a body model
-        errors += ["400 malformed_json", "422 invalid_body"]
+        errors += ["400 malformed_json", "415 unsupported_media_type", "422 invalid_body"]
     cells = [
         method, f"`{path}`", operation.get("summary", ""), ", ".join(sorted(scopes)) or "none",
         ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(errors)) or "-",
