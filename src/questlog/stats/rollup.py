@@ -115,14 +115,15 @@ async def _by_owner(documents: AsyncIOMotorCursor) -> AsyncIterator[tuple[Owner,
 class PeriodWriter:
     """Writes a period's buckets and, at the end, deletes those it did not write."""
 
-    def __init__(self, collection: AsyncIOMotorCollection, start: date, before: set[str]) -> None:
-        self._collection, self._start, self._before = collection, start, before
+    def __init__(self, collection: AsyncIOMotorCollection, before: set[str]) -> None:
+        self._collection, self._before = collection, before
         self._written: set[str] = set()
 
     @classmethod
     async def open(cls, collection: AsyncIOMotorCollection, start: date) -> PeriodWriter:
+        """A writer for the period starting `start`, knowing which buckets it has now."""
         query = {"period_start": start.isoformat()}
-        return cls(collection, start, {d["_id"] async for d in collection.find(query, {"_id": 1})})
+        return cls(collection, {d["_id"] async for d in collection.find(query, {"_id": 1})})
 
     async def write(self, documents: list[dict[str, Any]]) -> None:
         # A bucket not there before is inserted, one that is is replaced: inserts are the
