@@ -119,9 +119,11 @@ async def test_page_size_of_1000_is_allowed(read_client: httpx.AsyncClient) -> N
     "params",
     [{"page_size": 1001}, {"page_size": 0}, {"page": 0}, {"page": "first"},
      {"from": "last tuesday"}, {"to": "2024-13-45"}, {"from": "0001-01-01T00:00:00+01:00"},
-     {"to": "9999-12-31T23:59:59-01:00"}],
+     {"to": "9999-12-31T23:59:59-01:00"}, {"from": "2026"}, {"to": "1700000000"},
+     {"from": "0.5"}],
     ids=["page-size-over-1000", "page-size-0", "page-0", "page-text", "from-text", "bad-date",
-         "before-year-1-in-utc", "after-year-9999-in-utc"],
+         "before-year-1-in-utc", "after-year-9999-in-utc", "year-alone", "unix-time",
+         "a-number"],
 )
 async def test_bad_query_is_answered_422_with_the_parameter(
     read_client: httpx.AsyncClient, params: dict[str, Any]

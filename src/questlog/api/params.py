@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -11,17 +11,12 @@ from questlog.store.queries import Page
 
 
 def _as_utc(value: object) -> object:
-    """Accept a date (midnight UTC) or a datetime; a datetime without zone is UTC."""
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
-        except ValueError:
-            return value
+    """Accept an ISO 8601 date (midnight UTC) or date-time; a date-time without zone is UTC."""
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return value
+        except ValueError:  # not left to pydantic: it reads "2026" or "0.5" as Unix time
+            raise ValueError("expected an ISO 8601 date or date-time, e.g. 2026-05-01") from None
         if not parsed.tzinfo:
             return parsed.replace(tzinfo=UTC)
         try:  # MongoDB compares in UTC: 0001-01-01T00:00+01:00 has no UTC time
