@@ -117,9 +117,11 @@ async def test_a_reward_is_redeemed_once_and_only_once_unlocked(
 
 @pytest.mark.parametrize(
     ("achievement_id", "status", "code"),
-    [("big_spender", 422, "no_reward"), ("nope", 404, "not_found")],
+    [("big_spender", 422, "no_reward"), ("nope", 404, "not_found"),
+     ("statesman", 404, "not_found")],
+    ids=["no-reward", "unknown", "hidden-and-locked"],
 )
-async def test_redeem_of_what_has_no_reward_is_refused(
+async def test_redeem_of_what_has_no_reward_or_is_hidden_is_refused(
     admin_client: httpx.AsyncClient, achievement_id: str, status: int, code: str
 ) -> None:
     response = await admin_client.post(

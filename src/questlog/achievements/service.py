@@ -107,11 +107,14 @@ class AchievementService:
     async def redeem(self, *, user_id: str, achievement_id: str) -> Redemption:
         """Redeem the reward of an unlock; once per unlock, whatever the races."""
         achievement = self._achievement(achievement_id)
-        if achievement.reward is None:
-            raise NoReward(f"achievement {achievement_id!r} has no reward to redeem")
         while True:
             doc = await self._player(user_id)
-            view = progress_view(achievement, doc.get("achievements", {}), {}, self._clock())
+            state = doc.get("achievements", {})
+            if not visible(achievement, state):  # as in progress(): not even its reward shows
+                raise UnknownAchievement(f"no achievement {achievement_id!r}")
+            if achievement.reward is None:
+                raise NoReward(f"achievement {achievement_id!r} has no reward to redeem")
+            view = progress_view(achievement, state, {}, self._clock())
             if not view.unlocked:
                 raise NotUnlocked(f"{user_id!r} has not unlocked {achievement_id!r}")
             count = doc.get("redeemed", {}).get(achievement_id, {}).get("count", 0)
