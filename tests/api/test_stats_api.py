@@ -65,12 +65,13 @@ async def test_figures_past_the_largest_number_read_back_as_json(
     questlog: Questlog, read_client: httpx.AsyncClient,
 ) -> None:
     await rolled_up(questlog, [lobby("p1", "c1", 1e308, days_back=1),
-                               lobby("p2", "c1", 1e308, days_back=1)])
+                               lobby("p2", "c1", 1e308, days_back=1),
+                               lobby("p3", "c1", 1.0, days_back=1)])
 
     [item] = data_of(await read_client.get(STATS, params={"type": "LOBBY_ATTEMPT"}))
 
     assert item["fields"]["spend"] == {
-        "sum": None, "avg": None, "std_dev": 0, "min": 1e308, "max": 1e308,
+        "sum": None, "avg": None, "std_dev": None, "min": 1.0, "max": 1e308,
     }
 
 

@@ -43,13 +43,15 @@ def population_std_dev(stats: FieldStats) -> float:
     Σx² - mean·Σx cancels badly when the spread is tiny next to the mean, and its
     rounding error can even make it negative. The true variance lies between 0 and
     ((max - min) / 2)² (Popoviciu's inequality), and is exactly 0 when min == max,
-    so the result is clamped into those bounds: never NaN, never absurd.
+    so the result is clamped into those bounds: never absurd, and NaN (shown as null)
+    only when the sums themselves overflowed. The bound is applied to the deviation, not
+    squared: the square of a spread past 1.3e154 would overflow.
     """
     if stats.low is None or stats.high is None or stats.low == stats.high:
         return 0.0
     mean = stats.total / stats.n
     variance = (stats.total_sq - mean * stats.total) / stats.n
-    return math.sqrt(min(max(variance, 0.0), ((stats.high - stats.low) / 2) ** 2))
+    return min(math.sqrt(max(variance, 0.0)), (stats.high - stats.low) / 2)
 
 
 def exact_sum(values: list[float]) -> float:
