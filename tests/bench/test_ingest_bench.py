@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from printed_figures import figures
 
 from questlog.bench.ingest import drive
 from questlog.bench.raw import stored_documents
@@ -15,19 +16,6 @@ from questlog.bench.report import percentile
 from questlog.bench.server import free_port, local_server
 from questlog.bench.synthetic import MIX
 from questlog.cli import main
-
-
-def figures(output: str, title: str) -> dict[str, str]:
-    """The `label  value` lines printed under the line starting with `title`."""
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(title))
-    found = {}
-    for line in lines[start + 1:]:
-        if not line.startswith("  "):
-            break
-        label, _, value = line.strip().partition("  ")
-        found[label] = value.strip()
-    return found
 
 
 def test_bench_ingest_stores_every_batch_and_compares_with_raw(capsys: pytest.CaptureFixture[str]):

@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from printed_figures import figures
 
 from questlog.cli import main
 
@@ -20,18 +21,6 @@ from questlog.cli import main
 def embedded_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """The commands read QUESTLOG_* settings: keep them off any real server."""
     monkeypatch.setenv("QUESTLOG_MONGODB_URL", "")
-
-
-def figures(output: str, title: str) -> dict[str, str]:
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(title))
-    found = {}
-    for line in lines[start + 1:]:
-        if not line.startswith("  "):
-            break
-        label, _, value = line.strip().partition("  ")
-        found[label] = value.strip()
-    return found
 
 
 def test_bench_rollup_loads_the_events_and_times_both_rollups(
