@@ -20,6 +20,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src jobs tests
+	$(BIN)/mypy src jobs
 
 contracts: $(STAMP)
 	$(BIN)/questlog contracts
