@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import DuplicateKeyError
 
 from questlog.achievements.definitions import Achievement, AllOfRule
 from questlog.achievements.documents import EVALUATION_ORDER
 from questlog.achievements.rules import Book, recompute
+from questlog.store.types import MotorCollection
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,15 @@ def fingerprint(achievement: Achievement) -> str:
     return hashlib.sha256(counted.encode()).hexdigest()[:16]
 
 
-async def changed_ids(book: Book, records: AsyncIOMotorCollection) -> list[str]:
+async def changed_ids(book: Book, records: MotorCollection) -> list[str]:
     """Achievements never backfilled, or backfilled with another definition."""
     known = {doc["_id"]: doc["fingerprint"] async for doc in records.find({})}
     return [a.id for a in book.achievements if known.get(a.id) != fingerprint(a)]
 
 
 async def backfill(
-    *, book: Book, ids: Sequence[str], events: AsyncIOMotorCollection,
-    progress: AsyncIOMotorCollection, records: AsyncIOMotorCollection, now: datetime,
+    *, book: Book, ids: Sequence[str], events: MotorCollection,
+    progress: MotorCollection, records: MotorCollection, now: datetime,
     track: Callable[[list[str]], Iterable[str]] = iter,
 ) -> BackfillReport:
     """Recompute `ids` (and the all_of achievements built on them) for every player."""
@@ -66,7 +66,7 @@ async def backfill(
 
 
 async def _players(
-    sub: Book, events: AsyncIOMotorCollection, progress: AsyncIOMotorCollection
+    sub: Book, events: MotorCollection, progress: MotorCollection
 ) -> list[str]:
     found: set[str] = set()
     if sub.event_types:
@@ -79,8 +79,8 @@ async def _players(
 
 
 async def _backfill_player(
-    user_id: str, book: Book, sub: Book, events: AsyncIOMotorCollection,
-    progress: AsyncIOMotorCollection,
+    user_id: str, book: Book, sub: Book, events: MotorCollection,
+    progress: MotorCollection,
 ) -> None:
     while True:
         # The document first, then the events: an event marked after this read was

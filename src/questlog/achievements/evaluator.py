@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import DuplicateKeyError
 
 from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
 from questlog.achievements.rules import Book, Outcome, apply_events
+from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Lag:
 
 class Evaluator:
     def __init__(
-        self, *, book: Book, events: AsyncIOMotorCollection, progress: AsyncIOMotorCollection,
+        self, *, book: Book, events: MotorCollection, progress: MotorCollection,
         clock: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE,
     ) -> None:
         self.book = book

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
-
 from questlog.achievements.definitions import Achievement
 from questlog.achievements.rules import Book
 from questlog.achievements.views import ProgressView, progress_view, visible
+from questlog.store.types import MotorCollection
 
 
 class AchievementError(Exception):
@@ -70,7 +69,7 @@ def utcnow() -> datetime:
 
 class AchievementService:
     def __init__(
-        self, *, book: Book, progress: AsyncIOMotorCollection,
+        self, *, book: Book, progress: MotorCollection,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._book, self._progress, self._clock = book, progress, clock

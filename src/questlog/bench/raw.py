@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import bson
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection
 
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import chunked, politics_events
@@ -25,6 +24,7 @@ from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.documents import StoredEvent
 from questlog.store.embedded import embedded_client
 from questlog.store.indexes import ensure_ttl_index
+from questlog.store.types import MotorClient, MotorCollection
 
 DATABASE = "questlog_bench"
 # The synthetic events are valid under any sane limits; wide ones build every document
@@ -83,14 +83,14 @@ async def insert_raw(
                       store=mongodb_url or "embedded in-memory store")
 
 
-def _client(mongodb_url: str | None) -> AsyncIOMotorClient:
+def _client(mongodb_url: str | None) -> MotorClient:
     if mongodb_url:
-        return AsyncIOMotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        return MotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
     return embedded_client()
 
 
 async def _insert(
-    collection: AsyncIOMotorCollection, documents: list[dict[str, Any]], *, batch: int,
+    collection: MotorCollection, documents: list[dict[str, Any]], *, batch: int,
     concurrency: int,
 ) -> float:
     chunks = chunked(documents, batch)

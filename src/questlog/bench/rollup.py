@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-
 from questlog.bench.raw import WIDE_LIMITS
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import chunked, politics_events
@@ -30,6 +28,7 @@ from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup, Tally
 from questlog.store.documents import StoredEvent
 from questlog.store.embedded import embedded_client
+from questlog.store.types import MotorClient, MotorDatabase
 
 DAYS = 14
 TARGET_EVENTS, TARGET_SECONDS = 1_000_000, 5.0
@@ -113,14 +112,14 @@ async def bench_rollup(
     )
 
 
-def _client(mongodb_url: str | None) -> AsyncIOMotorClient:
+def _client(mongodb_url: str | None) -> MotorClient:
     if mongodb_url:
-        return AsyncIOMotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        return MotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
     return embedded_client()
 
 
 async def _load(
-    db: AsyncIOMotorDatabase, documents: Iterator[dict[str, Any]], count: int, batch: int
+    db: MotorDatabase, documents: Iterator[dict[str, Any]], count: int, batch: int
 ) -> float:
     events = db[StoredEvent.Settings.name]
     await events.create_indexes(StoredEvent.Settings.indexes)

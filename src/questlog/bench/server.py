@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import IO
 
 import httpx
-from motor.motor_asyncio import AsyncIOMotorClient
+
+from questlog.store.types import MotorClient
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -100,7 +101,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def _drop_database(mongodb_url: str, database: str) -> None:
-    client: AsyncIOMotorClient = AsyncIOMotorClient(mongodb_url, serverSelectionTimeoutMS=5000)
+    client: MotorClient = MotorClient(mongodb_url, serverSelectionTimeoutMS=5000)
     try:
         await client.drop_database(database)
     finally:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pydantic import BaseModel
 
 from questlog.bus import Bus
@@ -19,6 +18,7 @@ from questlog.ingest.validation import Context, Limits, Rejection, check_event, 
 from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
 from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,8 @@ class Ingestor:
         self,
         *,
         settings: Settings,
-        events: AsyncIOMotorCollection,
-        rejected: AsyncIOMotorCollection,
+        events: MotorCollection,
+        rejected: MotorCollection,
         bus: Bus,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import BulkWriteError
 
 from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.types import MotorCollection
 
 DUPLICATE_KEY = 11000
 
@@ -25,7 +25,7 @@ class WriteOutcome:
 
 
 async def insert_events(
-    collection: AsyncIOMotorCollection,
+    collection: MotorCollection,
     documents: Sequence[dict[str, Any]],
     *,
     retries: int,
@@ -75,7 +75,7 @@ def _refused_indexes(exc: BulkWriteError, pending: list[dict[str, Any]]) -> list
 
 
 async def _written_by_us(
-    collection: AsyncIOMotorCollection, duplicates: list[dict[str, Any]]
+    collection: MotorCollection, duplicates: list[dict[str, Any]]
 ) -> set[str]:
     """Ids among `duplicates` whose stored copy came from this very request."""
     if not duplicates:

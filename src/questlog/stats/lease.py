@@ -17,8 +17,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def utcnow() -> datetime:
 
 class Leases:
     def __init__(
-        self, collection: AsyncIOMotorCollection, *, ttl: timedelta = DEFAULT_TTL,
+        self, collection: MotorCollection, *, ttl: timedelta = DEFAULT_TTL,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._collection, self._ttl, self._clock = collection, ttl, clock

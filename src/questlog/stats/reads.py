@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
-
 from questlog.events import EVENT_TYPES
 from questlog.stats.buckets import Scope, public
 from questlog.stats.periods import (
@@ -19,6 +17,7 @@ from questlog.stats.periods import (
     week_of,
 )
 from questlog.stats.sketch import decode, merge_users
+from questlog.store.types import MotorCollection
 
 MAX_READ_DAYS = 400
 DEFAULT_DAYS = {"daily": 7, "weekly": 8 * 7}
@@ -74,7 +73,7 @@ def stats_query(
 
 
 async def read_stats(
-    collection: AsyncIOMotorCollection, query: StatsQuery, *, calendar: Calendar,
+    collection: MotorCollection, query: StatsQuery, *, calendar: Calendar,
     now: datetime, min_company_n: int,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The query's buckets oldest first, and meta; WithheldForPrivacy for a small company."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorCursor
 from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError
 
@@ -32,6 +31,7 @@ from questlog.stats.fields import shape_of
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_pipeline, read_row
+from questlog.store.types import MotorCollection, MotorCursor
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
@@ -52,8 +52,8 @@ class Tally:
 
 class Rollup:
     def __init__(
-        self, *, events: AsyncIOMotorCollection, daily: AsyncIOMotorCollection,
-        weekly: AsyncIOMotorCollection, calendar: Calendar,
+        self, *, events: MotorCollection, daily: MotorCollection,
+        weekly: MotorCollection, calendar: Calendar,
     ) -> None:
         self._events, self._daily, self._weekly = events, daily, weekly
         self._calendar = calendar
@@ -98,7 +98,7 @@ class Rollup:
         return await writer.close(events_read=0)
 
 
-async def _by_owner(documents: AsyncIOMotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
+async def _by_owner(documents: MotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
     """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
     owner, group = GLOBAL, []
     async for document in documents:
@@ -115,12 +115,12 @@ async def _by_owner(documents: AsyncIOMotorCursor) -> AsyncIterator[tuple[Owner,
 class PeriodWriter:
     """Writes a period's buckets and, at the end, deletes those it did not write."""
 
-    def __init__(self, collection: AsyncIOMotorCollection, before: set[str]) -> None:
+    def __init__(self, collection: MotorCollection, before: set[str]) -> None:
         self._collection, self._before = collection, before
         self._written: set[str] = set()
 
     @classmethod
-    async def open(cls, collection: AsyncIOMotorCollection, start: date) -> PeriodWriter:
+    async def open(cls, collection: MotorCollection, start: date) -> PeriodWriter:
         """A writer for the period starting `start`, knowing which buckets it has now."""
         query = {"period_start": start.isoformat()}
         return cls(collection, {d["_id"] async for d in collection.find(query, {"_id": 1})})

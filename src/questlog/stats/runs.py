@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Literal
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import PyMongoError
 
 from questlog.stats.documents import JobRun
 from questlog.store.queries import Page, find_page
+from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ Source = Literal["schedule", "api", "cli"]
 
 
 class RunLog:
-    def __init__(self, collection: AsyncIOMotorCollection, clock: Callable[[], datetime]) -> None:
+    def __init__(self, collection: MotorCollection, clock: Callable[[], datetime]) -> None:
         self._collection, self._clock = collection, clock
 
     @contextlib.asynccontextmanager

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import PyMongoError
 
 from questlog.settings import Settings
@@ -23,6 +22,7 @@ from questlog.stats.reads import StatsQuery, read_stats
 from questlog.stats.rollup import Rollup, Tally
 from questlog.stats.runs import RunLog, Source
 from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.types import MotorCollection
 
 MAX_RECOMPUTE_DAYS = 31
 # received_at is stamped before the insert is acknowledged, and a write may retry for
@@ -38,9 +38,9 @@ def utcnow() -> datetime:
 
 class StatsService:
     def __init__(
-        self, *, settings: Settings, events: AsyncIOMotorCollection,
-        daily: AsyncIOMotorCollection, weekly: AsyncIOMotorCollection,
-        runs: AsyncIOMotorCollection, clock: Callable[[], datetime] = utcnow,
+        self, *, settings: Settings, events: MotorCollection,
+        daily: MotorCollection, weekly: MotorCollection,
+        runs: MotorCollection, clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
         self.calendar = Calendar(settings.bucket_tz)

@@ -7,18 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beanie import Document, init_beanie
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo.errors import PyMongoError
 
 from questlog.store.embedded import embedded_client
+from questlog.store.types import MotorClient, MotorDatabase
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Store:
-    client: AsyncIOMotorClient
-    database: AsyncIOMotorDatabase
+    client: MotorClient
+    database: MotorDatabase
     persistent: bool
 
     async def ping(self) -> bool:
@@ -37,7 +37,7 @@ async def open_store(
 ) -> Store:
     """Connect, initialise Beanie with `documents` and create their indexes."""
     if url:
-        client: AsyncIOMotorClient = AsyncIOMotorClient(
+        client: MotorClient = MotorClient(
             url, tz_aware=True, serverSelectionTimeoutMS=5000
         )
     else:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import cast
 
 import mongomock_motor
 from mongomock.store import CollectionStore
+
+from questlog.store.types import MotorClient
 
 TTL_SWEEP_SECONDS = 1.0
 
@@ -27,13 +29,14 @@ def _throttle_ttl_sweeps() -> None:
     def throttled_sweep(self: CollectionStore) -> None:
         now = time.monotonic()
         if now - getattr(self, "_last_ttl_sweep", float("-inf")) >= TTL_SWEEP_SECONDS:
-            self._last_ttl_sweep = now
-            sweep(self)
+            self._last_ttl_sweep = now  # type: ignore[attr-defined]  # our mark on mongomock's class
+            sweep(self)  # type: ignore[no-untyped-call]  # mongomock leaves it unannotated
 
     throttled_sweep.throttled = True  # type: ignore[attr-defined]
     CollectionStore._remove_expired_documents = throttled_sweep  # type: ignore[method-assign]
 
 
-def embedded_client() -> Any:
+def embedded_client() -> MotorClient:
     _throttle_ttl_sweeps()
-    return mongomock_motor.AsyncMongoMockClient(tz_aware=True)
+    # mongomock-motor mimics Motor's client without subclassing it: callers use it as one.
+    return cast(MotorClient, mongomock_motor.AsyncMongoMockClient(tz_aware=True))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from motor.motor_asyncio import AsyncIOMotorCollection
+from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
 
 async def ensure_ttl_index(
-    collection: AsyncIOMotorCollection, field: str, ttl: timedelta
+    collection: MotorCollection, field: str, ttl: timedelta
 ) -> None:
     """Create the TTL index on `field`, or change its expireAfterSeconds in place.
 

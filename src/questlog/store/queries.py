@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection
-
 from questlog.store.documents import public_event
+from questlog.store.types import MotorCollection
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ def time_range(field: str, start: datetime | None, end: datetime | None) -> dict
 
 
 async def find_page(
-    collection: AsyncIOMotorCollection, query: dict[str, Any], sort: list[tuple[str, int]],
+    collection: MotorCollection, query: dict[str, Any], sort: list[tuple[str, int]],
     page: Page,
 ) -> tuple[list[dict[str, Any]], int]:
     total = await collection.count_documents(query)
@@ -36,7 +35,7 @@ async def find_page(
 
 
 async def find_events(
-    collection: AsyncIOMotorCollection, *, filters: dict[str, str | None],
+    collection: MotorCollection, *, filters: dict[str, str | None],
     start: datetime | None, end: datetime | None, page: Page,
 ) -> tuple[list[dict[str, Any]], int]:
     """Stored events matching `filters` (field: value) with event_time in [start, end)."""
@@ -47,7 +46,7 @@ async def find_events(
 
 
 async def find_rejected(
-    collection: AsyncIOMotorCollection, *, code: str | None, start: datetime | None,
+    collection: MotorCollection, *, code: str | None, start: datetime | None,
     end: datetime | None, page: Page,
 ) -> tuple[list[dict[str, Any]], int]:
     query: dict[str, Any] = {"code": code} if code else {}
