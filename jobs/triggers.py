@@ -18,7 +18,7 @@ from questlog.stats.periods import DAY, Calendar
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class AfterMidnight(BaseTrigger):
+class AfterMidnight(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped
     def __init__(self, calendar: Calendar, after: timedelta, weekday: int | None = None) -> None:
         self.calendar, self.after, self.weekday = calendar, after, weekday
 

@@ -30,7 +30,7 @@ def backoff_delay(retry: int, *, base: float, cap: float, draw: float) -> float:
     full jitter spreads the clients a failing server sent away, so they do not come
     back all at once.
     """
-    return draw * min(cap, base * 2 ** min(retry, 32))
+    return draw * min(cap, base * 2.0 ** min(retry, 32))
 
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:

@@ -62,5 +62,7 @@ def _string(schema: dict[str, Any], hint: str) -> str:
 
 
 def _bounded(schema: dict[str, Any], preferred: float) -> float:
-    value = max(preferred, schema.get("minimum", preferred))
-    return min(value, schema.get("maximum", value))
+    minimum: float = schema.get("minimum", preferred)
+    value = max(preferred, minimum)
+    maximum: float = schema.get("maximum", value)
+    return min(value, maximum)

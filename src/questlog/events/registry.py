@@ -7,7 +7,7 @@ module's EVENTS tuple; a new catalog is one module and one entry in CATALOGS.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
@@ -42,10 +42,15 @@ def tag_of(value: Any) -> str | None:
     return f"{value.get('type')}@{version}"
 
 
-Event = Annotated[
-    Union[tuple(Annotated[m, Tag(m.tag())] for m in EVENT_MODELS)],  # type: ignore[valid-type]  # noqa: UP007
-    Discriminator(tag_of),
-]
+if TYPE_CHECKING:
+    # The union is built from EVENT_MODELS at import time, which a type checker cannot
+    # follow: to it, an event is the base class all the members share.
+    Event: TypeAlias = EventBase
+else:
+    Event = Annotated[
+        Union[tuple(Annotated[m, Tag(m.tag())] for m in EVENT_MODELS)],  # noqa: UP007
+        Discriminator(tag_of),
+    ]
 EVENT_ADAPTER: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 
