@@ -120,4 +120,4 @@ async def ensure_retention(store: Store, settings: Settings) -> None:
         (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),
         (stats_documents.JobRun, "started_at", timedelta(days=settings.job_runs_ttl_days)),
     ):
-        await ensure_ttl_index(store.database[document.get_settings().name], field, ttl)
+        await ensure_ttl_index(store.database[document.get_collection_name()], field, ttl)

@@ -141,7 +141,7 @@ class AchievementService:
         since = self._clock() - timedelta(days=days)
         active = {"last_event_at": {"$gte": since}}
         players = await self._progress.count_documents(active)
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": active},
             {"$unwind": "$unlocked"},
             {"$group": {"_id": "$unlocked", "n": {"$sum": 1}}},

@@ -98,7 +98,8 @@ def route_scopes(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
     """
     scopes: dict[tuple[str, str], frozenset[str]] = {}
     for route in iter_route_contexts(app.routes):
-        if isinstance(route.original_route, APIRoute):
+        path, methods = route.path_format, route.methods  # never None for an APIRoute
+        if isinstance(route.original_route, APIRoute) and path is not None and methods:
             needed = frozenset(_scopes_checked(route.dependant))
-            scopes.update({(method, route.path_format): needed for method in route.methods})
+            scopes.update({(method, path): needed for method in methods})
     return scopes

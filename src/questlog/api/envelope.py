@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pydantic_core
@@ -70,7 +71,7 @@ def ok(data: Any, meta: dict[str, Any] | None = None, status: int = 200) -> Enve
 
 def error(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> EnvelopeResponse:
     body = {"ok": False, "error": {"code": code, "message": message, "details": details or []}}
     return EnvelopeResponse(body, status_code=status, headers=headers)

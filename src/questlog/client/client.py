@@ -59,7 +59,7 @@ def _swallowing(default: T) -> Callable[[Method[P, T]], Method[P, T]]:
 
     def decorate(method: Method[P, T]) -> Method[P, T]:
         @functools.wraps(method)
-        def wrapper(self: QuestlogClient, *args: P.args, **kwargs: P.kwargs) -> T:
+        def wrapper(self: QuestlogClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return method(self, *args, **kwargs)
             except Exception:

@@ -100,7 +100,8 @@ class Rollup:
 
 async def _by_owner(documents: MotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
     """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
-    owner, group = GLOBAL, []
+    owner: Owner = GLOBAL
+    group: list[Aggregate] = []
     async for document in documents:
         current = owner_of(document)
         if group and current != owner:

@@ -62,7 +62,7 @@ class StatsService:
 
     async def recompute(
         self, days: Iterable[date], *, job: str, source: Source = "schedule",
-        on_day: Callable[[date], None] | None = None,
+        on_day: Callable[[date], object] | None = None,
     ) -> JobRun:
         """Rebuild `days` from raw events, then the weeks they touch from daily buckets."""
         async with self.runs.record(job, source) as run:
@@ -88,7 +88,7 @@ class StatsService:
 
     async def recompute_range(
         self, first: date, last: date, *, source: Source,
-        on_day: Callable[[date], None] | None = None,
+        on_day: Callable[[date], object] | None = None,
     ) -> JobRun:
         """Rebuild first..last by hand; Rejected when some day cannot be rebuilt."""
         days = recomputable_range(
