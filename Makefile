@@ -26,4 +26,4 @@ contracts: $(STAMP)
 	$(BIN)/questlog contracts
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache
