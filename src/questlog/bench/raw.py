@@ -21,10 +21,10 @@ import bson
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import chunked, politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
+from questlog.store.connection import mongo_client
 from questlog.store.documents import StoredEvent
-from questlog.store.embedded import embedded_client
 from questlog.store.indexes import ensure_ttl_index
-from questlog.store.types import MotorClient, MotorCollection
+from questlog.store.types import MotorCollection
 
 DATABASE = "questlog_bench"
 # The synthetic events are valid under any sane limits; wide ones build every document
@@ -68,7 +68,7 @@ async def insert_raw(
 ) -> RawFigures:
     documents = stored_documents(events)
     average = sum(len(bson.encode(d)) for d in documents) / max(len(documents), 1)
-    client = _client(mongodb_url)
+    client = mongo_client(mongodb_url)
     collection = client[DATABASE][f"raw_{secrets.token_hex(4)}"]
     try:
         await collection.create_indexes(StoredEvent.Settings.indexes)
@@ -82,11 +82,6 @@ async def insert_raw(
     return RawFigures(inserted=inserted, seconds=seconds, average_bytes=average,
                       store=mongodb_url or "embedded in-memory store")
 
-
-def _client(mongodb_url: str | None) -> MotorClient:
-    if mongodb_url:
-        return MotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
-    return embedded_client()
 
 
 async def _insert(

@@ -26,9 +26,9 @@ from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup, Tally
+from questlog.store.connection import mongo_client
 from questlog.store.documents import StoredEvent
-from questlog.store.embedded import embedded_client
-from questlog.store.types import MotorClient, MotorDatabase
+from questlog.store.types import MotorDatabase
 
 DAYS = 14
 TARGET_EVENTS, TARGET_SECONDS = 1_000_000, 5.0
@@ -82,7 +82,7 @@ def synthetic_documents(count: int, *, days: list[date], calendar: Calendar,
 async def bench_rollup(
     *, mongodb_url: str | None, database: str, time_zone: str, events: int, batch: int
 ) -> RollupFigures:
-    client = _client(mongodb_url)
+    client = mongo_client(mongodb_url)
     scratch = f"{database}_bench_rollup_{secrets.token_hex(4)}"
     db = client[scratch]
     calendar = Calendar(time_zone)
@@ -111,11 +111,6 @@ async def bench_rollup(
         weekly_seconds=weekly_seconds, store=mongodb_url or "embedded in-memory store",
     )
 
-
-def _client(mongodb_url: str | None) -> MotorClient:
-    if mongodb_url:
-        return MotorClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=5000)
-    return embedded_client()
 
 
 async def _load(

@@ -32,20 +32,23 @@ class Store:
         self.client.close()
 
 
+def mongo_client(url: str | None) -> MotorClient:
+    """A client of the server at `url`, or of a fresh embedded store when there is none."""
+    if url:
+        return MotorClient(url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return embedded_client()
+
+
 async def open_store(
     url: str | None, database: str, documents: Sequence[type[Document]]
 ) -> Store:
     """Connect, initialise Beanie with `documents` and create their indexes."""
-    if url:
-        client: MotorClient = MotorClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=5000
-        )
-    else:
+    if not url:
         log.warning(
             "QUESTLOG_MONGODB_URL is not set: using an embedded in-memory store. "
             "NOTHING IS PERSISTED; every event is lost when the process stops."
         )
-        client = embedded_client()
+    client = mongo_client(url)
     db = client[database]
     await init_beanie(database=db, document_models=list(documents))
     return Store(client=client, database=db, persistent=bool(url))
