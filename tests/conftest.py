@@ -16,6 +16,13 @@ from questlog.settings import Settings
 
 INGEST_KEY, READ_KEY, ADMIN_KEY = "test-ingest", "test-read", "test-admin"
 API_KEYS = f"{INGEST_KEY}:ingest;{READ_KEY}:read;{ADMIN_KEY}:admin"
+# The raw events' indexes the reads need (seed 003 section 8, and sessions).
+READ_INDEX_KEYS = {
+    (("type", 1), ("event_time", -1)),
+    (("company_id", 1), ("type", 1), ("event_time", -1)),
+    (("user_id", 1), ("type", 1), ("event_time", -1)),
+    (("session_id", 1), ("event_time", -1)),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
