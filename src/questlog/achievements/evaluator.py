@@ -29,13 +29,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
 from questlog.achievements.rules import Book, Outcome, apply_events
+from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ KEEP_APPLIED = 1000
 SWEEP_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 30.0
 PACE = 2.0  # the worker rests twice the CPU time it used: evaluation takes at most ~1/3
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from questlog.achievements.definitions import Achievement
 from questlog.achievements.rules import Book
 from questlog.achievements.views import ProgressView, progress_view, visible
+from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
 
@@ -61,10 +62,6 @@ class Stats:
     since: datetime
     active_players: int
     rates: list[UnlockRate]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AchievementService:

@@ -6,12 +6,13 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from questlog.bus import Bus
+from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
@@ -57,10 +58,6 @@ def as_item(event: EventBase | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(event, BaseModel):
         return event.model_dump(mode="json", exclude_none=True)
     return dict(event)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Ingestor:

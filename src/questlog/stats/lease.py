@@ -15,19 +15,16 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(minutes=5)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Leases:

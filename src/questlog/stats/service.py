@@ -9,11 +9,12 @@ their stored buckets kept.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from questlog.clock import utcnow
 from questlog.settings import Settings
 from questlog.stats.documents import JobRun
 from questlog.stats.periods import Calendar, recomputable_range, weeks_of
@@ -30,10 +31,6 @@ MAX_RECOMPUTE_DAYS = 31
 # that run read the events. Looking back this much further than the last run catches it.
 LATE_MARGIN = timedelta(minutes=5)
 RECOMPUTE_JOB = "recompute_stats"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class StatsService:
