@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from questlog.ingest.validation import summarize
 from questlog.store.retry import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ def install_error_handlers(app: FastAPI) -> None:
              "kind": e["type"]}
             for e in exc.errors()
         ]
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-        return error(422, "invalid_body" if in_body else "invalid_query", message, details)
+        code = "invalid_body" if in_body else "invalid_query"
+        return error(422, code, summarize(details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:

@@ -16,7 +16,7 @@ from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
 from questlog.ingest.schemas import BatchIn, IngestEnvelope, IngestResultOut
-from questlog.ingest.validation import describe_errors
+from questlog.ingest.validation import describe_errors, summarize
 from questlog.store.documents import RejectedEvent, StoredEvent
 from questlog.store.queries import find_events, find_rejected
 
@@ -91,8 +91,8 @@ async def post_batch(
         batch = BatchIn.model_validate(parsed)
     except ValidationError as exc:
         details = describe_errors(exc)
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-        error = ApiError(422, Code.INVALID_BATCH, f"not a batch: {message}", details)
+        message = f"not a batch: {summarize(details)}"
+        error = ApiError(422, Code.INVALID_BATCH, message, details)
         await refuse(questlog, principal, body, error)
     limit = questlog.settings.max_batch_events
     if len(batch.events) > limit:

@@ -110,9 +110,7 @@ def check_event(
         event = EVENT_ADAPTER.validate_python(item)
     except ValidationError as exc:
         details = describe_errors(exc)
-        shown = details[:MAX_ERRORS_IN_MESSAGE]
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in shown)
-        return reject(Code.INVALID_EVENT, message, details)
+        return reject(Code.INVALID_EVENT, summarize(details), details)
 
     # Events hold no nested models and forbid extras, so their __dict__ is the document:
     # a copy of it costs a fraction of model_dump on this hot path.
@@ -182,3 +180,9 @@ def describe_errors(exc: ValidationError) -> list[dict[str, Any]]:
         field_path = ".".join(loc) or "event"
         out.append({"field": field_path, "message": error["msg"], "kind": error["type"]})
     return out
+
+
+def summarize(details: list[dict[str, Any]]) -> str:
+    """The first few errors of `details` in one line, for an error's message."""
+    shown = details[:MAX_ERRORS_IN_MESSAGE]
+    return "; ".join(f"{d['field']}: {d['message']}" for d in shown)
