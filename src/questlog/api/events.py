@@ -11,19 +11,17 @@ from questlog.api.auth import Principal
 from questlog.api.body import parse_json, read_body
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
-from questlog.api.params import TimeParam, page_of
+from questlog.api.params import PageParam, PageSizeParam, TimeParam
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
 from questlog.ingest.schemas import BatchIn, IngestEnvelope, IngestResultOut
 from questlog.ingest.validation import describe_errors, summarize
 from questlog.store.documents import RejectedEvent, StoredEvent
-from questlog.store.queries import find_events, find_rejected
+from questlog.store.queries import Page, find_events, find_rejected
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
-PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
-PageSizeParam = Annotated[int, Query(ge=1, le=1000)]
 
 
 async def refuse(
@@ -76,7 +74,7 @@ async def post_event(
     if result.rejections:
         reason = result.rejections[0]
         raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
-    return ok(IngestResultOut.of(result).public(), status=202)
+    return ok(IngestResultOut.of(result).model_dump(), status=202)
 
 
 @router.post(
@@ -101,7 +99,7 @@ async def post_batch(
     result = await questlog.ingestor.ingest(
         batch.events, sent_at=batch.sent_at, api_key=principal.label
     )
-    return ok(IngestResultOut.of(result).public())
+    return ok(IngestResultOut.of(result).model_dump())
 
 
 @router.get("", summary="Stored events, newest first")
@@ -120,7 +118,7 @@ async def list_events(
     filters = {"type": type, "user_id": user_id, "company_id": company_id, "session_id": session_id}
     items, total = await find_events(
         StoredEvent.get_motor_collection(), filters=filters, start=from_, end=to,
-        page=page_of(page, page_size),
+        page=Page(number=page, size=page_size),
     )
     return ok(items, {"page": page, "page_size": page_size, "total": total})
 
@@ -136,7 +134,7 @@ async def list_rejected(
 ) -> EnvelopeResponse:
     items, total = await find_rejected(
         RejectedEvent.get_motor_collection(), code=code, start=from_, end=to,
-        page=page_of(page, page_size),
+        page=Page(number=page, size=page_size),
     )
     return ok(items, {"page": page, "page_size": page_size, "total": total})
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
-from questlog.api.events import PageParam, PageSizeParam
-from questlog.api.params import page_of
+from questlog.api.params import PageParam, PageSizeParam
 from questlog.stats.periods import Rejected
+from questlog.store.queries import Page
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -45,5 +45,5 @@ async def list_runs(
     questlog: QuestlogDep, _: AdminDep, job: str | None = None, page: PageParam = 1,
     page_size: PageSizeParam = 50,
 ) -> EnvelopeResponse:
-    runs, total = await questlog.stats.runs.page(job=job, page=page_of(page, page_size))
+    runs, total = await questlog.stats.runs.page(job=job, page=Page(number=page, size=page_size))
     return ok([r.public() for r in runs], {"page": page, "page_size": page_size, "total": total})

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import BeforeValidator
-
-from questlog.store.queries import Page
 
 
 def _as_utc(value: object) -> object:
@@ -29,5 +28,5 @@ def _as_utc(value: object) -> object:
 TimeParam = Annotated[datetime, BeforeValidator(_as_utc)]
 
 
-def page_of(number: int, size: int) -> Page:
-    return Page(number=number, size=size)
+PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSizeParam = Annotated[int, Query(ge=1, le=1000)]

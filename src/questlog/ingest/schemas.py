@@ -47,9 +47,6 @@ class IngestResultOut(BaseModel):
             ],
         )
 
-    def public(self) -> dict[str, Any]:
-        return self.model_dump()
-
 
 class IngestEnvelope(BaseModel):
     """The answer of the write routes (documentation of the envelope around the result)."""
