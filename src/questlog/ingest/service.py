@@ -141,21 +141,21 @@ class Ingestor:
         if not rejections:
             return
         cap = self._settings.rejected_raw_cap_bytes
-        documents = [
-            {
+        documents = []
+        for r in rejections:
+            raw = r.raw.encode()
+            documents.append({
                 "code": str(r.code),
                 "message": r.message,
                 "index": r.index if r.index >= 0 else None,
                 "event_id": r.event_id,
                 "event_type": r.event_type,
-                "raw": r.raw.encode()[:cap].decode(errors="ignore"),
-                "raw_truncated": len(r.raw.encode()) > cap,
+                "raw": raw[:cap].decode(errors="ignore"),
+                "raw_truncated": len(raw) > cap,
                 "received_at": context.received_at,
                 "ingest_id": context.ingest_id,
                 "api_key": api_key,
-            }
-            for r in rejections
-        ]
+            })
         try:
             await with_retries(
                 lambda: self._rejected.insert_many(documents, ordered=False),
