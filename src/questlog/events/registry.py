@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
-from questlog.events import earth, gameplay, politics, skills, test_sessions
+from questlog.events import earth, gameplay, politics, skills, exam_sessions
 from questlog.events.envelope import LEGACY_ALIASES, EventBase
 
 CATALOGS: dict[str, tuple[type[EventBase], ...]] = {
     "politics": politics.EVENTS,
     "skills": skills.EVENTS,
-    "test_sessions": test_sessions.EVENTS,
+    "exam_sessions": exam_sessions.EVENTS,
     "gameplay": gameplay.EVENTS,
     "earth": earth.EVENTS,
 }

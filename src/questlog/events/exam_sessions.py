@@ -1,4 +1,4 @@
-"""Test-session catalog (seed 001): session lifecycle, navigation, answers, focus.
+"""Exam-session catalog (seed 001's test sessions): session lifecycle, navigation, answers, focus.
 
 Every event belongs to a test session and carries a free-form `payload` object;
 question events name their question.
@@ -13,32 +13,31 @@ from pydantic import Field
 from questlog.events.envelope import EventBase, Id, JsonObject
 
 
-class TestSessionEvent(EventBase):
-    __test__ = False  # not a pytest test class, whatever its name
-    catalog = "test_sessions"
+class ExamSessionEvent(EventBase):
+    catalog = "exam_sessions"
 
     session_id: Id
     question_id: Id | None = None
     payload: JsonObject = Field(default_factory=dict)
 
 
-class QuestionEvent(TestSessionEvent):
+class QuestionEvent(ExamSessionEvent):
     question_id: Id
 
 
-class SessionCreated(TestSessionEvent):
+class SessionCreated(ExamSessionEvent):
     type: Literal["SESSION_CREATED"] = "SESSION_CREATED"
 
 
-class SessionSubmitted(TestSessionEvent):
+class SessionSubmitted(ExamSessionEvent):
     type: Literal["SESSION_SUBMITTED"] = "SESSION_SUBMITTED"
 
 
-class SessionExpired(TestSessionEvent):
+class SessionExpired(ExamSessionEvent):
     type: Literal["SESSION_EXPIRED"] = "SESSION_EXPIRED"
 
 
-class ReviewOpened(TestSessionEvent):
+class ReviewOpened(ExamSessionEvent):
     type: Literal["REVIEW_OPENED"] = "REVIEW_OPENED"
 
 
@@ -46,15 +45,15 @@ class QuestionViewed(QuestionEvent):
     type: Literal["QUESTION_VIEWED"] = "QUESTION_VIEWED"
 
 
-class NavigatedNext(TestSessionEvent):
+class NavigatedNext(ExamSessionEvent):
     type: Literal["NAVIGATE_NEXT"] = "NAVIGATE_NEXT"
 
 
-class NavigatedPrev(TestSessionEvent):
+class NavigatedPrev(ExamSessionEvent):
     type: Literal["NAVIGATE_PREV"] = "NAVIGATE_PREV"
 
 
-class NavigatedJump(TestSessionEvent):
+class NavigatedJump(ExamSessionEvent):
     type: Literal["NAVIGATE_JUMP"] = "NAVIGATE_JUMP"
 
 
@@ -70,7 +69,7 @@ class MarkForReviewToggled(QuestionEvent):
     type: Literal["MARK_FOR_REVIEW_TOGGLED"] = "MARK_FOR_REVIEW_TOGGLED"
 
 
-class FocusChanged(TestSessionEvent):
+class FocusChanged(ExamSessionEvent):
     type: Literal["PAUSE_BLUR"] = "PAUSE_BLUR"
 
 
