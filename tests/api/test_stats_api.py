@@ -11,6 +11,7 @@ from events_http import data_of, error_of
 
 from questlog.bootstrap import Questlog
 from questlog.stats.periods import week_of
+from questlog.stats.quantiles import RELATIVE_ACCURACY
 
 STATS = "/api/v1/stats"
 ITEM_KEYS = {
@@ -55,10 +56,18 @@ async def test_daily_stats_come_oldest_first_in_the_documented_shape(
         "type": "LOBBY_ATTEMPT", "scope": "global", "company_id": None, "user_id": None,
         "count": 2, "distinct_users": 2, "distinct_users_exact": True, "success_rate": 0.5,
         "fields": {
-            "difficulty_tier": {"sum": 6, "avg": 3, "std_dev": 0, "min": 3, "max": 3},
-            "spend": {"sum": 40, "avg": 20, "std_dev": 10, "min": 10, "max": 30},
+            "difficulty_tier": {"sum": 6, "avg": 3, "std_dev": 0, "min": 3, "max": 3,
+                                **percentiles(3, 3, 3)},
+            "spend": {"sum": 40, "avg": 20, "std_dev": 10, "min": 10, "max": 30,
+                      **percentiles(10, 10, 10)},  # of 10 and 30, the lower quantiles
         },
     }
+
+
+def percentiles(p50: float, p90: float, p99: float) -> dict[str, Any]:
+    """The percentiles as a sketch answers them: within its relative error."""
+    return {name: pytest.approx(value, rel=RELATIVE_ACCURACY)
+            for name, value in (("p50", p50), ("p90", p90), ("p99", p99))}
 
 
 async def test_figures_past_the_largest_number_read_back_as_json(
@@ -72,6 +81,7 @@ async def test_figures_past_the_largest_number_read_back_as_json(
 
     assert item["fields"]["spend"] == {
         "sum": None, "avg": None, "std_dev": None, "min": 1.0, "max": 1e308,
+        **percentiles(1e308, 1e308, 1e308),
     }
 
 

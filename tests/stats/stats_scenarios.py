@@ -16,6 +16,9 @@ from questlog.bootstrap import Questlog
 from questlog.ingest.service import Ingestor
 from questlog.stats.buckets import public
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
+from questlog.stats.periods import Calendar
+from questlog.stats.quantiles import PERCENTILES, RELATIVE_ACCURACY
+from questlog.stats.reads import weeks_of_days
 from questlog.stats.service import StatsService
 from questlog.store.documents import RejectedEvent, StoredEvent
 
@@ -28,6 +31,7 @@ NUMERIC = {
 }
 WITH_SUCCESS = {"LOBBY_ATTEMPT"}
 
+PERCENTILE_NAMES = {name for name, _ in PERCENTILES}
 Key = tuple[str, str, str, str, str | None, str | None]
 
 
@@ -75,9 +79,16 @@ def key_of(item: dict[str, Any]) -> Key:
             item["company_id"], item["user_id"])
 
 
-async def rolled_up() -> dict[Key, dict[str, Any]]:
-    """Every bucket as the API shows it, by its key."""
-    return {key_of(public(b)): public(b) for b in (await stored_buckets()).values()}
+async def rolled_up(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:
+    """Every bucket as the API shows it, by its key: the stored ones, and the players'
+    weeks, which reads merge from their days."""
+    stored = list((await stored_buckets()).values())
+    days: defaultdict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for bucket in sorted(stored, key=lambda b: b["period_start"]):
+        if bucket["period"] == "daily" and bucket["scope"] == "user":
+            days[(bucket["type"], bucket["user_id"])].append(bucket)
+    weeks = [w for group in days.values() for w in weeks_of_days(group, Calendar(time_zone))]
+    return {key_of(public(b)): public(b) for b in [*stored, *weeks]}
 
 
 async def recomputed(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:
@@ -102,7 +113,10 @@ def _summary(key: Key, events: list[dict[str, Any]]) -> dict[str, Any]:
     fields = {}
     for name in NUMERIC.get(event_type, ()):
         values = [e[name] for e in events if e.get(name) is not None]
+        ordered = sorted(values)
         fields[name] = {
+            **{p: ordered[int(q * (len(values) - 1))] if values else None
+               for p, q in PERCENTILES},
             "sum": math.fsum(values),
             "avg": statistics.fmean(values) if values else None,
             "std_dev": statistics.pstdev(values) if values else None,
@@ -135,4 +149,6 @@ def assert_same_statistics(
             for figure, value in figures.items():
                 tolerance = 1e-4 if figure == "std_dev" else 1e-9
                 expected_value = value if value is None else pytest.approx(value, abs=tolerance)
+                if figure in PERCENTILE_NAMES and value is not None:  # a sketch's error bound
+                    expected_value = pytest.approx(value, rel=RELATIVE_ACCURACY, abs=1e-9)
                 assert got["fields"][name][figure] == expected_value, (key, name, figure)

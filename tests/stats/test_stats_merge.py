@@ -57,6 +57,7 @@ def test_std_dev_never_exceeds_what_min_and_max_allow() -> None:
 def test_a_field_no_event_carried_has_no_average() -> None:
     assert FieldStats().finalize() == {
         "sum": 0, "avg": None, "std_dev": None, "min": None, "max": None,
+        "p50": None, "p90": None, "p99": None,
     }
 
 

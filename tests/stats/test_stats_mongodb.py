@@ -15,10 +15,9 @@ from stats_scenarios import Clock, assert_same_statistics, ingest, recomputed, r
 
 from questlog.bootstrap import Questlog
 from questlog.stats.documents import Lease
-from questlog.stats.fields import shape_of
 from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_pipeline, hours_pipeline
-from questlog.stats.rollup import OWNER_ORDER
+from questlog.stats.rollup import WEEK_INDEX, WEEKLY_SCOPES
 
 pytestmark = pytest.mark.mongodb
 
@@ -57,15 +56,14 @@ async def explain(questlog: Questlog, pipeline: list[dict[str, Any]]) -> str:
     return json.dumps(plan, default=str)
 
 
-async def test_the_day_pipeline_scans_the_type_and_time_index(questlog: Questlog) -> None:
+async def test_the_day_pipeline_scans_the_time_index(questlog: Questlog) -> None:
     await questlog.ingestor.ingest([lobby(i) for i in range(5)])
     start = NOW - timedelta(days=1)
 
-    plan = await explain(questlog, day_pipeline("LOBBY_ATTEMPT", shape_of("LOBBY_ATTEMPT"),
-                                                start, NOW))
+    plan = await explain(questlog, day_pipeline(start, NOW))
 
     assert "IXSCAN" in plan
-    assert "type_time" in plan
+    assert '"time"' in plan
 
 
 async def test_late_events_are_found_through_the_received_at_index(questlog: Questlog) -> None:
@@ -76,18 +74,15 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
     assert "received_at_ttl" in plan
 
 
-async def test_a_week_reads_its_days_in_owner_order_without_sorting(
-    questlog: Questlog,
-) -> None:
-    days = [(questlog.stats.today() - timedelta(days=d)).isoformat() for d in range(7)]
+async def test_a_week_reads_each_day_through_the_period_index(questlog: Questlog) -> None:
+    day = questlog.stats.today().isoformat()
     cursor = questlog.store.database["daily_stats"].find(
-        {"type": "LOBBY_ATTEMPT", "period_start": {"$in": days}}
-    ).sort(OWNER_ORDER)
+        {"period_start": day, "scope": {"$in": list(WEEKLY_SCOPES)}}
+    ).hint(WEEK_INDEX)
 
     plan = json.dumps(await cursor.explain(), default=str)
 
     assert "period_type_owner" in plan
-    assert '"SORT"' not in plan  # a blocking in-memory sort; SORT_MERGE of ranges is fine
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:

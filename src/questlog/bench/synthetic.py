@@ -88,14 +88,17 @@ MIX: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
 )
 
 
-def politics_events(count: int, *, now: datetime, seed: int = 0) -> Iterator[Event]:
-    """`count` valid events with unique event_ids, occurred within the hour before `now`."""
+def politics_events(count: int, *, now: datetime, seed: int = 0, players: int = PLAYERS,
+                    types: int = len(MIX)) -> Iterator[Event]:
+    """`count` valid events with unique event_ids, occurred within the hour before `now`,
+    of `players` players and the first `types` types of MIX (at most all nine)."""
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:12]  # a second run against the same store must not collide
-    weights = [weight for _, _, weight in MIX]
+    mix = MIX[:max(types, 1)]
+    weights = [weight for _, _, weight in mix]
     for i in range(count):
-        (event_type, fields, _), = rng.choices(MIX, weights=weights)
-        player = rng.randrange(PLAYERS)
+        (event_type, fields, _), = rng.choices(mix, weights=weights)
+        player = rng.randrange(players)
         occurred = now - timedelta(seconds=rng.uniform(0, 3600))
         yield {
             "type": event_type,

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from questlog.stats.merge import Aggregate, FieldStats, merge, success_rate
 from questlog.stats.periods import Period
+from questlog.stats.quantiles import decode_sketch, encode_sketch
 from questlog.stats.sketch import decode, encode
 
 Scope = Literal["global", "company", "user"]
@@ -94,7 +95,8 @@ def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate)
         "distinct_users_exact": aggregate.users.is_exact,
         **encode(aggregate.users),
         "fields": {
-            name: {"n": f.n, "sum": f.total, "sum_sq": f.total_sq, "min": f.low, "max": f.high}
+            name: {"n": f.n, "sum": f.total, "sum_sq": f.total_sq, "min": f.low, "max": f.high,
+                   "q": encode_sketch(f.sketch)}
             for name, f in aggregate.fields.items()
         },
     }
@@ -116,7 +118,8 @@ def aggregate_of(document: dict[str, Any]) -> Aggregate:
 def _fields_of(document: dict[str, Any]) -> dict[str, FieldStats]:
     return {
         name: FieldStats(
-            n=f["n"], total=f["sum"], total_sq=f["sum_sq"], low=f["min"], high=f["max"]
+            n=f["n"], total=f["sum"], total_sq=f["sum_sq"], low=f["min"], high=f["max"],
+            sketch=decode_sketch(f.get("q")),
         )
         for name, f in document.get("fields", {}).items()
     }

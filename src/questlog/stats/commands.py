@@ -52,6 +52,10 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
         "--events 1000000 in under 5 s on a real MongoDB",
     )
     bench_parser.add_argument("--batch", type=int, default=10_000)
+    bench_parser.add_argument("--days", type=int, default=14, help="days the events span")
+    bench_parser.add_argument("--players", type=int, default=1000)
+    bench_parser.add_argument("--types", type=int, default=9,
+                              help="event types of the politics mix used (at most its 9)")
     bench_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
     bench_parser.set_defaults(run=_run_bench)
 
@@ -113,8 +117,10 @@ def _run_bench(args: argparse.Namespace) -> int:
     settings = Settings()
     figures = asyncio.run(bench_rollup(
         mongodb_url=args.mongodb_url or settings.mongodb_url, database=settings.database,
-        time_zone=settings.bucket_tz, events=args.events, batch=args.batch,
+        time_zone=settings.bucket_tz, events=args.events, batch=args.batch, days=args.days,
+        players=args.players, types=args.types,
     ))
-    print_figures(f"bench rollup: {args.events} events over 14 days, {figures.store}",
+    print_figures(f"bench rollup: {args.events} events over {args.days} days, "
+                  f"{args.players} players, {min(args.types, 9)} types, {figures.store}",
                   figures.figures())
     return 0

@@ -1,10 +1,11 @@
 """Sufficient statistics that merge, and what they finalize to. Pure.
 
 A bucket stores, per numeric field, the count of present values, their sum, the sum
-of their squares, min and max; and the event count, successes and distinct users.
-Merging adds or combines these exactly the same way whatever the grouping, so a
-week merged from seven days equals the week computed from the raw events, and
-averages and standard deviations come out of the merged sums.
+of their squares, min, max and a quantile sketch (see quantiles.py); and the event
+count, successes and distinct users. Merging adds or combines these exactly the same
+way whatever the grouping, so a week merged from seven days equals the week computed
+from the raw events, and averages, standard deviations and percentiles come out of the
+merged sums and sketches.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from questlog.stats.quantiles import EMPTY, QuantileSketch, merge_sketches
 from questlog.stats.sketch import DistinctUsers, merge_users
 
 
@@ -23,17 +25,21 @@ class FieldStats:
     total_sq: float = 0.0
     low: float | None = None
     high: float | None = None
+    sketch: QuantileSketch = EMPTY
 
     def finalize(self) -> dict[str, float | None]:
-        """{sum, avg, std_dev, min, max}; std_dev is the population standard deviation."""
+        """{sum, avg, std_dev, min, max, p50, p90, p99}; std_dev is the population standard
+        deviation, the percentiles within quantiles.RELATIVE_ACCURACY of the exact ones."""
         if self.n == 0:
-            return {"sum": 0, "avg": None, "std_dev": None, "min": None, "max": None}
+            return {"sum": 0, "avg": None, "std_dev": None, "min": None, "max": None,
+                    "p50": None, "p90": None, "p99": None}
         return {
             "sum": self.total,
             "avg": self.total / self.n,
             "std_dev": population_std_dev(self),
             "min": self.low,
             "max": self.high,
+            **self.sketch.percentiles(),
         }
 
 
@@ -76,6 +82,7 @@ def merge_fields(parts: Sequence[FieldStats]) -> FieldStats:
         total_sq=exact_sum([p.total_sq for p in parts]),
         low=min(lows, default=None),
         high=max(highs, default=None),
+        sketch=merge_sketches(p.sketch for p in parts),
     )
 
 

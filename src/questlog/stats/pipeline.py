@@ -1,13 +1,13 @@
 """The MongoDB aggregation pipelines of the rollup, and the reading of their rows. Pure.
 
-A day's pipeline runs inside MongoDB over the (type, event_time) index: one $match per
-type present that day, on the day's UTC bounds (computed in Python from the bucket
-time zone, so no $dateToString time zone is needed), then one $group per
-(company_id, user_id) with only $sum/$min/$max/$cond/$ifNull, which every MongoDB and
-mongomock run. Python gets one row per player and company, never a raw event, and
-merges the rows into the global, company and user buckets: a row carries exactly one
-user id, so distinct users come out of the merge, with no $addToSet array that could
-outgrow 16 MB.
+A day's pipeline runs inside MongoDB over the event_time index: one $match on the
+day's UTC bounds (computed in Python from the bucket time zone, so no $dateToString
+time zone is needed), then one $group per (type, company_id, user_id) with only
+$sum/$push/$cond, which every MongoDB and mongomock run. Python gets one row per type,
+player and company, never a raw event, and merges the rows into the global, company
+and user buckets: a row carries exactly one user id, so distinct users come out of the
+merge, with no $addToSet array that could outgrow 16 MB (a row's pushed values are one
+player's events of one type in one day).
 """
 
 from __future__ import annotations
@@ -16,56 +16,63 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from questlog.stats.fields import SUCCESS_FIELD, TypeShape
-from questlog.stats.merge import Aggregate, FieldStats
+from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape, shape_of
+from questlog.stats.merge import Aggregate, FieldStats, exact_sum
 from questlog.stats.periods import Calendar
+from questlog.stats.quantiles import sketch_of
 from questlog.stats.sketch import users_of
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
 HOUR = timedelta(hours=1)
+# Every numeric field of any type, each pushed once per row under a short name.
+NUMERIC_FIELDS = tuple(dict.fromkeys(n for shape in SHAPES.values() for n in shape.numeric))
+FIELD_INDEX = {name: index for index, name in enumerate(NUMERIC_FIELDS)}
 
 
-def _present(value: str) -> dict[str, Any]:
-    """1 when the field holds a value, 0 when it is null or missing."""
-    return {"$cond": [{"$eq": [{"$ifNull": [value, None]}, None]}, 0, 1]}
+def _numbers(values: Iterable[Any]) -> list[float]:
+    """The values that are numbers: $push keeps nulls (and whatever another type stores
+    under the same name), and bool is no number here."""
+    return [v for v in values if type(v) in (int, float)]
 
 
-def day_pipeline(
-    event_type: str, shape: TypeShape, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """One row per (company_id, user_id) of `event_type` events in [start, end)."""
+def day_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """One row per (type, company_id, user_id) of the events in [start, end).
+
+    One pass over the day through the event_time index, whatever the types: each row
+    carries its count, successes, and the values of every numeric field any type has,
+    pushed, so that Python adds them exactly (fsum) and bins them for the percentiles.
+    """
     group: dict[str, Any] = {
-        "_id": {"company_id": "$company_id", "user_id": "$user_id"},
+        "_id": {"type": "$type", "company_id": "$company_id", "user_id": "$user_id"},
         "count": {"$sum": 1},
+        "successes": {"$sum": {"$cond": [{"$eq": [f"${SUCCESS_FIELD}", True]}, 1, 0]}},
     }
-    if shape.has_success:
-        group["successes"] = {"$sum": {"$cond": [{"$eq": [f"${SUCCESS_FIELD}", True]}, 1, 0]}}
-    for index, name in enumerate(shape.numeric):
-        value, zero_if_absent = f"${name}", {"$ifNull": [f"${name}", 0]}
-        # $sum, $min and $max skip null and missing values on their own
-        group[f"f{index}_n"] = {"$sum": _present(value)}
-        group[f"f{index}_sum"] = {"$sum": value}
-        group[f"f{index}_sq"] = {"$sum": {"$multiply": [zero_if_absent, zero_if_absent]}}
-        group[f"f{index}_min"] = {"$min": value}
-        group[f"f{index}_max"] = {"$max": value}
+    for index, name in enumerate(NUMERIC_FIELDS):
+        group[f"v{index}"] = {"$push": f"${name}"}
     return [
-        {"$match": {"type": event_type, "event_time": {"$gte": start, "$lt": end}}},
+        {"$match": {"event_time": {"$gte": start, "$lt": end}}},
         {"$group": group},
     ]
 
 
-def read_row(row: dict[str, Any], shape: TypeShape) -> tuple[str | None, str | None, Aggregate]:
-    """(company_id, user_id, aggregate) of one day_pipeline row."""
+def field_stats(values: list[float]) -> FieldStats:
+    if not values:
+        return FieldStats()
+    return FieldStats(
+        n=len(values), total=exact_sum(values), total_sq=exact_sum([v * v for v in values]),
+        low=min(values), high=max(values), sketch=sketch_of(values),
+    )
+
+
+def read_row(row: dict[str, Any]) -> tuple[str | None, str | None, str | None, Aggregate]:
+    """(type, company_id, user_id, aggregate) of one day_pipeline row."""
     key = row["_id"] or {}
+    event_type = key.get("type")
     company_id, user_id = key.get("company_id"), key.get("user_id")
-    fields = {
-        name: FieldStats(
-            n=row[f"f{i}_n"], total=row[f"f{i}_sum"], total_sq=row[f"f{i}_sq"],
-            low=row[f"f{i}_min"], high=row[f"f{i}_max"],
-        )
-        for i, name in enumerate(shape.numeric)
-    }
-    return company_id, user_id, Aggregate(
+    shape = shape_of(event_type) if isinstance(event_type, str) else TypeShape()
+    fields = {name: field_stats(_numbers(row.get(f"v{FIELD_INDEX[name]}", ())))
+              for name in shape.numeric}
+    return event_type, company_id, user_id, Aggregate(
         count=row["count"],
         successes=row["successes"] if shape.has_success else None,
         users=users_of([user_id] if user_id is not None else []),

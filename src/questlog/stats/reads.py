@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from questlog.events import EVENT_TYPES
-from questlog.stats.buckets import Scope, public
+from questlog.stats.buckets import Scope, aggregate_of, owner_of, public, to_document
+from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import (
     Calendar,
     Period,
@@ -16,6 +17,7 @@ from questlog.stats.periods import (
     period_starts,
     week_of,
 )
+from questlog.stats.rollup import weekly_span
 from questlog.stats.sketch import decode, merge_users
 from questlog.store.types import MotorCollection
 
@@ -74,15 +76,24 @@ def stats_query(
 
 async def read_stats(
     collection: MotorCollection, query: StatsQuery, *, calendar: Calendar,
-    now: datetime, min_company_n: int,
+    now: datetime, min_company_n: int, daily: MotorCollection | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The query's buckets oldest first, and meta; WithheldForPrivacy for a small company."""
+    """The query's buckets oldest first, and meta; WithheldForPrivacy for a small company.
+
+    A player's weeks are not stored (see Rollup.week): they are merged here from the
+    player's days in `daily`, the merge the weekly rollup would have stored."""
     starts = [d.isoformat() for d in period_starts(query.period, query.first, query.last)]
     filters = {
         "type": query.event_type, "scope": query.scope, "company_id": query.company_id,
         "user_id": query.user_id, "period_start": {"$gte": starts[0], "$lte": starts[-1]},
     }
-    documents = [d async for d in collection.find(filters).sort("period_start", 1)]
+    if query.period == "weekly" and query.scope == "user" and daily is not None:
+        last_day = date.fromisoformat(starts[-1]) + timedelta(days=6)
+        filters["period_start"] = {"$gte": starts[0], "$lte": last_day.isoformat()}
+        days = [d async for d in daily.find(filters).sort("period_start", 1)]
+        documents = weeks_of_days(days, calendar)
+    else:
+        documents = [d async for d in collection.find(filters).sort("period_start", 1)]
     if query.scope == "company":
         users = merge_users(decode(d) for d in documents).count()
         if users < min_company_n:
@@ -94,3 +105,16 @@ async def read_stats(
     meta = {"query": query.echo(), "time_zone": calendar.time_zone,
             "last_period_open": now < last_end}
     return [public(d) for d in documents], meta
+
+
+def weeks_of_days(days: list[dict[str, Any]], calendar: Calendar) -> list[dict[str, Any]]:
+    """One owner's daily buckets of one type, oldest first, merged into its weeks."""
+    weeks: dict[date, list[Aggregate]] = {}
+    for document in days:
+        weeks.setdefault(week_of(date.fromisoformat(document["period_start"])), []).append(
+            aggregate_of(document))
+    if not days:
+        return []
+    owner, event_type = owner_of(days[0]), days[0]["type"]
+    return [to_document(weekly_span(calendar, monday), event_type, owner, merge(parts))
+            for monday, parts in weeks.items()]

@@ -9,7 +9,8 @@ same documents.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +19,6 @@ from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from questlog.stats.buckets import (
-    GLOBAL,
     Owner,
     Span,
     aggregate_of,
@@ -27,15 +27,15 @@ from questlog.stats.buckets import (
     owners_of,
     to_document,
 )
-from questlog.stats.fields import shape_of
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_pipeline, read_row
-from questlog.store.types import MotorCollection, MotorCursor
+from questlog.store.types import MotorCollection
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
-OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # see period_type_owner
+WEEKLY_SCOPES = ("global", "company")  # the owners whose weeks are stored
+WEEK_INDEX = "period_type_owner"  # see stats.documents
 
 
 @dataclass
@@ -50,6 +50,15 @@ class Tally:
         self.deleted += other.deleted
 
 
+def span_of(calendar: Calendar, period: Period, start: date) -> Span:
+    starts_at, ends_at = calendar.bounds(period, start)
+    return Span(period, start, starts_at, ends_at, calendar.time_zone)
+
+
+def weekly_span(calendar: Calendar, monday: date) -> Span:
+    return span_of(calendar, "weekly", monday)
+
+
 class Rollup:
     def __init__(
         self, *, events: MotorCollection, daily: MotorCollection,
@@ -59,58 +68,49 @@ class Rollup:
         self._calendar = calendar
 
     def span(self, period: Period, start: date) -> Span:
-        starts_at, ends_at = self._calendar.bounds(period, start)
-        return Span(period, start, starts_at, ends_at, self._calendar.time_zone)
+        return span_of(self._calendar, period, start)
 
     async def day(self, day: date) -> Tally:
-        """Rebuild every bucket of `day` from the raw events whose event_time falls in it."""
+        """Rebuild every bucket of `day` from the raw events whose event_time falls in it:
+        one $group pass over the day, whatever its types."""
         span = self.span("daily", day)
-        window = {"event_time": {"$gte": span.starts_at, "$lt": span.ends_at}}
-        types = await self._events.distinct("type", window)
         writer = await PeriodWriter.open(self._daily, day)
+        parts: defaultdict[str, list[tuple[Owner, Aggregate]]] = defaultdict(list)
         events_read = 0
-        for event_type in sorted(t for t in types if isinstance(t, str)):
-            shape = shape_of(event_type)
-            pipeline = day_pipeline(event_type, shape, span.starts_at, span.ends_at)
-            rows = [read_row(row, shape) async for row in self._events.aggregate(pipeline)]
-            events_read += sum(aggregate.count for _, _, aggregate in rows)
-            parts = ((owner, a) for company, user, a in rows for owner in owners_of(company, user))
-            await writer.write(bucket_documents(span, event_type, parts))
+        async for row in self._events.aggregate(day_pipeline(span.starts_at, span.ends_at)):
+            event_type, company, user, aggregate = read_row(row)
+            if not isinstance(event_type, str):
+                continue
+            events_read += aggregate.count
+            parts[event_type].extend((owner, aggregate) for owner in owners_of(company, user))
+        for event_type in sorted(parts):
+            await writer.write(bucket_documents(span, event_type, parts.pop(event_type)))
         return await writer.close(events_read)
 
     async def week(self, monday: date) -> Tally:
-        """Rebuild every bucket of the ISO week starting `monday` from its daily buckets,
-        one owner at a time, so memory stays small however many players there are."""
+        """Rebuild the game's and the companies' buckets of the ISO week starting `monday`
+        from their daily buckets, one owner at a time, so memory stays small.
+
+        A player's week is not stored: reads merge the player's days (reads.py), since
+        the player buckets are nearly all of the buckets and rarely read by the week."""
         span = self.span("weekly", monday)
         days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
-        types = await self._daily.distinct("type", {"period_start": {"$in": days}})
         writer = await PeriodWriter.open(self._weekly, monday)
-        for event_type in sorted(types):
-            query = {"type": event_type, "period_start": {"$in": days}}
-            documents = self._daily.find(query).sort(OWNER_ORDER)
-            batch = []
-            async for owner, group in _by_owner(documents):
-                batch.append(to_document(span, event_type, owner, merge(group)))
-                if len(batch) >= WRITE_CHUNK:
-                    await writer.write(batch)
-                    batch = []
-            await writer.write(batch)
+        batch = []
+        for day in days:  # the days of the week, each read once through period_type_owner
+            query = {"period_start": day, "scope": {"$in": list(WEEKLY_SCOPES)}}
+            # The hint: secantusd-rs's planner scans the collection when a filter names a
+            # field past a gap in the index's prefix (type, here), as MongoDB's would not.
+            async for document in self._daily.find(query).hint(WEEK_INDEX):
+                batch.append(document)
+        groups: defaultdict[tuple[str, Owner], list[Aggregate]] = defaultdict(list)
+        for document in batch:
+            groups[(document["type"], owner_of(document))].append(aggregate_of(document))
+        documents = [to_document(span, event_type, owner, merge(group))
+                     for (event_type, owner), group in groups.items()]
+        for chunk in _chunks(documents):
+            await writer.write(chunk)
         return await writer.close(events_read=0)
-
-
-async def _by_owner(documents: MotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
-    """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
-    owner: Owner = GLOBAL
-    group: list[Aggregate] = []
-    async for document in documents:
-        current = owner_of(document)
-        if group and current != owner:
-            yield owner, group
-            group = []
-        owner = current
-        group.append(aggregate_of(document))
-    if group:
-        yield owner, group
 
 
 class PeriodWriter:

@@ -105,7 +105,7 @@ class StatsService:
         """The buckets a designer asked for, oldest first, and meta (see reads.read_stats)."""
         return await read_stats(
             self._buckets[query.period], query, calendar=self.calendar, now=self.clock(),
-            min_company_n=self.settings.min_company_n,
+            min_company_n=self.settings.min_company_n, daily=self._buckets["daily"],
         )
 
     async def _weeks(self, run: JobRun, mondays: list[date]) -> None:

@@ -160,8 +160,10 @@ def _offload_operations() -> None:
         inner = self.__dict__["_AsyncMongoMockCollection__collection"]
         return _OffloadedCursor(lambda: inner.aggregate(*args, **kwargs))
 
-    setattr(mongomock_motor.AsyncMongoMockCollection, "aggregate", collection_aggregate)
-    setattr(mongomock_motor, "_questlog_offloaded", True)
+    mongomock_motor.AsyncMongoMockCollection.aggregate = (  # type: ignore[method-assign]
+        collection_aggregate  # type: ignore[assignment]
+    )
+    mongomock_motor._questlog_offloaded = True  # type: ignore[attr-defined]
 
 
 def _offloaded_method(wrapper: Callable[..., Any]) -> Callable[..., Any]:
