@@ -19,7 +19,7 @@ import pytest
 from achievement_factories import T0, book, fresh_database, lobby, progress_of, recomputed, vote
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
+from questlog.achievements.documents import EVALUATION_INDEX, EVALUATION_ORDER, WATERMARKS
 from questlog.achievements.evaluator import Evaluator
 from questlog.settings import Settings
 
@@ -36,7 +36,7 @@ RULES = book(
 BATCH = 5
 
 # Nine events of three players: two batches of five and four. Each batch writes one
-# update per player in it, then marks the batch evaluated.
+# update per player in it, then moves the watermark's head; the pass then moves `settled`.
 EVENTS = [
     *(vote(user=u, bill=f"b{d}", at=T0 + d * DAY + timedelta(minutes=i))
       for d in range(2) for i, u in enumerate(("p1", "p2", "p3"))),
@@ -45,8 +45,9 @@ EVENTS = [
     lobby(user="p1", spend=10, at=T0 + 3 * DAY),
 ]
 WRITES = [
-    "update_one p1", "update_one p2", "update_one p3", "update_many",  # batch 1
-    "update_one p3", "update_one p1", "update_one p2", "update_many",  # batch 2
+    "update_one p1", "update_one p2", "update_one p3", "update_one events",  # batch 1, head
+    "update_one p3", "update_one p1", "update_one p2", "update_one events",  # batch 2, head
+    "update_one events",  # settled: the pass is over
 ]
 
 
@@ -88,13 +89,14 @@ async def run_until_crash(database: Any, crash_at: int | None, after: bool) -> l
         book=RULES, batch_size=BATCH,
         events=Store(database["events"], log, crash_at, after),
         progress=Store(database["player_progress"], log, crash_at, after),
+        watermarks=Store(database[WATERMARKS], log, crash_at, after),
     )
     with pytest.raises(Crash) if crash_at is not None else contextlib.nullcontext():
         await doomed.evaluate_pending()
     return log
 
 
-async def test_the_scenario_writes_players_first_then_the_mark() -> None:
+async def test_the_scenario_writes_players_first_then_the_watermark() -> None:
     database = fresh_database()
     await database["events"].insert_many(EVENTS)
 
@@ -117,7 +119,7 @@ async def test_a_restart_after_a_crash_at_any_write_leaves_progress_exact(
 
     assert log[-1] == WRITES[crash_at]
     assert await progress_of(database) == recomputed(RULES, EVENTS)
-    assert await database["events"].count_documents({"evaluated_at": None}) == 0
+    assert (await restarted.lag()).pending == 0
     async for doc in database["player_progress"].find({}):
         assert len(doc["applied"]) == len(set(doc["applied"]))
 
@@ -153,19 +155,19 @@ async def test_on_a_real_mongodb_every_crash_point_still_converges(settings: Set
 
 
 @pytest.mark.mongodb
-async def test_on_a_real_mongodb_the_pending_query_uses_the_evaluation_queue_index(
+async def test_on_a_real_mongodb_the_read_from_the_watermark_uses_the_evaluation_index(
     settings: Settings,
 ) -> None:
     client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
     events = client[f"{settings.database}_queue"]["events"]
     try:
         await events.insert_many(EVENTS)
-        await events.create_indexes([EVALUATION_QUEUE])
+        await events.create_indexes([EVALUATION_INDEX])
 
-        plan = await events.find({"evaluated_at": None, "type": {"$in": ["BILL_VOTE"]}}).sort(
-            EVALUATION_ORDER).limit(BATCH).explain()
+        plan = await events.find({"type": {"$in": ["BILL_VOTE"]}, "received_at": {"$gte": T0}}
+                                 ).sort(EVALUATION_ORDER).hint("evaluation_order").explain()
 
-        assert "evaluation_queue" in str(plan["queryPlanner"]["winningPlan"])
+        assert "evaluation_order" in str(plan["queryPlanner"]["winningPlan"])
     finally:
         await client.drop_database(events.database.name)
         client.close()

@@ -2,10 +2,11 @@
 
 Run it after the processes were restarted with the new definitions. For each player
 with stored events the achievements need, their entries are recomputed from the
-events already applied to that player (marked evaluated, or in `applied`); events
-still pending are left to the evaluator, which now knows the new definitions, so no
-event is counted twice. The write is guarded by the document's `version`: if the
-evaluator changed the player meanwhile, the player is recomputed. An unlock is
+events already applied to that player (received before the evaluator's `settled`
+watermark, or in `applied`); events still pending are left to the evaluator, which
+now knows the new definitions, so no event is counted twice. The write is guarded by
+the document's `version`: if the evaluator changed the player meanwhile, the player is
+recomputed. An unlock is
 never taken back (see rules.recompute); a player with no stored events keeps the
 entries they have.
 """
@@ -20,8 +21,9 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from questlog.achievements import watermark
 from questlog.achievements.definitions import Achievement, AllOfRule
-from questlog.achievements.documents import EVALUATION_ORDER
+from questlog.achievements.documents import EVALUATION_ORDER, WATERMARKS
 from questlog.achievements.rules import Book, recompute
 from questlog.store.types import MotorCollection
 
@@ -48,13 +50,15 @@ async def backfill(
     *, book: Book, ids: Sequence[str], events: MotorCollection,
     progress: MotorCollection, records: MotorCollection, now: datetime,
     track: Callable[[list[str]], Iterable[str]] = iter,
+    watermarks: MotorCollection | None = None,
 ) -> BackfillReport:
     """Recompute `ids` (and the all_of achievements built on them) for every player."""
     targets = book.with_dependents(ids)
     sub = book.only(targets)
     players = await _players(sub, events, progress)
+    marks = watermarks if watermarks is not None else events.database[WATERMARKS]
     for user_id in track(players):
-        await _backfill_player(user_id, book, sub, events, progress)
+        await _backfill_player(user_id, book, sub, events, progress, marks)
     for achievement in sub.achievements:
         await records.replace_one(
             {"_id": achievement.id},
@@ -80,16 +84,19 @@ async def _players(
 
 async def _backfill_player(
     user_id: str, book: Book, sub: Book, events: MotorCollection,
-    progress: MotorCollection,
+    progress: MotorCollection, watermarks: MotorCollection,
 ) -> None:
     while True:
-        # The document first, then the events: an event marked after this read was
-        # applied after it too, and then the version guard below refuses the write.
+        # The document first, then the watermark and the events: an event applied after
+        # this read changed the version too, and then the guard below refuses the write.
         doc: dict[str, Any] = await progress.find_one({"_id": user_id}) or {}
         applied = set(doc.get("applied", ()))
+        settled = (await watermark.load(watermarks)).get("settled")
         query = {"user_id": user_id, "type": {"$in": sorted(sub.event_types)}}
         cursor = events.find(query).sort(EVALUATION_ORDER)
-        done = [e async for e in cursor if e.get("evaluated_at") is not None or e["_id"] in applied]
+        done = [e async for e in cursor
+                if e["_id"] in applied or e.get("evaluated_at") is not None  # the old marks
+                or (settled is not None and e["received_at"] < settled)]
         entries = recompute(book, doc.get("achievements", {}), done, list(sub.by_id))
         update: dict[str, Any] = {
             "$set": {f"achievements.{aid}": entry for aid, entry in entries.items()},

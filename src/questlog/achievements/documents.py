@@ -15,14 +15,11 @@ PLAYER_PROGRESS = "player_progress"
 # request the order the events happened. The backfill and the tests fold in it too.
 EVALUATION_ORDER = [("received_at", 1), ("event_time", 1), ("_id", 1)]
 
-# On the raw events: the stored events not yet evaluated, oldest first. A partial index
-# would be smaller, but the write path stores no evaluated_at at all and a partial
-# index cannot select documents that lack a field; evaluated_at first keeps the pending
-# ones together, type next so that events of types no rule counts (never marked) are
-# not scanned.
-EVALUATION_QUEUE = pymongo.IndexModel(
-    [("evaluated_at", 1), ("type", 1), *EVALUATION_ORDER], name="evaluation_queue"
-)
+# On the raw events: the evaluator reads them from its watermark on, in this order.
+EVALUATION_INDEX = pymongo.IndexModel(EVALUATION_ORDER, name="evaluation_order")
+# Where the evaluator keeps its progress, never on the raw events (which are append-only):
+# one document, {_id: "events", settled, head}; see achievements.watermark.
+WATERMARKS = "achievement_watermarks"
 
 # Active players, for the unlock rates.
 _PROGRESS_INDEXES = [pymongo.IndexModel([("last_event_at", -1)], name="last_event_at")]

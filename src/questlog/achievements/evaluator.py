@@ -1,24 +1,25 @@
 """The evaluator: applies stored events to players' progress, exactly once, in order.
 
-The store is the queue. A stored event of a type some rule counts, without
-`evaluated_at`, is pending; the evaluator takes pending events oldest first
-(EVALUATION_ORDER), applies each player's share to that player's progress document
-in one atomic update, then marks the batch evaluated. The bus only wakes it up, so a
-dropped bus message, events stored by another process and events left over by a
-crash are all picked up, at start (the catch-up) or by the periodic sweep.
+The store is the queue: the evaluator reads stored events of the types some rule
+counts in EVALUATION_ORDER (arrival, then the order they happened) from its watermark
+on (achievements.watermark: its own collection; the raw events are never written),
+applies each player's share to that player's progress document in one atomic update,
+and moves the watermark. The bus only wakes it up, so a dropped bus message, events
+stored by another process and events left over by a crash are all picked up, at
+start (the catch-up) or by the periodic settle pass.
+
+Two kinds of pass. A quick pass (on every wake-up) reads what follows the last event
+this process read. A settle pass (at start, then every SETTLE_EVERY) reads again from
+`settled`, the ids first, so that an event that became visible late (see
+watermark.SETTLE) is found; then `settled` moves to the pass's start less SETTLE.
 
 Invariant: an event counts in a player's progress exactly when its id went into the
-document's `applied` history in the same atomic update that counted it, and it is
-marked evaluated only after that update. So whenever the process dies:
-- before the player's update: nothing counted, nothing marked; it is applied later;
-- after the update, before the mark: it is pending again after the restart, but the
-  update's guard (`applied: {$nin: ids}`) refuses it, the reload finds its id in
-  `applied`, and it is only marked;
-- after the mark: done.
-An update also requires the `version` it was computed from, so two evaluators (two
-processes) on one player cannot interleave. `applied` keeps the last KEEP_APPLIED ids:
-enough while fewer than that many events of one player can be applied but unmarked,
-that is BATCH_SIZE per evaluator process, so up to KEEP_APPLIED // BATCH_SIZE processes.
+document's `applied` history in the same atomic update that counted it. An update
+requires `applied: {$nin: ids}` and the `version` it was computed from, so an event
+read again (a settle pass, a restart after a crash, another evaluator process) is
+refused, found in `applied` on the reload, and skipped; two evaluators on one player
+cannot interleave. `applied` keeps the last KEEP_APPLIED ids: enough while fewer than
+that many events of one player arrive within a settle window (SETTLE + SETTLE_EVERY).
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
+from questlog.achievements import watermark
+from questlog.achievements.documents import EVALUATION_INDEX, EVALUATION_ORDER, WATERMARKS
 from questlog.achievements.rules import Book, Outcome, apply_events
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
@@ -44,8 +46,17 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 KEEP_APPLIED = 1000
 SWEEP_SECONDS = 5.0
+SETTLE_EVERY = timedelta(seconds=10)
 MAX_BACKOFF_SECONDS = 30.0
-PACE = 2.0  # the worker rests twice the CPU time it used: evaluation takes at most ~1/3
+PACE = 1.0  # the worker rests as long as the CPU time it used: evaluation takes at most ~1/2
+ORDER_KEYS = [name for name, _ in EVALUATION_ORDER]
+# Named in every read: secantusd-rs's planner sorts a collection scan when the filter
+# names a field the index lacks (type), where MongoDB walks the index in order.
+EVALUATION_INDEX_NAME = EVALUATION_INDEX.document["name"]
+
+
+def order_key(event: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(event[name] for name in ORDER_KEYS)
 
 
 @dataclass
@@ -68,20 +79,28 @@ class Lag:
 class Evaluator:
     def __init__(
         self, *, book: Book, events: MotorCollection, progress: MotorCollection,
+        watermarks: MotorCollection | None = None,
         clock: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE,
     ) -> None:
         self.book = book
         self._events, self._progress, self._clock = events, progress, clock
+        self._watermarks = watermarks if watermarks is not None else events.database[WATERMARKS]
         self._batch_size = batch_size
-        self._pending = {"evaluated_at": None, "type": {"$in": sorted(book.event_types)}}
+        self._types = {"type": {"$in": sorted(book.event_types)}}
         self._lock = asyncio.Lock()
         self._wake, self._idle = asyncio.Event(), asyncio.Event()
         self._wake.set()  # the first pass is the catch-up
         self._task: asyncio.Task[None] | None = None
+        # What this process read: the last event's order key, and the ids it applied (or
+        # found applied) since `settled`, which a settle pass then need not fetch again.
+        self._last: tuple[Any, ...] | None = None
+        self._seen: dict[Any, datetime] = {}
+        self._settled_at: datetime | None = None  # when this process last settled
+        self._indexed = False
         self.stats = EvaluatorStats()
 
     async def start(self) -> None:
-        await self._events.create_indexes([EVALUATION_QUEUE])
+        await self._ensure_index()
         self._task = asyncio.create_task(self._run(), name="questlog-achievements")
 
     async def stop(self) -> None:
@@ -120,37 +139,93 @@ class Evaluator:
             if not self._wake.is_set():
                 self._idle.set()
 
-    async def evaluate_pending(self, *, pace: float = 0.0) -> int:
+    async def evaluate_pending(self, *, pace: float = 0.0, settle: bool | None = None) -> int:
         """Apply every pending event; return how many were evaluated.
 
-        With `pace`, rest after each batch `pace` times the CPU time the process spent
-        meanwhile: evaluation shares the event loop with the requests, and on a store
-        that answers on the loop itself (the embedded one) or under heavy ingestion it
-        must leave them most of it. Against MongoDB a batch mostly waits, so it rests little.
+        A settle pass when `settle`, or (None) when this process has not settled for
+        SETTLE_EVERY. With `pace`, rest after each batch `pace` times the CPU time the
+        process spent meanwhile: evaluation shares the event loop with the requests.
         """
-        done = 0
         async with self._lock:
-            while True:
-                started = time.process_time()
-                batch = await self._next_batch()
-                if not batch:
-                    return done
-                await self._evaluate(batch)
-                done += len(batch)
-                await asyncio.sleep(pace * (time.process_time() - started))
+            await self._ensure_index()
+            now = self._clock()
+            if settle is None:
+                settle = self._settled_at is None or now - self._settled_at >= SETTLE_EVERY
+            if settle:
+                done = await self._settle(now, pace)
+                self._settled_at = now
+                return done
+            return await self._quick(pace)
+
+    async def _ensure_index(self) -> None:
+        if not self._indexed:  # the reads name it
+            await self._events.create_indexes([EVALUATION_INDEX])
+            self._indexed = True
+
+    async def _quick(self, pace: float) -> int:
+        """Evaluate what follows the last event this process read."""
+        query: dict[str, Any] = dict(self._types)
+        if self._last is not None:
+            query["received_at"] = {"$gte": self._last[0]}
+        last, done = self._last, 0
+        cursor = self._events.find(query).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
+        async for batch in _batches(cursor, self._batch_size):
+            fresh = [e for e in batch if last is None or order_key(e) > last]
+            if fresh:
+                done += await self._evaluate_paced(fresh, pace)
+                last = self._last
+        return done
+
+    async def _settle(self, now: datetime, pace: float) -> int:
+        """Read again from `settled`, fetch what this process has not applied, move on."""
+        mark = await watermark.load(self._watermarks)
+        settled = mark.get("settled")
+        if settled is None:
+            settled = await watermark.initial_settled(self._events)
+        query: dict[str, Any] = dict(self._types)
+        if settled is not None:
+            query["received_at"] = {"$gte": settled}
+        keys = dict.fromkeys(ORDER_KEYS, 1)
+        unknown, last = [], None
+        ids = self._events.find(query, keys).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
+        async for row in ids:
+            last = order_key(row)
+            if row["_id"] not in self._seen:
+                unknown.append(row["_id"])
+        done = 0
+        for start in range(0, len(unknown), self._batch_size):
+            chunk = unknown[start:start + self._batch_size]
+            found = self._events.find({"_id": {"$in": chunk}}).sort(EVALUATION_ORDER)
+            batch = [e async for e in found]
+            if batch:
+                done += await self._evaluate_paced(batch, pace)
+        if last is not None and (self._last is None or last > self._last):
+            self._last = last  # the quick passes go on from there
+        new_settled = now - watermark.SETTLE
+        if settled is None or new_settled > settled:
+            await watermark.advance(self._watermarks, settled=new_settled)
+            self._seen = {i: at for i, at in self._seen.items() if at >= new_settled}
+        return done
+
+    async def _evaluate_paced(self, batch: list[dict[str, Any]], pace: float) -> int:
+        started = time.process_time()
+        await self._evaluate(batch)
+        await asyncio.sleep(pace * (time.process_time() - started))
+        return len(batch)
 
     async def lag(self) -> Lag:
-        pending = await self._events.count_documents(self._pending)
+        mark = await watermark.load(self._watermarks)
+        pending_query: dict[str, Any] = dict(self._types)
+        head = mark.get("head")
+        if head is not None:
+            pending_query["received_at"] = {"$gt": head}
+        pending = await self._events.count_documents(pending_query)
         oldest = await self._events.find_one(
-            self._pending, {"received_at": 1}, sort=EVALUATION_ORDER
+            pending_query, {"received_at": 1}, sort=EVALUATION_ORDER
         )
         since = oldest["received_at"] if oldest else None
         age = (self._clock() - since).total_seconds() if since else 0.0
         return Lag(pending, since, max(age, 0.0), EvaluatorStats(**vars(self.stats)))
-
-    async def _next_batch(self) -> list[dict[str, Any]]:
-        cursor = self._events.find(self._pending).sort(EVALUATION_ORDER).limit(self._batch_size)
-        return [doc async for doc in cursor]
 
     async def _evaluate(self, batch: Sequence[dict[str, Any]]) -> None:
         players: dict[str, list[dict[str, Any]]] = {}
@@ -162,12 +237,12 @@ class Evaluator:
         docs = {doc["_id"]: doc async for doc in cursor}
         for user_id, events in players.items():
             await self._apply(user_id, events, docs.get(user_id))
-        # evaluated_at first: a store that scans (the embedded one) then skips evaluated
-        # events without reading the id list; MongoDB goes by _id either way.
-        await self._events.update_many(
-            {"evaluated_at": None, "_id": {"$in": [e["_id"] for e in batch]}},
-            {"$set": {"evaluated_at": self._clock()}},
-        )
+        for event in batch:
+            self._seen[event["_id"]] = event["received_at"]
+        newest = max(batch, key=order_key)
+        if self._last is None or order_key(newest) > self._last:
+            self._last = order_key(newest)
+        await watermark.advance(self._watermarks, head=newest["received_at"])
         self.stats.evaluated += len(batch)
 
     async def _apply(
@@ -210,3 +285,16 @@ class Evaluator:
         except DuplicateKeyError:
             return False
         return result.matched_count == 1 or result.upserted_id is not None
+
+
+async def _batches(
+    cursor: AsyncIterable[dict[str, Any]], size: int
+) -> AsyncIterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    async for document in cursor:
+        batch.append(document)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

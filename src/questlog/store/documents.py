@@ -76,7 +76,8 @@ class RejectedEvent(Document):
         ]
 
 
-# evaluated_at: set by the achievements evaluator once it applied the event.
+# evaluated_at: set by the achievements evaluator of older versions once it applied the
+# event (events are no longer written after they are stored; see achievements.watermark).
 INTERNAL_FIELDS = frozenset({"_id", "ingest_id", "evaluated_at"})
 
 
