@@ -21,8 +21,11 @@ EVALUATION_INDEX = pymongo.IndexModel(EVALUATION_ORDER, name="evaluation_order")
 # one document, {_id: "events", settled, head}; see achievements.watermark.
 WATERMARKS = "achievement_watermarks"
 
+# The evaluator's guarded update: one player at the version the update was computed from.
+PROGRESS_GUARD = pymongo.IndexModel([("_id", 1), ("version", 1)], name="id_version")
 # Active players, for the unlock rates.
-_PROGRESS_INDEXES = [pymongo.IndexModel([("last_event_at", -1)], name="last_event_at")]
+_PROGRESS_INDEXES = [pymongo.IndexModel([("last_event_at", -1)], name="last_event_at"),
+                     PROGRESS_GUARD]
 
 
 class PlayerProgress(Document):
@@ -42,6 +45,7 @@ class PlayerProgress(Document):
     unlocked: list[str] = Field(default_factory=list)
     redeemed: dict[str, dict[str, Any]] = Field(default_factory=dict)
     last_event_at: datetime | None = None
+    through: list[Any] | None = None  # the order key of the last event applied
 
     class Settings:
         name = PLAYER_PROGRESS

@@ -14,12 +14,15 @@ this process read. A settle pass (at start, then every SETTLE_EVERY) reads again
 watermark.SETTLE) is found; then `settled` moves to the pass's start less SETTLE.
 
 Invariant: an event counts in a player's progress exactly when its id went into the
-document's `applied` history in the same atomic update that counted it. An update
-requires `applied: {$nin: ids}` and the `version` it was computed from, so an event
-read again (a settle pass, a restart after a crash, another evaluator process) is
-refused, found in `applied` on the reload, and skipped; two evaluators on one player
-cannot interleave. `applied` keeps the last KEEP_APPLIED ids: enough while fewer than
-that many events of one player arrive within a settle window (SETTLE + SETTLE_EVERY).
+document's `applied` history in the same atomic update that counted it. Each update
+requires the `version` it was computed from, so two evaluators (two processes) on one
+player cannot interleave, and sets `through`, the order key of the newest event
+applied. Events all after `through` cannot be in `applied`, so the common case reads
+no `applied`; an event at or before it (read again by a settle pass, after a crash, or
+by another process, or visible late) is checked against `applied` and skipped if there.
+A batch's updates go in one unordered bulk write. `applied` keeps the last
+KEEP_APPLIED ids: enough while fewer than that many events of one player arrive within
+a settle window (watermark.SETTLE + SETTLE_EVERY).
 """
 
 from __future__ import annotations
@@ -33,17 +36,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from questlog.achievements import watermark
-from questlog.achievements.documents import EVALUATION_INDEX, EVALUATION_ORDER, WATERMARKS
+from questlog.achievements.documents import (
+    EVALUATION_INDEX,
+    EVALUATION_ORDER,
+    PROGRESS_GUARD,
+    WATERMARKS,
+)
 from questlog.achievements.rules import Book, Outcome, apply_events
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 500
+DUPLICATE_KEY = 11000
 KEEP_APPLIED = 1000
 SWEEP_SECONDS = 5.0
 SETTLE_EVERY = timedelta(seconds=10)
@@ -158,8 +168,9 @@ class Evaluator:
             return await self._quick(pace)
 
     async def _ensure_index(self) -> None:
-        if not self._indexed:  # the reads name it
+        if not self._indexed:  # the reads name it; the updates' guard needs the other
             await self._events.create_indexes([EVALUATION_INDEX])
+            await self._progress.create_indexes([PROGRESS_GUARD])
             self._indexed = True
 
     async def _quick(self, pace: float) -> int:
@@ -232,11 +243,13 @@ class Evaluator:
         for event in batch:
             if event.get("user_id") is not None:
                 players.setdefault(event["user_id"], []).append(event)
-        # The common case reads no `applied`: the update's guard checks it on the server.
-        cursor = self._progress.find({"_id": {"$in": list(players)}}, {"applied": 0})
-        docs = {doc["_id"]: doc async for doc in cursor}
-        for user_id, events in players.items():
-            await self._apply(user_id, events, docs.get(user_id))
+        docs = await self._documents(players, with_applied=False)
+        while players:
+            refused = await self._apply(players, docs)
+            self.stats.conflicts += len(refused)
+            players = {user: players[user] for user in refused}
+            if players:  # recompute them from their documents as they are now
+                docs = await self._documents(players, with_applied=True)
         for event in batch:
             self._seen[event["_id"]] = event["received_at"]
         newest = max(batch, key=order_key)
@@ -245,46 +258,88 @@ class Evaluator:
         await watermark.advance(self._watermarks, head=newest["received_at"])
         self.stats.evaluated += len(batch)
 
+    async def _documents(
+        self, players: dict[str, list[dict[str, Any]]], *, with_applied: bool
+    ) -> dict[str, dict[str, Any]]:
+        """The players' documents; with `applied` for those who may hold some of the events
+        already (an event not after the document's `through`), or for all."""
+        projection = None if with_applied else {"applied": 0}
+        cursor = self._progress.find({"_id": {"$in": list(players)}}, projection)
+        docs = {doc["_id"]: doc async for doc in cursor}
+        again = [user for user, doc in docs.items() if "applied" not in doc
+                 and not _all_after(players[user], doc.get("through"))]
+        if again:
+            async for doc in self._progress.find({"_id": {"$in": again}}):
+                docs[doc["_id"]] = doc
+        return docs
+
     async def _apply(
-        self, user_id: str, events: list[dict[str, Any]], doc: dict[str, Any] | None
-    ) -> None:
-        while True:
+        self, players: dict[str, list[dict[str, Any]]], docs: dict[str, dict[str, Any]]
+    ) -> set[str]:
+        """Every player's update in one unordered bulk write; the players it refused.
+
+        Each update is an upsert guarded by the version it was computed from: when the
+        guard does not match an existing document, the upsert's insert fails on _id, so
+        the refused updates are exactly the bulk's duplicate-key errors, by index."""
+        users, requests, unlocks = [], [], []
+        for user_id, events in players.items():
+            doc = docs.get(user_id)
             if doc is not None and "applied" in doc:
                 applied = set(doc["applied"])
                 events = [e for e in events if e["_id"] not in applied]
                 if not events:
-                    return
+                    continue
             version = doc["version"] if doc else 0
             outcome = apply_events(self.book, (doc or {}).get("achievements", {}), events)
-            if await self._write(user_id, version, events, outcome):
-                self.stats.unlocks += sum(u.count for u in outcome.unlocks)
-                return
-            self.stats.conflicts += 1
-            doc = await self._progress.find_one({"_id": user_id})
-
-    async def _write(
-        self, user_id: str, version: int, events: list[dict[str, Any]], outcome: Outcome
-    ) -> bool:
-        """One atomic update; False when the guard refused it (stale version, or applied)."""
-        ids = [e["_id"] for e in events]
-        update: dict[str, Any] = {
-            "$inc": {"version": 1},
-            "$push": {"applied": {"$each": ids, "$slice": -KEEP_APPLIED}},
-            "$max": {"last_event_at": max(e["event_time"] for e in events)},
-        }
-        if outcome.changed:
-            update["$set"] = {f"achievements.{aid}": e for aid, e in outcome.changed.items()}
-        unlocked = [aid for aid, entry in outcome.changed.items() if entry.get("reached")]
-        if unlocked:
-            update["$addToSet"] = {"unlocked": {"$each": unlocked}}
-        guard = {"_id": user_id, "version": version, "applied": {"$nin": ids}}
+            users.append(user_id)
+            requests.append(_update(user_id, version, events, outcome, (doc or {}).get("through")))
+            unlocks.append(sum(u.count for u in outcome.unlocks))
+        if not requests:
+            return set()
+        failed: set[int] = set()
         try:
-            # A new player's document is created by the first update (version 0); if another
-            # evaluator created it meanwhile, the insert fails on _id and we recompute.
-            result = await self._progress.update_one(guard, update, upsert=version == 0)
-        except DuplicateKeyError:
-            return False
-        return result.matched_count == 1 or result.upserted_id is not None
+            await self._progress.bulk_write(requests, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            failed = {e["index"] for e in errors}
+        self.stats.unlocks += sum(n for i, n in enumerate(unlocks) if i not in failed)
+        return {users[i] for i in failed}
+
+
+def _all_after(events: list[dict[str, Any]], through: list[Any] | None) -> bool:
+    """Whether every event comes after `through` (then none can have been applied: every
+    applied event is at or before it). A document without one is older than it: no."""
+    if through is None:
+        return False
+    last = tuple(through)
+    return all(order_key(e) > last for e in events)
+
+
+def _update(
+    user_id: str, version: int, events: list[dict[str, Any]], outcome: Outcome,
+    through: list[Any] | None,
+) -> UpdateOne:
+    """One player's atomic update, refused unless the document is still at `version`."""
+    ids = [e["_id"] for e in events]
+    newest = max(order_key(e) for e in events)
+    if through is not None and tuple(through) > newest:
+        newest = tuple(through)
+    update: dict[str, Any] = {
+        "$inc": {"version": 1},
+        "$push": {"applied": {"$each": ids, "$slice": -KEEP_APPLIED}},
+        "$max": {"last_event_at": max(e["event_time"] for e in events)},
+        "$set": {"through": list(newest)},
+    }
+    if outcome.changed:
+        update["$set"].update({f"achievements.{aid}": e for aid, e in outcome.changed.items()})
+    unlocked = [aid for aid, entry in outcome.changed.items() if entry.get("reached")]
+    if unlocked:
+        update["$addToSet"] = {"unlocked": {"$each": unlocked}}
+    # Only fields of the (_id, version) index: secantusd-rs scans the collection for a
+    # filter naming any other field, even beside _id.
+    return UpdateOne({"_id": user_id, "version": version}, update, upsert=True)
 
 
 async def _batches(

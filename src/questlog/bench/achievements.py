@@ -4,14 +4,17 @@ The definitions are generated over the politics catalog, varied the way a real f
 is (every rule kind, `where` filters, tiers, windows, repeatable, all_of), with more
 rules on the high-volume types; the events are the synthetic politics mix, stored-
 document shaped, spread over two weeks so that streaks move. Only rule evaluation is
-timed (apply_events and merging its changes), no database: the issue's target is an
-average under 50 µs per event.
+timed (apply_events and merging its changes), no database: the target is an average
+of at most 20 µs per event (issue 9). `--end-to-end` measures the evaluator in a server
+instead (see bench/live.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -25,7 +28,7 @@ from questlog.bench.report import Figure, percentile, print_figures, progress
 from questlog.bench.synthetic import MIX, PHASES, STANCES, politics_events
 from questlog.ingest.validation import Context, Limits, check_event
 
-TARGET_US = 50.0
+TARGET_US = 20.0
 
 # Per politics type: numeric fields (sum), an id-like field (distinct), a filter (where).
 SHAPES: dict[str, tuple[tuple[str, ...], str, tuple[str, list[Any]]]] = {
@@ -45,6 +48,12 @@ SHAPES: dict[str, tuple[tuple[str, ...], str, tuple[str, list[Any]]]] = {
 
 def generate_definitions(count: int, *, now: datetime, seed: int = 0) -> list[Achievement]:
     """`count` valid, varied definitions over the politics catalog; one in ten is all_of."""
+    return parse_definitions({"achievements": definition_items(count, now=now, seed=seed)},
+                             source="generated")
+
+
+def definition_items(count: int, *, now: datetime, seed: int = 0) -> list[dict[str, Any]]:
+    """The definitions of generate_definitions as a definitions file holds them."""
     rng = random.Random(seed)
     types, weights = [t for t, _, _ in MIX], [w for _, _, w in MIX]
     items: list[dict[str, Any]] = []
@@ -73,7 +82,7 @@ def generate_definitions(count: int, *, now: datetime, seed: int = 0) -> list[Ac
         if rng.random() < 0.2:
             item["window"] = {"start": now - timedelta(days=30), "end": now + timedelta(days=30)}
         items.append(item)
-    return parse_definitions({"achievements": items}, source="generated")
+    return items
 
 
 def stored_events(count: int, *, now: datetime, seed: int = 0) -> Iterator[dict[str, Any]]:
@@ -109,6 +118,8 @@ def measure(book: Book, events: list[dict[str, Any]]) -> Timings:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.end_to_end:
+        return run_end_to_end(args)
     now = datetime.now(UTC)
     book = Book.of(generate_definitions(args.definitions, now=now, seed=args.seed))
     with progress(args.events, "event") as bar:
@@ -132,14 +143,14 @@ def run(args: argparse.Namespace) -> int:
 def figures(book: Book, events: list[dict[str, Any]], timings: Timings) -> list[Figure]:
     count, wall = len(timings.wall), timings.wall
     cpu_us, wall_us = timings.cpu / count * 1e6, sum(wall) / count * 1e6
-    verdict = "met" if cpu_us < TARGET_US else "missed"
+    verdict = "met" if cpu_us <= TARGET_US else "missed"
     counting = sum(map(len, book.by_event.values()))
     met = sum(len(book.by_event.get(e["type"], ())) for e in events) / len(events)
     return [
         ("definitions", f"{len(book.achievements)} ({counting} counting, "
                         f"{len(book.achievements) - counting} all_of)"),
         ("rules met per event", f"{met:.1f} on average"),
-        ("evaluation per event", f"{cpu_us:.1f} µs CPU mean (target < {TARGET_US:.0f} µs: "
+        ("evaluation per event", f"{cpu_us:.1f} µs CPU mean (target <= {TARGET_US:.0f} µs: "
                                  f"{verdict})"),
         ("wall clock per event", f"{wall_us:.1f} µs mean; p50 / p99 / max "
          + " / ".join(f"{percentile(wall, q) * 1e6:.1f}" for q in (50, 99, 100)) + " µs"),
@@ -155,4 +166,20 @@ def add_achievements_benchmark(bench: Any) -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--definitions", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="store --events through HTTP into a server of its own with the "
+                        "evaluator on; evaluated events/s against the raw insert rate")
+    parser.add_argument("--mongodb-url", help="with --end-to-end: default QUESTLOG_MONGODB_URL")
     parser.set_defaults(run=run)
+
+
+def run_end_to_end(args: argparse.Namespace) -> int:
+    from questlog.bench.live import end_to_end  # the HTTP side of the benchmarks
+    from questlog.settings import Settings
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    url = args.mongodb_url or Settings().mongodb_url
+    result = asyncio.run(end_to_end(mongodb_url=url, events=args.events))
+    print_figures(f"bench achievements --end-to-end: {args.events} events, 100 definitions, "
+                  f"{result.store}", result.figures())
+    return 0

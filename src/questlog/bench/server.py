@@ -32,6 +32,7 @@ class LocalServer:
     url: str
     key: str
     store: str  # what it stores into, for the printed figures
+    pid: int = 0  # the server process, whose memory a benchmark may watch
 
 
 def free_port() -> int:
@@ -41,19 +42,26 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]:
+async def local_server(
+    *, mongodb_url: str | None, evaluator: bool = False, achievements_file: str | None = None,
+) -> AsyncIterator[LocalServer]:
     """Serve on 127.0.0.1 until the block ends; on a real MongoDB, in a scratch database
     that is dropped afterwards; with no URL, on the embedded store.
 
-    The server ingests and nothing else: the scheduler and the achievements evaluator,
-    which a deployment may run in processes of their own, are off, so the figures are
-    those of the write path (`questlog bench achievements` measures the evaluator).
+    By default the server ingests and nothing else: the scheduler and the achievements
+    evaluator, which a deployment may run in processes of their own, are off, so the
+    figures are those of the write path; `evaluator` turns the evaluator on (with the
+    definitions of `achievements_file`), for the end-to-end figures. The key has the
+    ingest and read scopes.
     """
     port, key = free_port(), secrets.token_urlsafe(16)
     database = f"questlog_bench_{secrets.token_hex(4)}"
     env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
-    env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
-               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false")
+    env.update(QUESTLOG_API_KEYS=f"{key}:ingest,read", QUESTLOG_DATABASE=database,
+               QUESTLOG_SCHEDULER_ENABLED="false",
+               QUESTLOG_ACHIEVEMENTS_EVALUATOR=str(evaluator).lower())
+    if achievements_file:
+        env["QUESTLOG_ACHIEVEMENTS_FILE"] = achievements_file
     if mongodb_url:
         env["QUESTLOG_MONGODB_URL"] = mongodb_url
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
@@ -63,7 +71,8 @@ async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             await _wait_until_healthy(url, process, log)
-            yield LocalServer(url=url, key=key, store=mongodb_url or "embedded in-memory store")
+            yield LocalServer(url=url, key=key, store=mongodb_url or "embedded in-memory store",
+                              pid=process.pid)
         finally:
             _stop(process)
             if mongodb_url:

@@ -1,0 +1,241 @@
+"""Benchmarks of a running server with its evaluator: end to end, freshness, memory.
+
+`questlog bench achievements --end-to-end` starts a server of its own with the
+achievements evaluator on and 100 generated definitions, stores N events through
+HTTP batches, waits until GET /api/v1/achievements/status shows nothing pending, and
+compares the events evaluated per second with `bench raw`'s insert rate on the same
+store. `questlog bench freshness` measures, from a POST's answer, how long until the
+event is readable through GET /api/v1/events and until the unlock it causes is
+readable through the achievements API. Both print figures; neither asserts a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from questlog.bench.achievements import definition_items
+from questlog.bench.raw import RawFigures, insert_raw
+from questlog.bench.report import Figure, percentile, rate
+from questlog.bench.server import LocalServer, local_server
+from questlog.bench.synthetic import chunked, politics_events
+
+END_TO_END_TARGET = 0.5  # evaluated events/s over raw inserts/s
+FRESH_EVENT_TARGET, FRESH_UNLOCK_TARGET = 0.1, 1.0  # p95 seconds
+POLL_SECONDS = 0.002
+DRAIN_TIMEOUT = 300.0
+FRESH_UNLOCK = "bench_fresh_unlock"  # counts one vote: every fresh player unlocks it
+
+
+@asynccontextmanager
+async def evaluating_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]:
+    """A server of the benchmark's own with the evaluator on, over 100 definitions and
+    one that a player's first vote unlocks."""
+    items = definition_items(99, now=datetime.now(UTC))
+    items.append({"id": FRESH_UNLOCK, "rule": {"kind": "counter", "event": "BILL_VOTE",
+                                               "threshold": 1}})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "achievements.yaml"
+        path.write_text(yaml.safe_dump({"achievements": json.loads(json.dumps(items,
+                                                                              default=str))}))
+        async with local_server(mongodb_url=mongodb_url, evaluator=True,
+                                achievements_file=str(path)) as server:
+            yield server
+
+
+def _client(server: LocalServer) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=server.url, timeout=30,
+                             headers={"Authorization": f"Bearer {server.key}"})
+
+
+async def _status(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/api/v1/achievements/status")
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+async def _wait_drained(client: httpx.AsyncClient, evaluated: int) -> dict[str, Any]:
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        status = await _status(client)
+        if status["pending"] == 0 and status["evaluated"] >= evaluated:
+            return status
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"the evaluator did not drain in {DRAIN_TIMEOUT:.0f} s: {status}")
+
+
+@dataclass(frozen=True)
+class EndToEnd:
+    events: int
+    evaluated: int
+    seconds: float  # first POST to nothing pending
+    drain_seconds: float  # last POST answered to nothing pending
+    raw: RawFigures
+    store: str
+
+    @property
+    def rate(self) -> float:
+        return self.evaluated / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        raw_rate = self.raw.inserted / self.raw.seconds if self.raw.seconds else 0.0
+        return self.rate / raw_rate if raw_rate else 0.0
+
+    def figures(self) -> list[Figure]:
+        verdict = "met" if self.ratio >= END_TO_END_TARGET else "missed"
+        return [
+            ("stored", f"{self.events} events through HTTP batches of 500"),
+            ("evaluated", f"{self.evaluated} events in {self.seconds:.2f} s "
+                          f"({rate(self.evaluated, self.seconds)} events/s, first POST to "
+                          "nothing pending)"),
+            ("drained", f"{self.drain_seconds:.2f} s after the last POST was answered"),
+            ("raw insert", f"{rate(self.raw.inserted, self.raw.seconds)} docs/s on the same "
+                           "store"),
+            ("evaluated / raw insert", f"{self.ratio:.2f} (target >= {END_TO_END_TARGET}: "
+                                       f"{verdict})"),
+        ]
+
+
+async def end_to_end(*, mongodb_url: str | None, events: int) -> EndToEnd:
+    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+        bodies = [json.dumps({"events": chunk}) for chunk in
+                  chunked(politics_events(events, now=datetime.now(UTC)), 500)]
+        before = (await _status(client))["evaluated"]
+        started = time.perf_counter()
+        for body in bodies:
+            response = await client.post("/api/v1/events/batch", content=body,
+                                         headers={"Content-Type": "application/json"})
+            response.raise_for_status()
+        posted = time.perf_counter()
+        counted = await _counted(client, events, before)
+        finished = time.perf_counter()
+        store = server.store
+    raw = await insert_raw(mongodb_url=mongodb_url, events=events, batch=500, concurrency=1)
+    return EndToEnd(events=events, evaluated=counted, seconds=finished - started,
+                    drain_seconds=finished - posted, raw=raw, store=store)
+
+
+async def _counted(client: httpx.AsyncClient, events: int, before: int) -> int:
+    """Wait until every event of a counted type was evaluated; how many that was."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        status = await _status(client)
+        if status["pending"] == 0 and status["evaluated"] > before:
+            await asyncio.sleep(0.05)  # a settle pass may still be under way
+            again = await _status(client)
+            if again["pending"] == 0 and again["evaluated"] == status["evaluated"]:
+                return int(again["evaluated"]) - before
+        await asyncio.sleep(0.01)
+    raise RuntimeError(f"the evaluator did not drain {events} events in {DRAIN_TIMEOUT:.0f} s")
+
+
+@dataclass(frozen=True)
+class Freshness:
+    event_seconds: list[float]
+    unlock_seconds: list[float]
+    store: str
+
+    def p(self, values: list[float], q: float) -> float:
+        return percentile(values, q) if values else float("nan")
+
+    def figures(self) -> list[Figure]:
+        out = []
+        for label, values, target in (("event readable", self.event_seconds, FRESH_EVENT_TARGET),
+                                      ("unlock readable", self.unlock_seconds,
+                                       FRESH_UNLOCK_TARGET)):
+            p50, p95 = self.p(values, 50), self.p(values, 95)
+            verdict = "met" if p95 < target else "missed"
+            out.append((f"{label} p50/p95", f"{p50 * 1000:.1f} / {p95 * 1000:.1f} ms "
+                        f"(target p95 < {target * 1000:.0f} ms: {verdict})"))
+        out.append(("samples", str(len(self.event_seconds))))
+        return out
+
+
+async def freshness(*, mongodb_url: str | None, samples: int) -> Freshness:
+    """Each sample: a fresh player's first vote, then poll until readable, then unlocked."""
+    run = os.urandom(4).hex()
+    event_times, unlock_times = [], []
+    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+        for index in range(samples):
+            player = f"fresh-{run}-{index}"
+            event = {"type": "BILL_VOTE", "user_id": player, "company_id": "company-1",
+                     "bill_id": "bill-1", "stance": "yea", "seat_weight": 1.0,
+                     "lobby_payments_count": 0}
+            (await client.post("/api/v1/events", json=event)).raise_for_status()
+            answered = time.perf_counter()
+            while not (await client.get("/api/v1/events", params={
+                    "user_id": player, "page_size": 1})).json()["meta"]["total"]:
+                await asyncio.sleep(POLL_SECONDS)
+            event_times.append(time.perf_counter() - answered)
+            while not (await client.get("/api/v1/achievements/progress", params={
+                    "user_id": player, "achievement_id": FRESH_UNLOCK})).json()["data"][
+                    "unlocked"]:
+                await asyncio.sleep(POLL_SECONDS)
+            unlock_times.append(time.perf_counter() - answered)
+        store = server.store
+    return Freshness(event_times, unlock_times, store)
+
+
+@dataclass(frozen=True)
+class SteadyMemory:
+    seconds: float
+    events: int
+    rss_start_kb: int
+    rss_end_kb: int
+    rss_max_kb: int
+
+    @property
+    def growth(self) -> float:
+        return self.rss_end_kb / self.rss_start_kb - 1 if self.rss_start_kb else 0.0
+
+
+def rss_kb(pid: int) -> int:
+    """The resident set of a process, from /proc (Linux); 0 where there is none."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+async def steady_memory(*, mongodb_url: str | None, seconds: float, rate_per_s: int,
+                        warmup: float = 5.0) -> SteadyMemory:
+    """The server's RSS under a steady load of `rate_per_s` events/s in batches of 100,
+    evaluator on, after `warmup` seconds and at the end of `seconds` more."""
+    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+        stream = chunked(politics_events(int(rate_per_s * (seconds + warmup)) + 100,
+                                         now=datetime.now(UTC)), 100)
+        interval = 100 / rate_per_s
+        started = time.perf_counter()
+        start_kb = max_kb = sent = 0
+        for tick, chunk in enumerate(stream):
+            due = started + tick * interval
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            (await client.post("/api/v1/events/batch", json={"events": chunk})
+             ).raise_for_status()
+            sent += len(chunk)
+            elapsed = time.perf_counter() - started
+            if not start_kb and elapsed >= warmup:
+                start_kb = rss_kb(server.pid)
+            max_kb = max(max_kb, rss_kb(server.pid))
+            if elapsed >= warmup + seconds:
+                break
+        end_kb = rss_kb(server.pid)
+    return SteadyMemory(seconds=seconds, events=sent, rss_start_kb=start_kb,
+                        rss_end_kb=end_kb, rss_max_kb=max_kb)
