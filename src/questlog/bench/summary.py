@@ -1,0 +1,165 @@
+"""`questlog bench report` and `questlog bench freshness`: every target of issue 9 in one run.
+
+The report runs each benchmark at a size that finishes in a few minutes on a 2-core
+machine, on one store (QUESTLOG_MONGODB_URL or --mongodb-url), and prints one table:
+figure, value, floor, ratio, target, met. A floor is what the store itself needs for
+the same work, measured in the same run (see docs/performance.md), so a ratio holds on
+a noisy machine where the absolute times do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from questlog.achievements.rules import Book
+from questlog.bench.achievements import generate_definitions, measure, stored_events
+from questlog.bench.ingest import drive
+from questlog.bench.live import end_to_end, freshness, steady_memory
+from questlog.bench.raw import insert_raw
+from questlog.bench.report import percentile, print_figures
+from questlog.bench.rollup import bench_rollup
+from questlog.bench.server import local_server
+from questlog.settings import Settings
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: float
+    unit: str
+    floor: float | None  # what the store needs for the same work, same unit
+    target: str  # e.g. "<= 1.5" (on the ratio, or on the value when there is no floor)
+    met: bool
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor is None:
+            return None
+        return self.value / self.floor if self.floor else math.inf
+
+
+def _row(figure: str, value: float, unit: str, floor: float | None, bound: float,
+         at_most: bool = True) -> Row:
+    measured = value if floor is None else (value / floor if floor else math.inf)
+    met = measured <= bound if at_most else measured >= bound
+    return Row(figure, value, unit, floor, f"{'<=' if at_most else '>='} {bound:g}", met)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def print_table(title: str, rows: Sequence[Row]) -> None:
+    header = ("figure", "value", "floor", "ratio", "target", "met")
+    cells = [header] + [(
+        r.figure, f"{_number(r.value)} {r.unit}",
+        "-" if r.floor is None else f"{_number(r.floor)} {r.unit}",
+        "-" if r.ratio is None else f"{r.ratio:.2f}",
+        r.target, "met" if r.met else "MISSED",
+    ) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(title)
+    for row in cells:
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+async def report(url: str | None, database: str, time_zone: str,
+                 note: Callable[[str], None]) -> list[Row]:
+    rows: list[Row] = []
+    note("rollup: 20,000 events over 14 days")
+    rollup = await bench_rollup(mongodb_url=url, database=database, time_zone=time_zone,
+                                events=20_000, batch=10_000)
+    rows.append(_row("daily rollup (20k events, 14 days)", rollup.daily_seconds, "s",
+                     rollup.floor_seconds, 1.5))
+    rows.append(_row("weekly rollup", rollup.weekly_seconds, "s", rollup.daily_seconds, 0.5))
+
+    note("pure evaluation: 20,000 events, 100 definitions")
+    now = datetime.now(UTC)
+    book = Book.of(generate_definitions(100, now=now))
+    events = list(stored_events(20_000, now=now))
+    gc.collect()
+    gc.freeze()
+    try:
+        timings = measure(book, events)
+    finally:
+        gc.unfreeze()
+    rows.append(_row("pure evaluation per event", timings.cpu / len(events) * 1e6, "µs",
+                     None, 20))
+
+    note("achievements end to end: a burst of 5,000 events")
+    e2e = await end_to_end(mongodb_url=url, events=5_000)
+    raw_rate = e2e.raw.inserted / e2e.raw.seconds
+    rows.append(_row("evaluated end to end", e2e.rate, "events/s", raw_rate, 0.5,
+                     at_most=False))
+    rows.append(_row("drain after a burst of 5,000", e2e.drain_seconds, "s", None, 5))
+
+    note("ingestion: 20,000 events by HTTP batches of 500, then raw inserts")
+    async with local_server(mongodb_url=url) as server:
+        batch = await drive(url=server.url, key=server.key, events=20_000, batch=500,
+                            concurrency=4, single=False)
+        single = await drive(url=server.url, key=server.key, events=500, batch=1,
+                             concurrency=1, single=True)
+    raw = await insert_raw(mongodb_url=url, events=20_000, batch=500, concurrency=4)
+    rows.append(_row("HTTP batch ingestion", batch.answered / batch.seconds, "events/s",
+                     raw.inserted / raw.seconds, 0.8, at_most=False))
+    rows.append(_row("single event p99 (idle)", percentile(single.latencies, 99) * 1000, "ms",
+                     None, 5))
+
+    note("memory: 60 s of steady load, 1,000 events/s")
+    memory = await steady_memory(mongodb_url=url, seconds=60, rate_per_s=1000)
+    rows.append(_row("server RSS growth over 60 s", memory.growth * 100, "%", None, 10))
+
+    note("freshness: 50 samples")
+    fresh = await freshness(mongodb_url=url, samples=50)
+    rows.append(_row("event readable p95", percentile(fresh.event_seconds, 95) * 1000, "ms",
+                     None, 100))
+    rows.append(_row("unlock readable p95", percentile(fresh.unlock_seconds, 95) * 1000, "ms",
+                     None, 1000))
+    return rows
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings()
+    url = args.mongodb_url or settings.mongodb_url
+    started = time.perf_counter()
+
+    def note(step: str) -> None:
+        print(f"[{time.perf_counter() - started:5.0f} s] {step}", flush=True)
+
+    rows = asyncio.run(report(url, settings.database, settings.bucket_tz, note))
+    elapsed = time.perf_counter() - started
+    print_table(f"bench report: {url or 'embedded in-memory store'}, {elapsed:.0f} s", rows)
+    return 0 if all(r.met for r in rows) else 1
+
+
+def _run_freshness(args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    url = args.mongodb_url or Settings().mongodb_url
+    result = asyncio.run(freshness(mongodb_url=url, samples=args.samples))
+    print_figures(f"bench freshness: {args.samples} samples, {result.store}", result.figures())
+    return 0
+
+
+def add_performance_benchmarks(commands: Any, bench: Any) -> None:
+    report_parser = bench.add_parser(
+        "report", help="every performance target in one table (a few minutes)",
+        description=__doc__,
+    )
+    report_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
+    report_parser.set_defaults(run=_run_report)
+    fresh = bench.add_parser(
+        "freshness", help="from a POST's answer until the event, and its unlock, are readable",
+    )
+    fresh.add_argument("--samples", type=int, default=100)
+    fresh.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
+    fresh.set_defaults(run=_run_freshness)
