@@ -103,6 +103,10 @@ def success_rate(successes: int | None, count: int) -> float | None:
 
 def merge(parts: Sequence[Aggregate], extra_users: Iterable[str] = ()) -> Aggregate:
     """One aggregate for all of `parts`, plus the users in `extra_users`."""
+    extra = list(extra_users)
+    if len(parts) == 1 and not extra:
+        return parts[0]  # most player buckets: one row of the day's $group
+    extra_users = extra
     names = dict.fromkeys(name for part in parts for name in part.fields)
     successes = [p.successes for p in parts if p.successes is not None]
     return Aggregate(

@@ -47,6 +47,8 @@ def day_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
         "count": {"$sum": 1},
         "successes": {"$sum": {"$cond": [{"$eq": [f"${SUCCESS_FIELD}", True]}, 1, 0]}},
     }
+    # One $push per field: a $push of one object per event would be one accumulator, but
+    # mongomock drops the objects that miss a field.
     for index, name in enumerate(NUMERIC_FIELDS):
         group[f"v{index}"] = {"$push": f"${name}"}
     return [

@@ -81,14 +81,19 @@ def sketch_of(values: Iterable[float]) -> QuantileSketch:
 
 
 def merge_sketches(sketches: Iterable[QuantileSketch]) -> QuantileSketch:
-    positive: Counter[int] = Counter()
-    negative: Counter[int] = Counter()
+    parts = list(sketches)
+    if len(parts) == 1:
+        return parts[0]
+    positive: dict[int, int] = {}
+    negative: dict[int, int] = {}
     zeros = 0
-    for sketch in sketches:
-        positive.update(sketch.positive)
-        negative.update(sketch.negative)
+    for sketch in parts:
+        for key, count in sketch.positive.items():
+            positive[key] = positive.get(key, 0) + count
+        for key, count in sketch.negative.items():
+            negative[key] = negative.get(key, 0) + count
         zeros += sketch.zeros
-    return QuantileSketch(dict(positive), dict(negative), zeros)
+    return QuantileSketch(positive, negative, zeros)
 
 
 def encode_sketch(sketch: QuantileSketch) -> dict[str, Any]:
