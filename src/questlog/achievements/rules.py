@@ -72,9 +72,15 @@ class _Counting:
         return self.window is None or self.window.contains(event["event_time"])
 
 
+_EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal()
+
+
 def utc_day(moment: datetime) -> int:
     """Days since 1970-01-01, in UTC."""
-    return int(moment.timestamp() // 86400)
+    offset = moment.utcoffset()
+    if offset:  # the store hands back UTC; anything else goes the long way
+        return int(moment.timestamp() // 86400)
+    return moment.toordinal() - _EPOCH_ORDINAL
 
 
 def _count(rule: _Counting, entry: Entry, event: Event) -> None:
