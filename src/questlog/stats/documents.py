@@ -33,6 +33,8 @@ _BUCKET_INDEXES = [
         [("period_start", 1), ("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1)],
         name="period_type_owner",
     ),
+    # The weekly rollup: a day's game and company buckets, without its player buckets.
+    pymongo.IndexModel([("period_start", 1), ("scope", 1)], name="period_scope"),
 ]
 # The runs of a job, newest first: its last successful run is its watermark. All runs
 # newest first are read through the TTL index on started_at (see ensure_ttl_index).

@@ -35,7 +35,7 @@ from questlog.store.types import MotorCollection
 WRITE_CHUNK = 10_000
 DUPLICATE_KEY = 11000
 WEEKLY_SCOPES = ("global", "company")  # the owners whose weeks are stored
-WEEK_INDEX = "period_type_owner"  # see stats.documents
+WEEK_INDEX = "period_scope"  # see stats.documents
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Rollup:
         days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
         writer = await PeriodWriter.open(self._weekly, monday)
         batch = []
-        for day in days:  # the days of the week, each read once through period_type_owner
+        for day in days:  # the days of the week, each read once through period_scope
             query = {"period_start": day, "scope": {"$in": list(WEEKLY_SCOPES)}}
             # The hint: secantusd-rs's planner scans the collection when a filter names a
             # field past a gap in the index's prefix (type, here), as MongoDB's would not.
