@@ -80,12 +80,15 @@ class _StoreThread:
 
 
 _store_thread: _StoreThread | None = None
+_starting = threading.Lock()
 
 
 def _offload(job: Callable[[], T]) -> Any:
     global _store_thread
     if _store_thread is None:
-        _store_thread = _StoreThread()
+        with _starting:  # two event loops (a server in a thread of a test) start it once
+            if _store_thread is None:
+                _store_thread = _StoreThread()
     return _store_thread.run(job)
 
 
