@@ -1,10 +1,15 @@
-"""Shared fixtures: an app on a fresh in-memory store per test, and HTTP clients with keys."""
+"""Shared fixtures: an app on a fresh store per test, and HTTP clients with keys.
+
+The store is the in-memory one (mongomock) unless a test is marked `mongodb`, or lives
+in tests/api, whose tests run on both: then it is the session's real server.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +18,12 @@ import pytest
 from questlog.api.app import create_app
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
+from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 
+# The test session's own server: expiry within a second, and no fsync per commit
+# (durability is not what the tests measure; the fsync would only slow them).
+TEST_SERVER = ServerOptions(ttl_sweep_seconds=1, sync_on_commit=False)
+API_TESTS = Path(__file__).parent / "api"
 INGEST_KEY, READ_KEY, ADMIN_KEY = "test-ingest", "test-read", "test-admin"
 API_KEYS = f"{INGEST_KEY}:ingest;{READ_KEY}:read;{ADMIN_KEY}:admin"
 # The raw events' indexes the reads need (seed 003 section 8, and sessions).
@@ -25,21 +35,53 @@ READ_INDEX_KEYS = {
 }
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("QUESTLOG_TEST_MONGODB_URL"):
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commands under test read QUESTLOG_* settings: keep them on a store of their own,
+    never a developer's .questlog nor a server the environment names."""
+    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "memory")
+    monkeypatch.setenv("QUESTLOG_DATA_DIR", str(tmp_path / "questlog-data"))
+    for name in ("QUESTLOG_API_KEYS", "QUESTLOG_PLAYER_TOKEN_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real-server tier's MongoDB: QUESTLOG_TEST_MONGODB_URL, or one local
+    secantusd-rs for the whole session (fresh data dir, a TTL sweep every second).
+    When it cannot start, every test that needs it fails and says why: never a skip."""
+    if url := os.environ.get("QUESTLOG_TEST_MONGODB_URL"):
+        yield url
         return
-    skip = pytest.mark.skip(reason="needs a real MongoDB: set QUESTLOG_TEST_MONGODB_URL")
-    for item in items:
-        if "mongodb" in item.keywords:
-            item.add_marker(skip)
+    try:
+        server = ensure_running(tmp_path_factory.mktemp("secantusd"), TEST_SERVER)
+    except LocalServerError as exc:
+        pytest.fail(f"the real-server tier cannot start its server: {exc}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The HTTP tests (tests/api) run on both stores: in memory and on the real server."""
+    if "store_under_test" in metafunc.fixturenames and metafunc.definition.path.parent == API_TESTS:
+        metafunc.parametrize("store_under_test", ["memory", "server"])
 
 
 @pytest.fixture
-def settings() -> Settings:
+def store_under_test() -> str:
+    """`memory` (mongomock) unless a test is marked mongodb or lives in tests/api."""
+    return "memory"
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
     """Settings for one test; a test may override fields with model_copy(update=...)."""
+    on_server = store_under_test == "server" or request.node.get_closest_marker("mongodb")
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        mongodb_url=os.environ.get("QUESTLOG_TEST_MONGODB_URL") or None,
+        mongodb_url=request.getfixturevalue("server_url") if on_server else "memory",
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,

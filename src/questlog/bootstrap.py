@@ -13,6 +13,7 @@ from beanie import Document
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
 from questlog.achievements import documents as achievement_documents
+from questlog.achievements.rules import Book
 from questlog.achievements.runtime import Achievements, load_book
 from questlog.bus import Bus
 from questlog.events import EventBase
@@ -23,7 +24,7 @@ from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
 from questlog.stats.service import StatsService
 from questlog.store import documents as event_documents
-from questlog.store.connection import Store, open_store
+from questlog.store.connection import Store, connect_configured, open_store
 from questlog.store.indexes import ensure_ttl_index
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,15 @@ def running() -> Questlog:
 
 async def start(settings: Settings) -> Questlog:
     book = load_book(settings)  # a bad definitions file stops the start here, naming it
-    store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
+    store = await open_documents(settings)
+    try:
+        return await _start_services(settings, book, store)
+    except BaseException:
+        store.close()  # stops the local server this process may have started
+        raise
+
+
+async def _start_services(settings: Settings, book: Book, store: Store) -> Questlog:
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
     ingestor = Ingestor(
@@ -108,6 +117,17 @@ async def start(settings: Settings) -> Questlog:
         stats=stats, scheduler=scheduler,
     )
     return _running
+
+
+async def open_documents(settings: Settings) -> Store:
+    """The configured store with Beanie initialised on every document: what a command
+    that reads or writes documents without the running services needs."""
+    connection = connect_configured(settings)
+    try:
+        return await open_store(connection, settings.database, DOCUMENT_MODELS)
+    except BaseException:
+        connection.close()
+        raise
 
 
 async def ensure_retention(store: Store, settings: Settings) -> None:

@@ -15,8 +15,14 @@ SCOPES = frozenset({"ingest", "read", "admin"})
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUESTLOG_", extra="ignore")
 
-    # Storage. No URL means the embedded in-memory store: nothing is persisted.
+    # Storage: no URL is the local secantusd-rs server of data_dir (started when none
+    # runs); "memory" is an in-process mongomock store; anything else is a MongoDB URL.
     mongodb_url: str | None = None
+    data_dir: Path = Path(".questlog")
+    # The local server's TTL monitor period, and whether it fsyncs its log on every
+    # commit, which a journaled write concern asks for (docs/performance.md).
+    local_ttl_sweep_seconds: float = Field(default=60.0, gt=0)
+    local_sync_on_commit: bool = True
     database: str = "questlog"
     raw_ttl_days: int = Field(default=14, ge=1)
     rejected_ttl_days: int = Field(default=7, ge=1)

@@ -200,8 +200,8 @@ async def test_stats_show_what_waits_in_the_buffer(
 async def test_running_questlog_flushes_best_effort_events_at_close(settings: Settings) -> None:
     from questlog import bootstrap, log_event_nowait
 
-    # The embedded store: it can still be read once the Questlog has closed its client.
-    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": None}))
+    # The in-memory store: it can still be read once the Questlog has closed its client.
+    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": "memory"}))
     events = started.store.database["events"]
 
     assert log_event_nowait(bill_vote(event_id="nowait-1")) is True

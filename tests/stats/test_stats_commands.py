@@ -17,12 +17,6 @@ from printed_figures import figures
 from questlog.cli import main
 
 
-@pytest.fixture(autouse=True)
-def embedded_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commands read QUESTLOG_* settings: keep them off any real server."""
-    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "")
-
-
 def test_bench_rollup_loads_the_events_and_times_both_rollups(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -32,9 +32,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> AsyncMongoMockClient:
 def env_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(f"QUESTLOG_{name.upper()}", value)
-    return Settings(  # on the embedded store, also when the suite runs against a server
+    return Settings(  # on the in-memory store, whose client the fixture above shares
         _env_file=None,  # type: ignore[call-arg]
-        mongodb_url=None, database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
+        mongodb_url="memory", database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
     )
 
 

@@ -21,14 +21,14 @@ from typing import IO
 
 import httpx
 
-from questlog.store.types import MotorClient
+from questlog.store.connection import Connection
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
-class LocalServer:
+class BenchServer:
     url: str
     key: str
     store: str  # what it stores into, for the printed figures
@@ -41,9 +41,9 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]:
-    """Serve on 127.0.0.1 until the block ends; on a real MongoDB, in a scratch database
-    that is dropped afterwards; with no URL, on the embedded store.
+async def own_server(connection: Connection) -> AsyncIterator[BenchServer]:
+    """Serve on 127.0.0.1 until the block ends, on the store of `connection` (the memory
+    store: one of the server's own), in a scratch database dropped afterwards.
 
     The server ingests and nothing else: the scheduler and the achievements evaluator,
     which a deployment may run in processes of their own, are off, so the figures are
@@ -51,11 +51,10 @@ async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]
     """
     port, key = free_port(), secrets.token_urlsafe(16)
     database = f"questlog_bench_{secrets.token_hex(4)}"
-    env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
+    env = dict(os.environ)
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
-               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false")
-    if mongodb_url:
-        env["QUESTLOG_MONGODB_URL"] = mongodb_url
+               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false",
+               QUESTLOG_MONGODB_URL=connection.url)
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
@@ -63,11 +62,10 @@ async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             await _wait_until_healthy(url, process, log)
-            yield LocalServer(url=url, key=key, store=mongodb_url or "embedded in-memory store")
+            yield BenchServer(url=url, key=key, store=connection.where)
         finally:
             _stop(process)
-            if mongodb_url:
-                await _drop_database(mongodb_url, database)
+            await connection.client.drop_database(database)
 
 
 async def _wait_until_healthy(
@@ -98,11 +96,3 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-async def _drop_database(mongodb_url: str, database: str) -> None:
-    client: MotorClient = MotorClient(mongodb_url, serverSelectionTimeoutMS=5000)
-    try:
-        await client.drop_database(database)
-    finally:
-        client.close()

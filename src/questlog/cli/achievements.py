@@ -18,9 +18,9 @@ from questlog.achievements.rules import Book
 from questlog.achievements.runtime import load_book
 from questlog.achievements.tokens import PlayerTokens
 from questlog.bench.achievements import add_achievements_benchmark
-from questlog.bootstrap import DOCUMENT_MODELS
+from questlog.cli.context import command_settings, documents
 from questlog.settings import Settings
-from questlog.store.connection import open_store
+from questlog.store.connection import store_kind
 from questlog.store.documents import StoredEvent
 
 
@@ -60,7 +60,7 @@ def _book(settings: Settings) -> Book | None:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = command_settings()
     book = _book(settings)
     if book is None:
         return 2
@@ -72,8 +72,7 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 async def _run_backfill(settings: Settings, book: Book, ids: list[str]) -> int:
-    store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
-    try:
+    async with documents(settings):
         records = BackfillRecord.get_motor_collection()
         ids = ids or await changed_ids(book, records)
         if not ids:
@@ -85,18 +84,17 @@ async def _run_backfill(settings: Settings, book: Book, ids: list[str]) -> int:
             now=datetime.now(UTC),
             track=lambda players: tqdm(players, desc="backfill", unit="player"),
         )
-    finally:
-        store.close()
     print(f"backfilled {', '.join(report.achievement_ids)} for {report.players} player(s)")
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
     settings = Settings()
-    if not settings.player_token_secret:
+    if not settings.player_token_secret and store_kind(settings.mongodb_url) != "local":
         print("QUESTLOG_PLAYER_TOKEN_SECRET is not set: the server would refuse a token signed "
               "here; set the same secret for both", file=sys.stderr)
         return 2
+    settings = command_settings()  # a local run's secret is kept in its data dir
     issued = PlayerTokens.from_settings(settings).issue(args.user_id, now=datetime.now(UTC))
     print(issued.token)
     print(f"expires at {issued.expires_at.isoformat()}", file=sys.stderr)

@@ -13,12 +13,13 @@ from typing import Any
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
-from questlog.bench.rollup import bench_rollup
-from questlog.bootstrap import start
+from questlog.bench.rollup import RollupFigures, bench_rollup
+from questlog.cli.context import command_settings, running_questlog
 from questlog.settings import Settings
 from questlog.stats.documents import Lease
 from questlog.stats.lease import Leases
 from questlog.stats.periods import Rejected
+from questlog.store.connection import connect_configured
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,7 @@ def _run_jobs(args: argparse.Namespace) -> int:
 
 
 async def _jobs(once: str | None) -> int:
-    questlog = await start(Settings().model_copy(update={"scheduler_enabled": once is None}))
-    try:
+    async with running_questlog(command_settings(scheduler_enabled=once is None)) as questlog:
         if once is None:
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,8 +74,6 @@ async def _jobs(once: str | None) -> int:
         job = next(job for job in JOBS if job.name == once)
         leases = Leases(Lease.get_motor_collection())
         run = await JobScheduler(jobs=[job], stats=questlog.stats, leases=leases).run_once(job)
-    finally:
-        await questlog.close()
     if run is None:
         print(f"{once} is running in another process right now", file=sys.stderr)
         return 1
@@ -88,17 +86,15 @@ def _run_rollup(args: argparse.Namespace) -> int:
 
 
 async def _rollup(first: date, last: date) -> int:
-    questlog = await start(Settings().model_copy(update={"scheduler_enabled": False}))
     try:
-        with progress(max((last - first).days + 1, 0), "days") as bar:
-            run = await questlog.stats.recompute_range(
-                first, last, source="cli", on_day=lambda _: bar.update(1)
-            )
+        async with running_questlog(command_settings(scheduler_enabled=False)) as questlog:
+            with progress(max((last - first).days + 1, 0), "days") as bar:
+                run = await questlog.stats.recompute_range(
+                    first, last, source="cli", on_day=lambda _: bar.update(1)
+                )
     except Rejected as exc:
         print(f"questlog rollup: {exc} ({exc.code})", file=sys.stderr)
         return 2
-    finally:
-        await questlog.close()
     print_figures(f"rollup {first}..{last}: {run.status}", _run_figures(run.public()))
     return 1 if run.errors else 0
 
@@ -111,10 +107,18 @@ def _run_figures(run: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _run_bench(args: argparse.Namespace) -> int:
     settings = Settings()
-    figures = asyncio.run(bench_rollup(
-        mongodb_url=args.mongodb_url or settings.mongodb_url, database=settings.database,
-        time_zone=settings.bucket_tz, events=args.events, batch=args.batch,
-    ))
+
+    async def run() -> RollupFigures:
+        connection = connect_configured(settings, args.mongodb_url)
+        try:
+            return await bench_rollup(
+                connection=connection, database=settings.database,
+                time_zone=settings.bucket_tz, events=args.events, batch=args.batch,
+            )
+        finally:
+            connection.close()
+
+    figures = asyncio.run(run())
     print_figures(f"bench rollup: {args.events} events over 14 days, {figures.store}",
                   figures.figures())
     return 0

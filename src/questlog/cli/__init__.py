@@ -1,0 +1,47 @@
+"""The `questlog` command.
+
+Each part of Questlog adds its own commands: a registrar in REGISTRARS receives the
+top-level subcommands and the `bench` subcommands and adds its parsers, each with
+`set_defaults(run=FUNCTION)` where FUNCTION(args) returns the exit code. Commands
+open the store and the services through cli/context.py, the command line's one
+home for that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from questlog.bench.commands import add_ingest_benchmarks
+from questlog.cli.achievements import add_achievement_commands
+from questlog.cli.serve import add_serve_commands
+from questlog.cli.stats import add_stats_commands
+from questlog.contracts.command import add_contracts
+
+Subcommands = Any  # argparse's private _SubParsersAction
+Registrar = Callable[[Subcommands, Subcommands], None]
+
+REGISTRARS: list[Registrar] = [
+    add_serve_commands, add_ingest_benchmarks, add_contracts, add_stats_commands,
+    add_achievement_commands,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="questlog", description="Questlog telemetry event store")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    bench_parser = commands.add_parser("bench", help="benchmarks that print their figures")
+    bench = bench_parser.add_subparsers(dest="bench", required=True, metavar="BENCHMARK")
+    for register in REGISTRARS:
+        register(commands, bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
