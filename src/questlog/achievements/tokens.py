@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from questlog.settings import Settings
 
@@ -76,7 +76,10 @@ class PlayerTokens:
             raise InvalidToken("not a player token")
         # As bytes: compare_digest refuses str with non-ASCII characters, which a header may hold.
         if not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
-            raise InvalidToken("player token signature does not match")
+            raise InvalidToken(
+                "player token signature does not match: it was signed by another secret (issued "
+                "by another server, or before QUESTLOG_PLAYER_TOKEN_SECRET changed)"
+            )
         try:
             claims = json.loads(_unb64(payload))
             user_id, expires = claims["sub"], claims["exp"]
@@ -85,7 +88,8 @@ class PlayerTokens:
         if not isinstance(user_id, str) or not isinstance(expires, int):
             raise InvalidToken("player token payload is malformed")
         if now.timestamp() >= expires:
-            raise InvalidToken("player token expired")
+            expired_at = datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z")
+            raise InvalidToken(f"player token expired at {expired_at}: ask for a new one")
         return user_id
 
     def _sign(self, payload: str) -> str:

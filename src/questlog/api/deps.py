@@ -36,7 +36,11 @@ def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
         tokens = questlog.achievements.tokens
         principal = principal_for_player_token(token, tokens, now=datetime.now(UTC))
     if principal is None:
-        raise ApiError(401, "unauthorized", "unknown API key")
+        raise ApiError(
+            401, "unauthorized",
+            "unknown API key: none of the keys this server accepts (QUESTLOG_API_KEYS, or the "
+            "development key its log printed at start)",
+        )
     return principal
 
 
