@@ -28,7 +28,8 @@ def test_the_client_distribution_ships_the_client_and_needs_only_httpx(tmp_path:
     with zipfile.ZipFile(wheel) as archive:
         modules = sorted(n for n in archive.namelist() if not n.startswith("questlog_client-"))
         metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA")))
-    source = sorted(f"questlog/client/{p.name}" for p in (ROOT / "src/questlog/client").glob("*.py"))
+    source = sorted(f"questlog/client/{p.name}"
+                    for p in (ROOT / "src/questlog/client").glob("*.py"))
     assert modules == source
     requires = [line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist")]
     assert requires == ["Requires-Dist: httpx>=0.27"]

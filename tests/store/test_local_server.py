@@ -100,7 +100,8 @@ def test_a_stale_record_of_a_dead_server_is_replaced(tmp_path: Path) -> None:
 
     server = ensure_running(tmp_path, TEST_SERVER)
     try:
-        assert server.owned and server.url != "mongodb://127.0.0.1:9/?directConnection=true"
+        assert server.owned
+        assert server.url != "mongodb://127.0.0.1:9/?directConnection=true"
         assert record(tmp_path)["url"] == server.url
     finally:
         server.stop()
