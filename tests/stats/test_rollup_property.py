@@ -20,7 +20,7 @@ from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
 from questlog.store.documents import StoredEvent
 
-# Near the real clock: the embedded store expires raw events by its TTL against real time.
+# Near the real clock: the in-memory store expires raw events by its TTL against real time.
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 amounts = st.floats(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False)

@@ -1,4 +1,4 @@
-"""`questlog jobs`, `questlog rollup` and `questlog bench rollup` on the embedded store.
+"""`questlog jobs`, `questlog rollup` and `questlog bench rollup` on the in-memory store.
 
 They check what is printed and the exit codes, never timings.
 """

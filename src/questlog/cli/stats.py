@@ -45,11 +45,12 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
     bench_parser = bench.add_parser(
         "rollup", help="time the daily and weekly rollups over N synthetic events",
         description="Load N events over 14 days into a scratch database of the configured "
-        "MongoDB (QUESTLOG_MONGODB_URL, or a fresh embedded store), time the rollups, drop it.",
+        "store (QUESTLOG_MONGODB_URL: unset is the local server, `memory` an in-memory one), "
+        "time the rollups, drop it.",
     )
     bench_parser.add_argument(
         "--events", type=int, default=20_000,
-        help="default 20000, which the embedded store rolls up in minutes; the target is "
+        help="default 20000, which the in-memory store rolls up in minutes; the target is "
         "--events 1000000 in under 5 s on a real MongoDB",
     )
     bench_parser.add_argument("--batch", type=int, default=10_000)

@@ -19,8 +19,8 @@ from beanie import Document, init_beanie
 from pymongo.errors import PyMongoError
 
 from questlog.settings import Settings
-from questlog.store.embedded import embedded_client
 from questlog.store.local import LocalServer, ServerOptions, ensure_running
+from questlog.store.memory import memory_client
 from questlog.store.types import MotorClient, MotorDatabase
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def connect(
     why the local server cannot be had, and what to set instead."""
     kind = store_kind(url)
     if kind == "memory":
-        return Connection(embedded_client(), kind, MEMORY, "in-memory store (mongomock)")
+        return Connection(memory_client(), kind, MEMORY, "in-memory store (mongomock)")
     if kind == "mongodb":
         assert url is not None
         return Connection(_client(url), kind, url, "MongoDB at " + _without_password(url))

@@ -1,4 +1,4 @@
-"""The embedded in-memory store (mongomock-motor), for `make run` without MongoDB and the tests."""
+"""The in-memory store (mongomock-motor): QUESTLOG_MONGODB_URL=memory, and the unit tests."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _throttle_ttl_sweeps() -> None:
     CollectionStore._remove_expired_documents = throttled_sweep  # type: ignore[method-assign]
 
 
-def embedded_client() -> MotorClient:
+def memory_client() -> MotorClient:
     _throttle_ttl_sweeps()
     # mongomock-motor mimics Motor's client without subclassing it: callers use it as one.
     return cast(MotorClient, mongomock_motor.AsyncMongoMockClient(tz_aware=True))
