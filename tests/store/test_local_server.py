@@ -15,6 +15,7 @@ import pymongo
 import pytest
 from conftest import TEST_SERVER
 
+from questlog.cli import main
 from questlog.store import local
 from questlog.store.local import LocalServerError, ensure_running
 
@@ -117,3 +118,15 @@ def test_without_the_wheel_the_error_names_both_alternatives(
 
     assert "QUESTLOG_MONGODB_URL to a MongoDB connection string" in str(caught.value)
     assert "`memory`" in str(caught.value)
+
+
+def test_a_command_without_the_wheel_says_in_one_line_what_to_set_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(local.sysconfig, "get_path", lambda name: str(tmp_path / "nowhere"))
+    monkeypatch.delenv("QUESTLOG_MONGODB_URL")
+
+    assert main(["rollup", "--from", "2026-01-01", "--to", "2026-01-01"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("questlog rollup: the local store needs the secantusdb==0.6.0b17 wheel")

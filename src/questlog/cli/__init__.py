@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.serve import add_serve_commands
 from questlog.cli.stats import add_stats_commands
 from questlog.contracts.command import add_contracts
+from questlog.store.local import LocalServerError
 
 Subcommands = Any  # argparse's private _SubParsersAction
 Registrar = Callable[[Subcommands, Subcommands], None]
@@ -44,4 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except LocalServerError as exc:  # what to do instead is in the message
+        print(f"questlog {args.command}: {exc}", file=sys.stderr)
+        return 2

@@ -10,8 +10,8 @@ import threading
 from typing import Any
 
 from questlog.cli.context import announce_development_key, command_settings
-from questlog.store.connection import connect_configured, store_kind
-from questlog.store.local import LocalServerError
+from questlog.store.connection import connect_configured, server_options, store_kind
+from questlog.store.local import ensure_running
 
 
 def add_serve_commands(commands: Any, bench: Any) -> None:
@@ -35,12 +35,17 @@ def _serve(args: argparse.Namespace) -> int:
     from questlog.api.app import create_app
 
     settings = command_settings()
+    local = None
+    if store_kind(settings.mongodb_url) == "local":
+        # Started here rather than in the app's lifespan: a store that cannot start is one
+        # sentence (see main), not a traceback, and it outlives the server's own shutdown.
+        local = ensure_running(settings.data_dir, server_options(settings))
     announce_development_key(settings)
     try:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    except LocalServerError as exc:  # raised in the lifespan, where the store is opened
-        print(f"questlog serve: {exc}", file=sys.stderr)
-        return 2
+    finally:
+        if local is not None:
+            local.stop()
     return 0
 
 
@@ -50,11 +55,7 @@ def _local_db(args: argparse.Namespace) -> int:
         print("questlog local-db: QUESTLOG_MONGODB_URL is set, so Questlog does not use the "
               "local store; unset it first", file=sys.stderr)
         return 2
-    try:
-        connection = connect_configured(settings)
-    except LocalServerError as exc:
-        print(f"questlog local-db: {exc}", file=sys.stderr)
-        return 2
+    connection = connect_configured(settings)
     assert connection.local is not None
     print(connection.local.url, flush=True)
     try:

@@ -68,11 +68,13 @@ def connect(
 
 def connect_configured(settings: Settings, url: str | None = None) -> Connection:
     """The store the settings name, or `url` when given (a benchmark's --mongodb-url)."""
-    options = ServerOptions(
-        ttl_sweep_seconds=settings.local_ttl_sweep_seconds,
-        sync_on_commit=settings.local_sync_on_commit,
-    )
-    return connect(url or settings.mongodb_url, data_dir=settings.data_dir, options=options)
+    return connect(url or settings.mongodb_url, data_dir=settings.data_dir,
+                   options=server_options(settings))
+
+
+def server_options(settings: Settings) -> ServerOptions:
+    return ServerOptions(ttl_sweep_seconds=settings.local_ttl_sweep_seconds,
+                         sync_on_commit=settings.local_sync_on_commit)
 
 
 def _client(url: str) -> MotorClient:
