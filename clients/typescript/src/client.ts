@@ -447,9 +447,11 @@ export class QuestlogClient<E extends object = EventTypes> {
   }
 
   private async drainAll(): Promise<void> {
-    // A round under way may have taken its batch before this call's events arrived.
-    await this.kick();
-    if (this.queue.waiting > 0 && this.opts.now() >= this.holdUntil) await this.kick();
+    // A round under way may end on a failure before it takes this call's events: one more.
+    // (Unless that round failed: the server is down, and a round has just tried.)
+    const failures = this.counts.deferred;
+    if (this.draining) await this.draining;
+    if (this.counts.deferred === failures) await this.kick();
   }
 
   private async drain(): Promise<void> {
