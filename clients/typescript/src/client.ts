@@ -232,6 +232,9 @@ export class QuestlogClient<E extends object = EventTypes> {
       let timer: Timer | undefined;
       const expired = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout); });
       await Promise.race([drained, expired]);
+      // What was acknowledged leaves storage too before flush resolves (a process may exit next).
+      this.persist(true);
+      await Promise.race([this.writing, expired]);
       clearTimeout(timer);
       return !before.some((id) => this.queue.has(id));
     } catch (error) {
