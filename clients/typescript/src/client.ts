@@ -140,6 +140,7 @@ export class QuestlogClient<E extends object = EventTypes> {
   private served = { sampleRates: {} as Record<string, number>, priorities: {} as Record<string, number> };
   private configState: ConfigState;
   private configVersion: string | null = null;
+  private configLoading = false;
   private closed = false;
   private trackedSinceExit = false;
   private readonly unwatch: () => void;
@@ -329,10 +330,12 @@ export class QuestlogClient<E extends object = EventTypes> {
   }
 
   private async refreshConfig(): Promise<void> {
+    if (this.configTimer) clearTimeout(this.configTimer);
+    this.configLoading = true;
     try {
       const url = this.opts.endpoint + CONFIG_PATH;
       const { state, config } = await fetchConfig(this.opts.fetch, url, await this.credential(), this.opts.timeout);
-      if (state !== "failed" || this.configState === "pending") this.configState = state;
+      if (state !== "failed" || this.configState !== "loaded") this.configState = state;
       if (config) {
         this.served = { sampleRates: config.sampleRates, priorities: config.priorities };
         this.configVersion = config.version;
@@ -340,6 +343,7 @@ export class QuestlogClient<E extends object = EventTypes> {
     } catch (error) {
       this.fail(error);
     }
+    this.configLoading = false;
     if (this.opts.configInterval > 0 && !this.closed && this.configState !== "absent") {
       this.configTimer = unref(setTimeout(() => void this.refreshConfig(), this.opts.configInterval));
     }
@@ -486,6 +490,8 @@ export class QuestlogClient<E extends object = EventTypes> {
           if (result.outcome === "drop") this.report(new Error(`questlog refused a batch of ${ids.length}: ${result.detail}`));
           else if (result.answer) this.count(result.answer, ids.length);
           else this.counts.errors++;
+          // The policy could not be read at start (the server was down): read it now.
+          if (this.configState === "failed" && !this.configLoading) void this.refreshConfig();
           return true;
         }
         this.report(new Error(`questlog batch not delivered: ${result.detail}`));

@@ -39,3 +39,18 @@ test("events without a user_id are sampled one by one, by event_id", async () =>
   const kept = ids.filter((id) => client.track("client_tick", { event_id: id, frame: 1 }));
   assert.deepEqual(kept, ids.filter((id) => inSample(sampleKey(id, "client_tick"), 0.5)));
 });
+
+test("a policy unreadable at start (server down) is read again after the next delivered batch", async () => {
+  const server = fakeServer();
+  let down = true;
+  const fetcher = (url, init) => (down ? Promise.reject(new TypeError("failed to fetch")) : server.fetch(url, init));
+  server.config = { version: "3", sample_rates: {}, priorities: {} };
+  const client = new QuestlogClient(options(server, { config: true, fetch: fetcher }));
+  await client.ready;
+  assert.equal(client.stats().config, "failed");
+  client.track("client_tick", { user_id: "p-1", frame: 1 });
+  down = false;
+  assert.equal(await client.flush(), true);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual([client.stats().config, client.stats().configVersion], ["loaded", "3"]);
+});
