@@ -11,20 +11,35 @@ import { BATCH_PATH, postBatch } from "./sender.js";
 import { BrowserStore, type Meta, MemoryStore, type QueueStore } from "./storage.js";
 import { byteLength, serializeEvent, uuid4 } from "./wire.js";
 
-/** The envelope fields the client can fill on every event (see `defaults`). */
+/**
+ * Fields the client can fill on every event (see `defaults` and `setDefaults`): the
+ * envelope, and the gameplay catalog's install, build, platform and shard.
+ */
 export interface Envelope {
   user_id?: string | null;
   company_id?: string | null;
   session_id?: string | null;
   source?: string | null;
   game_version?: string | null;
+  client_guid?: string;
+  build?: string;
+  platform?: string;
+  shard?: string;
 }
 
+type Defaultable = keyof Envelope;
+
 type Distribute<V> = V extends unknown
-  ? Omit<V, "type" | "occurred_at"> & { occurred_at?: string | Date | null }
+  ? Omit<V, "type" | "occurred_at" | Defaultable>
+    & Partial<Pick<V, Extract<keyof V, Defaultable>>>
+    & { occurred_at?: string | Date | null }
   : never;
 
-/** The fields of an event of type T (any of its versions), without `type`. */
+/**
+ * The fields of an event of type T (any of its versions), without `type`. The fields
+ * `defaults` can fill are optional here; the server still rejects an event without
+ * one its type requires (and keeps it in its quarantine).
+ */
 export type Fields<E, T extends keyof E> = Distribute<E[T]>;
 
 export interface ClientOptions {

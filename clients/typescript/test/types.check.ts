@@ -17,8 +17,19 @@ client.track("NOT_A_TYPE", {});
 client.track("death", { user_id: "p-1", client_guid: "g", build: "1", platform: "web", shard: "eu", colour: "red" });
 client.track("death", { user_id: "p-1", client_guid: "g", build: "1", platform: "web", shard: "eu", zone: "cave" });
 
+// Fields that defaults fill (the envelope, gameplay's client_guid/build/platform/shard) may be left out.
+client.setDefaults({ user_id: "p-1", client_guid: "g", build: "1", platform: "web", shard: "eu" });
+client.track("death", { zone: "cave" });
+// @ts-expect-error: zone is a string
+client.track("death", { zone: 3 });
+
 // A game's own map of types works too.
 const own = new QuestlogClient<{ jump: { type: "jump"; height: number } }>({ endpoint: "x", token: "k" });
 own.track("jump", { height: 2 });
 // @ts-expect-error: height is a number
 own.track("jump", { height: "high" });
+
+// The README's examples compile.
+client.setDefaults({ user_id: "p-1", session_id: "s-9", source: "web" });
+client.track("QUESTION_VIEWED", { question_id: "q-3", payload: { position: 3 } });
+client.track("NAVIGATE_NEXT", { payload: { from_position: 3, to_position: 4 } });
