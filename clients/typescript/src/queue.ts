@@ -20,6 +20,7 @@ export type Priorities = Readonly<Record<string, number>>;
 export class ByteQueue {
   private readonly entries: Entry[] = []; // oldest first
   private readonly ids = new Set<string>();
+  private readonly perType = new Map<string, number>(); // entries per type: is eviction possible?
   private readonly inFlight = new Set<string>();
   private total = 0;
 
@@ -57,6 +58,7 @@ export class ByteQueue {
     const evicted: Entry[] = [];
     let needed = this.total + entry.bytes - this.maxBytes;
     if (needed > 0) {
+      if (![...this.perType].some(([type, n]) => n > 0 && (priorities[type] ?? 0) < priority)) return null;
       const candidates = this.entries
         .filter((e) => !this.inFlight.has(e.id) && (priorities[e.type] ?? 0) < priority)
         .sort((a, b) => (priorities[a.type] ?? 0) - (priorities[b.type] ?? 0) || b.n - a.n);
@@ -70,6 +72,7 @@ export class ByteQueue {
     }
     this.entries.push(entry);
     this.ids.add(entry.id);
+    this.perType.set(entry.type, (this.perType.get(entry.type) ?? 0) + 1);
     this.total += entry.bytes;
     return evicted;
   }
@@ -78,6 +81,7 @@ export class ByteQueue {
   restore(loaded: Entry[], priorities: Priorities): Entry[] {
     const fresh = this.entries.splice(0);
     this.ids.clear();
+    this.perType.clear();
     this.total = 0;
     const refused: Entry[] = [];
     const known = new Set(fresh.map((e) => e.id));
@@ -116,6 +120,7 @@ export class ByteQueue {
       if (gone.has(entry.id)) {
         this.entries.splice(i, 1);
         this.ids.delete(entry.id);
+        this.perType.set(entry.type, (this.perType.get(entry.type) ?? 1) - 1);
         this.total -= entry.bytes;
         this.inFlight.delete(entry.id);
       }
@@ -125,6 +130,7 @@ export class ByteQueue {
   clear(): Entry[] {
     const all = this.entries.splice(0);
     this.ids.clear();
+    this.perType.clear();
     this.inFlight.clear();
     this.total = 0;
     return all;
