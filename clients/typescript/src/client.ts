@@ -216,7 +216,10 @@ export class QuestlogClient<E extends object = EventTypes> {
         this.counts.dropped.optedOut++;
         return false;
       }
-      const event: Record<string, unknown> = { ...this.opts.defaults, ...fields, type };
+      const event: Record<string, unknown> = { ...fields, type };
+      for (const [key, value] of Object.entries(this.opts.defaults)) {
+        if (event[key] === undefined) event[key] = value;
+      }
       event.event_id ||= uuid4();
       event.occurred_at ||= new Date(this.opts.now()).toISOString();
       if (!this.loaded) {

@@ -55,6 +55,10 @@ test("every event gets event_id, occurred_at and a rising seq; every batch gets 
   assert.equal(b.occurred_at, "2026-12-01T09:00:00.000Z");
   assert.deepEqual([a.seq, b.seq], [0, 1]);
   assert.deepEqual([a.source, a.game_version, a.type], ["web", "1.2", "BILL_VOTE"]);
+  client.track("BILL_VOTE", { ...vote(3), source: "override", game_version: undefined });
+  await client.flush();
+  const c = server.batches[1].body.events[0];
+  assert.deepEqual([c.source, c.game_version], ["override", "1.2"], "a default fills what the event lacks");
   assert.equal(batch.init.headers.Authorization, "Bearer test-key");
   assert.equal(batch.init.keepalive, false);
 });
