@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -32,8 +32,10 @@ test("a Node service sends 1,000 events and every one is stored exactly once", a
   assert.deepEqual(new Set(stored.map((e) => e.lobby_payments_count)).size, 1000);
 });
 
-test("a Node service's events tracked while Questlog is down reach it after a restart, once, with their times", async () => {
-  const file = join(mkdtempSync(join(tmpdir(), "questlog-ts-")), "queue.log");
+test("a Node service's events tracked while Questlog is down reach it after a restart, once, with their times", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "questlog-ts-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "queue.log");
   await questlog.down();
   const first = await send("node-outage", 50, file);
   assert.equal(first.delivered, false);

@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 
 import { LocalStorageStore, QuestlogClient } from "../dist/index.js";
 import { FileStore } from "../dist/node.js";
 import { fakeServer, memoryStorage, options, settle } from "./helpers.mjs";
+
+const dirs = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempFile = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), "questlog-")));
+  return join(dirs.at(-1), "queue.log");
+};
 
 const vote = (i) => ({ user_id: "p-1", bill_id: `hb-${i}`, stance: "yea", seat_weight: 1, lobby_payments_count: 0 });
 
@@ -47,12 +54,12 @@ test("localStorage: events of a closed tab are sent at the next start, once, wit
 });
 
 test("a file in Node: events of a crashed process are sent at the next start, once, with their original times", async () => {
-  const path = join(mkdtempSync(join(tmpdir(), "questlog-")), "queue.log");
+  const path = tempFile();
   await replayAcrossRestart(() => new FileStore(path));
 });
 
 test("a file cut short mid-line by a crash loses only that line", async () => {
-  const path = join(mkdtempSync(join(tmpdir(), "questlog-")), "queue.log");
+  const path = tempFile();
   const server = fakeServer();
   server.answer = () => "network";
   const client = new QuestlogClient(options(server, { storage: new FileStore(path) }));
