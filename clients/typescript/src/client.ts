@@ -2,6 +2,7 @@
 // sends them in batches. No public method throws (only the constructor, on options that
 // cannot work); failures are counted in stats() and passed to onError.
 
+import { Changes } from "./changes.js";
 import { CONFIG_PATH, type ConfigState, fetchConfig } from "./config.js";
 import type { EventTypes } from "./events.generated.js";
 import { watchPage } from "./page.js";
@@ -10,112 +11,10 @@ import { ByteQueue, type Entry } from "./queue.js";
 import { BATCH_PATH, postBatch } from "./sender.js";
 import { BrowserStore, type Meta, MemoryStore, type QueueStore } from "./storage.js";
 import { byteLength, serializeEvent, uuid4 } from "./wire.js";
+import { type ClientOptions, type ClientStats, DEFAULTS, type Envelope, type Fields } from "./options.js";
 
-/**
- * Fields the client can fill on every event (see `defaults` and `setDefaults`): the
- * envelope, and the gameplay catalog's install, build, platform and shard.
- */
-export interface Envelope {
-  user_id?: string | null;
-  company_id?: string | null;
-  session_id?: string | null;
-  source?: string | null;
-  game_version?: string | null;
-  client_guid?: string;
-  build?: string;
-  platform?: string;
-  shard?: string;
-}
+export type { ClientOptions, ClientStats, DropCounts, Envelope, Fields } from "./options.js";
 
-type Defaultable = keyof Envelope;
-
-type Distribute<V> = V extends unknown
-  ? Omit<V, "type" | "occurred_at" | Defaultable>
-    & Partial<Pick<V, Extract<keyof V, Defaultable>>>
-    & { occurred_at?: string | Date | null }
-  : never;
-
-/**
- * The fields of an event of type T (any of its versions), without `type`. The fields
- * `defaults` can fill are optional here; the server still rejects an event without
- * one its type requires (and keeps it in its quarantine).
- */
-export type Fields<E, T extends keyof E> = Distribute<E[T]>;
-
-export interface ClientOptions {
-  /** Questlog's base URL, e.g. "https://questlog.example.com" */
-  endpoint: string;
-  /** an API key with the ingest scope, or a player token; a function is asked before each request */
-  token: string | (() => string | Promise<string>);
-  batchSize?: number;
-  flushInterval?: number;
-  maxRetries?: number;
-  backoffBase?: number;
-  maxDelay?: number;
-  maxBytes?: number;
-  timeout?: number;
-  storage?: "auto" | "memory" | QueueStore;
-  storageKey?: string;
-  sampleRates?: Record<string, number>;
-  priorities?: Record<string, number>;
-  config?: boolean;
-  configInterval?: number;
-  defaults?: Envelope;
-  optOut?: boolean;
-  pageEvents?: boolean;
-  onError?: (error: unknown) => void;
-  fetch?: typeof fetch;
-  now?: () => number;
-  random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export interface DropCounts {
-  /** left out by the sampling policy */
-  sampled: number;
-  /** the byte cap was reached: the lowest-priority events went first */
-  overflow: number;
-  /** the server refused the batch (a 4xx other than 401, 403, 408, 429) */
-  refused: number;
-  /** not serializable to JSON (NaN, BigInt, a cycle) */
-  invalid: number;
-  /** tracked while opted out, or cleared by optOut() */
-  optedOut: number;
-}
-
-export interface ClientStats {
-  /** events waiting for an acknowledgement now (in memory and in storage) */
-  queued: number;
-  queuedBytes: number;
-  /** events of batches the server answered: accepted + duplicates + rejected */
-  sent: number;
-  accepted: number;
-  /** already stored: a resend of a batch whose answer was lost */
-  duplicates: number;
-  /** invalid events; the server keeps them in its quarantine */
-  rejected: number;
-  dropped: DropCounts;
-  /** requests sent again after a failure */
-  retries: number;
-  /** delivery rounds that ended with the batch still queued (server down, 401/403) */
-  deferred: number;
-  /** failures swallowed: storage errors, unexpected answers, bugs */
-  errors: number;
-  optedOut: boolean;
-  config: ConfigState;
-  configVersion: string | null;
-}
-
-const DEFAULTS = {
-  batchSize: 10,
-  flushInterval: 12_000,
-  maxRetries: 2,
-  backoffBase: 1_000,
-  maxDelay: 30_000,
-  maxBytes: 1024 * 1024,
-  timeout: 10_000,
-  configInterval: 600_000,
-};
 
 /** What one keepalive request may carry: browsers allow 64 KiB for all of them in flight. */
 const KEEPALIVE_BYTES = 60 * 1024;
@@ -144,10 +43,7 @@ export class QuestlogClient<E extends object = EventTypes> {
   private meta: Meta = { nextN: 0, nextSeq: 0, optedOut: false };
   private loaded = false;
   private early: Record<string, unknown>[] = [];
-  private pendingPut = new Map<string, Entry>();
-  private pendingRemove = new Set<string>();
-  private persistScheduled = false;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly changes: Changes;
   private draining: Promise<void> | null = null;
   private timer: Timer | null = null;
   private configTimer: Timer | null = null;
@@ -196,6 +92,7 @@ export class QuestlogClient<E extends object = EventTypes> {
     const inBrowser = typeof (globalThis as { document?: unknown }).document !== "undefined";
     this.store = typeof o.storage === "object" ? o.storage
       : o.storage === "memory" || !inBrowser ? new MemoryStore() : new BrowserStore(this.opts.storageKey);
+    this.changes = new Changes(this.store, () => this.meta, (error) => this.fail(error));
     this.unwatch = this.opts.pageEvents
       ? watchPage({ leaving: () => this.leaving(), online: () => void this.kick() })
       : () => {};
@@ -253,7 +150,7 @@ export class QuestlogClient<E extends object = EventTypes> {
       await Promise.race([drained, expired]);
       // What was acknowledged leaves storage too before flush resolves (a process may exit next).
       this.persist(true);
-      await Promise.race([this.writing, expired]);
+      await Promise.race([this.changes.written, expired]);
       clearTimeout(timer);
       return !before.some((id) => this.queue.has(id));
     } catch (error) {
@@ -314,7 +211,7 @@ export class QuestlogClient<E extends object = EventTypes> {
     const proc = (globalThis as { process?: { off?: Function } }).process;
     if (typeof proc?.off === "function") proc.off("beforeExit", this.onBeforeExit);
     this.persist();
-    await this.writing;
+    await this.changes.written;
     return drained;
   }
 
@@ -407,7 +304,7 @@ export class QuestlogClient<E extends object = EventTypes> {
     }
     this.counts.dropped.overflow += evicted.length;
     for (const victim of evicted) this.forget(victim.id);
-    this.pendingPut.set(entry.id, entry);
+    this.changes.added(entry);
     this.persist();
     this.trackedSinceExit = true;
     if (this.queue.waiting >= this.opts.batchSize) void this.kick();
@@ -415,34 +312,13 @@ export class QuestlogClient<E extends object = EventTypes> {
     return true;
   }
 
-  // -- persistence -----------------------------------------------------------------
+  /** Write what changed (coalesced per tick; at once when `now`), once the stored queue has loaded. */
+  private persist(now = false): void {
+    if (this.loaded) this.changes.save(now);
+  }
 
   private forget(id: string): void {
-    if (!this.pendingPut.delete(id)) this.pendingRemove.add(id);
-  }
-
-  /** Write what changed soon (coalesced), or now when `now` (page exit). */
-  private persist(now = false): void {
-    if (!this.loaded) return;
-    if (now) {
-      this.persistScheduled = false;
-      this.writeChanges();
-    } else if (!this.persistScheduled) {
-      this.persistScheduled = true;
-      queueMicrotask(() => {
-        if (this.persistScheduled) {
-          this.persistScheduled = false;
-          this.writeChanges();
-        }
-      });
-    }
-  }
-
-  private writeChanges(): void {
-    const change = { put: [...this.pendingPut.values()], remove: [...this.pendingRemove], meta: { ...this.meta } };
-    this.pendingPut = new Map();
-    this.pendingRemove = new Set();
-    this.writing = this.writing.then(() => this.store.write(change)).catch((error) => this.fail(error));
+    this.changes.forget(id);
   }
 
   // -- sending ---------------------------------------------------------------------
