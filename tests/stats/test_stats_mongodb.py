@@ -18,7 +18,7 @@ from questlog.stats.documents import Lease
 from questlog.stats.fields import shape_of
 from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_pipeline, hours_pipeline
-from questlog.stats.rollup import OWNER_ORDER
+from questlog.stats.rollup import day_buckets
 
 pytestmark = pytest.mark.mongodb
 
@@ -79,15 +79,22 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
 async def test_a_week_reads_its_days_in_owner_order_without_sorting(
     questlog: Questlog,
 ) -> None:
-    days = [(questlog.stats.today() - timedelta(days=d)).isoformat() for d in range(7)]
-    cursor = questlog.store.database["daily_stats"].find(
-        {"type": "LOBBY_ATTEMPT", "period_start": {"$in": days}}
-    ).sort(OWNER_ORDER)
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(i) for i in range(30)])
+    await stats.recompute([stats.today() - timedelta(days=d) for d in range(7)], job="test")
+    day = (NOW - timedelta(days=2)).date()
+    cursor = day_buckets(questlog.store.database["daily_stats"], day, "LOBBY_ATTEMPT")
 
-    plan = json.dumps(await cursor.explain(), default=str)
+    plan = await cursor.explain()
 
-    assert "period_type_owner" in plan
-    assert '"SORT"' not in plan  # a blocking in-memory sort; SORT_MERGE of ranges is fine
+    text = json.dumps(plan, default=str)
+    assert "IXSCAN" in text
+    assert '"SORT"' not in text  # a blocking in-memory sort
+    scanned = plan["executionStats"]["totalDocsExamined"]
+    assert scanned == await questlog.store.database["daily_stats"].count_documents(
+        {"period_start": day.isoformat(), "type": "LOBBY_ATTEMPT"}
+    )  # one range of the index: that day's buckets of that type, no others
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:

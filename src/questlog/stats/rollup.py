@@ -2,13 +2,14 @@
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
 $group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
-owner order, and the buckets go back in big unordered batches. Nothing is ever
-incremented: rebuilding a period twice, or from two processes at once, writes the
-same documents.
+owner order off the `_id` index, and the buckets go back in big unordered batches.
+Nothing is ever incremented: rebuilding a period twice, or from two processes at once,
+writes the same documents.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ from questlog.stats.buckets import (
     Span,
     aggregate_of,
     bucket_documents,
+    bucket_id_prefix,
     owner_of,
     owners_of,
     to_document,
@@ -35,7 +37,6 @@ from questlog.store.types import MotorCollection, MotorCursor
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
-OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # see period_type_owner
 
 
 @dataclass
@@ -82,12 +83,12 @@ class Rollup:
         """Rebuild every bucket of the ISO week starting `monday` from its daily buckets,
         one owner at a time, so memory stays small however many players there are."""
         span = self.span("weekly", monday)
-        days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
-        types = await self._daily.distinct("type", {"period_start": {"$in": days}})
+        days = [monday + timedelta(days=i) for i in range(7)]
+        query = {"period_start": {"$in": [day.isoformat() for day in days]}}
+        types = await self._daily.distinct("type", query)
         writer = await PeriodWriter.open(self._weekly, monday)
         for event_type in sorted(types):
-            query = {"type": event_type, "period_start": {"$in": days}}
-            documents = self._daily.find(query).sort(OWNER_ORDER)
+            documents = in_owner_order([day_buckets(self._daily, d, event_type) for d in days])
             batch = []
             async for owner, group in _by_owner(documents):
                 batch.append(to_document(span, event_type, owner, merge(group)))
@@ -98,7 +99,44 @@ class Rollup:
         return await writer.close(events_read=0)
 
 
-async def _by_owner(documents: MotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
+def day_buckets(daily: MotorCollection, day: date, event_type: str) -> MotorCursor:
+    """The daily buckets of one type on `day`, in owner order, read straight off the
+    `_id` index: an id is the day, the type and the owner (see bucket_id), so the ids
+    of one day and type are one range of it, already sorted. The hint names the index
+    because some servers (secantusd-rs) scan the collection for an `_id` range."""
+    prefix = bucket_id_prefix(day, event_type)
+    ids = {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+    return daily.find({"_id": ids}).sort("_id", 1).hint([("_id", 1)])
+
+
+async def in_owner_order(days: list[MotorCursor]) -> AsyncIterator[dict[str, Any]]:
+    """The documents of every day, merged into one stream in owner order.
+
+    Each day comes in owner order already (day_buckets); within a day and a type the
+    id after its day is the owner, so merging on it puts each owner's days together.
+    """
+
+    def owner_key(document: dict[str, Any]) -> str:
+        return str(document["_id"]).split("/", 1)[1]
+
+    heads: list[tuple[str, int, dict[str, Any]]] = []
+
+    async def advance(n: int) -> None:
+        document = await anext(days[n], None)
+        if document is not None:
+            heapq.heappush(heads, (owner_key(document), n, document))
+
+    for n in range(len(days)):
+        await advance(n)
+    while heads:
+        _, n, document = heapq.heappop(heads)
+        yield document
+        await advance(n)
+
+
+async def _by_owner(
+    documents: AsyncIterator[dict[str, Any]],
+) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
     """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
     owner: Owner = GLOBAL
     group: list[Aggregate] = []

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from beanie import Document, init_beanie
 from pymongo.errors import PyMongoError
 
+from questlog.store.durability import durable_database
 from questlog.store.embedded import embedded_client
+from questlog.store.indexes import declared_indexes, ensure_indexes
 from questlog.store.types import MotorClient, MotorDatabase
 
 log = logging.getLogger(__name__)
@@ -42,13 +44,16 @@ def mongo_client(url: str | None) -> MotorClient:
 async def open_store(
     url: str | None, database: str, documents: Sequence[type[Document]]
 ) -> Store:
-    """Connect, initialise Beanie with `documents` and create their indexes."""
+    """Connect, initialise Beanie with `documents` and create the indexes they declare."""
     if not url:
         log.warning(
             "QUESTLOG_MONGODB_URL is not set: using an embedded in-memory store. "
             "NOTHING IS PERSISTED; every event is lost when the process stops."
         )
     client = mongo_client(url)
-    db = client[database]
-    await init_beanie(database=db, document_models=list(documents))
+    db = await durable_database(client, database)
+    # Beanie's own index creation merges compound indexes on the same fields: see indexes.py.
+    await init_beanie(database=db, document_models=list(documents), skip_indexes=True)
+    for document in documents:
+        await ensure_indexes(document.get_motor_collection(), declared_indexes(document))
     return Store(client=client, database=db, persistent=bool(url))
