@@ -55,11 +55,6 @@ def bucket_id(period_start: date, event_type: str, owner: Owner) -> str:
     return "/".join(quote(part, safe="") for part in parts if part)
 
 
-def bucket_id_prefix(period_start: date, event_type: str) -> str:
-    """What the ids of every bucket of one period and type begin with, up to the owner."""
-    return "/".join(quote(part, safe="") for part in (period_start.isoformat(), event_type)) + "/"
-
-
 @dataclass(frozen=True)
 class Span:
     """Where a bucket sits in time: its period, first day and UTC bounds."""

@@ -2,7 +2,7 @@
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
 $group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
-owner order off the `_id` index, and the buckets go back in big unordered batches.
+owner order, a day at a time, and the buckets go back in big unordered batches.
 Nothing is ever incremented: rebuilding a period twice, or from two processes at once,
 writes the same documents.
 """
@@ -24,7 +24,6 @@ from questlog.stats.buckets import (
     Span,
     aggregate_of,
     bucket_documents,
-    bucket_id_prefix,
     owner_of,
     owners_of,
     to_document,
@@ -99,27 +98,35 @@ class Rollup:
         return await writer.close(events_read=0)
 
 
+OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]
+
+
 def day_buckets(daily: MotorCollection, day: date, event_type: str) -> MotorCursor:
-    """The daily buckets of one type on `day`, in owner order, read straight off the
-    `_id` index: an id is the day, the type and the owner (see bucket_id), so the ids
-    of one day and type are one range of it, already sorted. The hint names the index
-    because some servers (secantusd-rs) scan the collection for an `_id` range."""
-    prefix = bucket_id_prefix(day, event_type)
-    ids = {"$gte": prefix, "$lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
-    return daily.find({"_id": ids}).sort("_id", 1).hint([("_id", 1)])
+    """The daily buckets of one type on `day`, in owner order.
+
+    One day at a time: the query is an equality prefix of `period_type_owner` (and of
+    `owner_period`), so MongoDB reads one ordered range of the index with no sort; a
+    server that sorts anyway (secantusd-rs) sorts one day of one type, not a week.
+    """
+    query = {"period_start": day.isoformat(), "type": event_type}
+    return daily.find(query).sort(OWNER_ORDER)
 
 
 async def in_owner_order(days: list[MotorCursor]) -> AsyncIterator[dict[str, Any]]:
     """The documents of every day, merged into one stream in owner order.
 
-    Each day comes in owner order already (day_buckets); within a day and a type the
-    id after its day is the owner, so merging on it puts each owner's days together.
+    Each day comes in owner order already (day_buckets), as the server orders values:
+    null (no company_id, no user_id) before any string, strings by their bytes (as
+    Python orders str for every code point), so each owner's days come together.
     """
 
-    def owner_key(document: dict[str, Any]) -> str:
-        return str(document["_id"]).split("/", 1)[1]
+    def owner_key(document: dict[str, Any]) -> tuple[tuple[bool, str], ...]:
+        return tuple(
+            (document.get(field) is not None, document.get(field) or "")
+            for field, _ in OWNER_ORDER
+        )
 
-    heads: list[tuple[str, int, dict[str, Any]]] = []
+    heads: list[tuple[tuple[tuple[bool, str], ...], int, dict[str, Any]]] = []
 
     async def advance(n: int) -> None:
         document = await anext(days[n], None)
