@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 import uvicorn
 from conftest import INGEST_KEY, READ_KEY, bill_vote
@@ -23,7 +24,10 @@ from questlog.settings import Settings
 
 @pytest.fixture
 def server_url(settings: Settings) -> Iterator[str]:
-    """The app on the in-memory store, on a free port, for as long as the test runs."""
+    """The app on the test store, on a free port, for as long as the test runs."""
+    if settings.mongodb_url:  # a real server: start from an empty database, as the others do
+        with pymongo.MongoClient(settings.mongodb_url) as mongodb:
+            mongodb.drop_database(settings.database)
     server = uvicorn.Server(uvicorn.Config(
         create_app(settings), log_level="warning", ws="none", lifespan="on",
     ))
