@@ -48,7 +48,8 @@ def own_server(data: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             stdout=out, stderr=subprocess.STDOUT, text=True,
         )
     try:
-        deadline = time.monotonic() + 20
+        # A start after kill -9 takes secantusd-rs about 20 s (recovery), an empty one ~0.1 s.
+        deadline = time.monotonic() + 90
         while not (found := LISTENING.search(log.read_text())):
             assert process.poll() is None, f"secantusd-rs exited: {log.read_text()}"
             assert time.monotonic() < deadline, f"secantusd-rs did not listen: {log.read_text()}"
