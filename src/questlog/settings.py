@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     write_backoff_seconds: float = Field(default=0.05, ge=0)
     write_deadline_seconds: float = Field(default=3.0, gt=0)
     # A read request's store work gives up after read_deadline_seconds (then 503).
-    read_deadline_seconds: float = Field(default=5.0, gt=0)
+    read_deadline_seconds: float = Field(default=3.0, gt=0)
 
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)

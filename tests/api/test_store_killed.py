@@ -93,7 +93,9 @@ async def test_a_killed_store_is_answered_with_503_and_loses_nothing_acknowledge
                              await admin.get("/api/v1/events/rejected")):
                 error_of(response, 503, "store_unavailable")
                 assert response.headers["retry-after"] == "5"
-            error_of(await ingest.get("/api/v1/health"), 503, "store_unavailable")
+            health = await ingest.get("/api/v1/health")
+            error_of(health, 503, "store_unavailable")
+            assert health.headers["retry-after"] == "5"
 
     with own_server(data) as (_, url), pymongo.MongoClient(url) as mongodb:
         stored = {d["_id"] for d in mongodb["killed"]["events"].find({}, {"_id": 1})}

@@ -16,6 +16,10 @@ from questlog.store.types import MotorClient, MotorDatabase
 
 log = logging.getLogger(__name__)
 
+# How long an operation waits for a server to answer at all: a dead store is told from a
+# slow one this soon (then 503 store_unavailable); writes and reads also have deadlines.
+SERVER_SELECTION_MS = 2000
+
 
 @dataclass(frozen=True)
 class Store:
@@ -37,7 +41,7 @@ class Store:
 def mongo_client(url: str | None) -> MotorClient:
     """A client of the server at `url`, or of a fresh embedded store when there is none."""
     if url:
-        return MotorClient(url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        return MotorClient(url, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_MS)
     return embedded_client()
 
 

@@ -53,9 +53,9 @@ async def with_retries(
         try:
             return await operation()
         except PyMongoError as exc:
-            if exc.timeout:  # a deadline passed (or server selection gave up): no time left
-                raise StoreUnavailable(str(exc)) from exc
             if not is_transient(exc):
+                if exc.timeout:  # the server stopped it at the deadline (maxTimeMS)
+                    raise StoreUnavailable(str(exc)) from exc
                 raise
             if attempt == retries:
                 raise StoreUnavailable(str(exc)) from exc
