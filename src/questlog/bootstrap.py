@@ -130,14 +130,19 @@ async def open_documents(settings: Settings) -> Store:
         raise
 
 
-async def ensure_retention(store: Store, settings: Settings) -> None:
-    """Apply the configured TTLs; a changed setting takes effect here, at start, in place."""
-    for document, field, ttl in (
+def retention(settings: Settings) -> list[tuple[type[Document], str, timedelta]]:
+    """Each collection that expires, the field its TTL index counts from, and how long."""
+    return [
         (event_documents.StoredEvent, "received_at", settings.raw_ttl),
         (event_documents.RejectedEvent, "received_at", timedelta(days=settings.rejected_ttl_days)),
         # A bucket's retention counts from the start of its period.
         (stats_documents.DailyStat, "starts_at", timedelta(days=settings.daily_ttl_days)),
         (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),
         (stats_documents.JobRun, "started_at", timedelta(days=settings.job_runs_ttl_days)),
-    ):
+    ]
+
+
+async def ensure_retention(store: Store, settings: Settings) -> None:
+    """Apply the configured TTLs; a changed setting takes effect here, at start, in place."""
+    for document, field, ttl in retention(settings):
         await ensure_ttl_index(store.database[document.get_collection_name()], field, ttl)

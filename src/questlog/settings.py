@@ -40,9 +40,13 @@ class Settings(BaseSettings):
     rejected_raw_cap_bytes: int = Field(default=8192, ge=256)
     company_salt: str = "questlog-dev-salt"
 
-    # Writes to MongoDB: transient errors are retried with exponential backoff.
+    # Writes to MongoDB: transient errors are retried with exponential backoff, and the
+    # whole write, retries included, gives up after write_deadline_seconds (then 503).
     write_retries: int = Field(default=4, ge=0)
     write_backoff_seconds: float = Field(default=0.05, ge=0)
+    write_deadline_seconds: float = Field(default=3.0, gt=0)
+    # A read request's store work gives up after read_deadline_seconds (then 503).
+    read_deadline_seconds: float = Field(default=3.0, gt=0)
 
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)

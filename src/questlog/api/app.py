@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from questlog import bootstrap
 from questlog.api import achievements, events, health, jobs, players, stats
+from questlog.api.deadline import ReadDeadline
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(ReadDeadline, seconds=settings.read_deadline_seconds)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

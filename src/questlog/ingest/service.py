@@ -18,7 +18,7 @@ from questlog.ingest.codes import Code
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
 from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
-from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.retry import StoreUnavailable, deadline, with_retries
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,15 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append(checked)
-        await self.quarantine(result.rejections, context=context, api_key=api_key)
-        if documents:
+        # One deadline for the whole write, retries included: a store that does not
+        # answer costs the client write_deadline_seconds, then a 503 to retry.
+        async with deadline(self._settings.write_deadline_seconds):
+            await self.quarantine(result.rejections, context=context, api_key=api_key)
             outcome = await insert_events(
                 self._events, documents, retries=self._settings.write_retries,
                 backoff=self._settings.write_backoff_seconds,
-            )
+            ) if documents else None
+        if outcome is not None:
             result.accepted = len(outcome.stored)
             result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
@@ -133,7 +136,8 @@ class Ingestor:
         """Quarantine a request that could not be read as a batch at all."""
         context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
         rejection = Rejection(index=-1, code=code, message=message, raw=raw)
-        await self.quarantine([rejection], context=context, api_key=api_key)
+        async with deadline(self._settings.write_deadline_seconds):
+            await self.quarantine([rejection], context=context, api_key=api_key)
 
     async def quarantine(
         self, rejections: Sequence[Rejection], *, context: Context, api_key: str | None
