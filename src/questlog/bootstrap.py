@@ -12,6 +12,8 @@ from beanie import Document
 
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
+from questlog.access import documents as access_documents
+from questlog.access.runtime import Access
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.runtime import Achievements, load_book
 from questlog.bus import Bus
@@ -29,7 +31,8 @@ from questlog.store.indexes import ensure_ttl_index
 log = logging.getLogger(__name__)
 
 DOCUMENT_MODELS: list[type[Document]] = [
-    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS
+    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
+    *access_documents.MODELS,
 ]
 
 
@@ -45,6 +48,7 @@ class Questlog:
     achievements: Achievements
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
+    access: Access
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -79,11 +83,13 @@ async def start(settings: Settings) -> Questlog:
     store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
+    access = Access.start(settings)
     ingestor = Ingestor(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
         rejected=event_documents.RejectedEvent.get_motor_collection(),
         bus=bus,
+        gate=access.gate,
     )
     best_effort = BestEffortLogger(ingestor)
     achievements = await Achievements.start(settings=settings, book=book, bus=bus)
@@ -105,7 +111,7 @@ async def start(settings: Settings) -> Questlog:
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler,
+        stats=stats, scheduler=scheduler, access=access,
     )
     return _running
 

@@ -11,6 +11,7 @@ from questlog.api.auth import Principal
 from questlog.api.body import parse_json, read_body
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.origin import origin_of
 from questlog.api.params import PageParam, PageSizeParam, TimeParam
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
@@ -70,7 +71,9 @@ async def post_event(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     _, item = await read_json(request, questlog, principal)
-    result = await questlog.ingestor.ingest([item], api_key=principal.label)
+    result = await questlog.ingestor.ingest(
+        [item], api_key=principal.label, origin=origin_of(request, principal, questlog)
+    )
     if result.rejections:
         reason = result.rejections[0]
         raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
@@ -97,7 +100,8 @@ async def post_batch(
         message = f"{len(batch.events)} events; the limit is {limit}"
         await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
     result = await questlog.ingestor.ingest(
-        batch.events, sent_at=batch.sent_at, api_key=principal.label
+        batch.events, sent_at=batch.sent_at, api_key=principal.label,
+        origin=origin_of(request, principal, questlog),
     )
     return ok(IngestResultOut.of(result).model_dump())
 

@@ -1,0 +1,54 @@
+"""The access part of a running Questlog: built by bootstrap once Beanie is initialised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from questlog.access import documents
+from questlog.access.gate import AccessGate
+from questlog.access.geo import CountryLookup, OfflineCountries
+from questlog.access.limiter import Limiter, LocalLimiter, SharedLimiter
+from questlog.access.players import PlayerFlags
+from questlog.access.pseudonyms import Pseudonyms
+from questlog.access.rate_policy import RatePolicies, load_policies
+from questlog.access.references import References
+from questlog.access.sessions import SessionOwners
+from questlog.settings import Settings
+from questlog.store.documents import StoredEvent
+
+
+@dataclass
+class Access:
+    settings: Settings
+    pseudonyms: Pseudonyms
+    flags: PlayerFlags
+    sessions: SessionOwners
+    references: References
+    policies: RatePolicies
+    limiter: Limiter | None
+    gate: AccessGate
+    geo: CountryLookup | None
+    trusted_proxies: frozenset[str]
+
+    @classmethod
+    def start(cls, settings: Settings) -> Access:
+        pseudonyms = Pseudonyms(secret=settings.player_id_secret, enabled=settings.pseudonymize)
+        flags = PlayerFlags(documents.PlayerFlag.get_motor_collection())
+        sessions = SessionOwners(documents.SessionOwner.get_motor_collection())
+        references = References(lists=documents.ReferenceList.get_motor_collection(),
+                                events=StoredEvent.get_motor_collection())
+        policies = load_policies(settings.rate_limits_file)
+        limiter: Limiter | None = None
+        if settings.rate_limits_enabled:
+            limiter = (SharedLimiter(documents.RateBucket.get_motor_collection())
+                       if settings.rate_limit_shared else LocalLimiter())
+        gate = AccessGate(pseudonyms=pseudonyms, flags=flags, sessions=sessions,
+                          references=references, limiter=limiter, policies=policies)
+        proxies = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
+        return cls(settings=settings, pseudonyms=pseudonyms, flags=flags, sessions=sessions,
+                   references=references, policies=policies, limiter=limiter, gate=gate,
+                   geo=OfflineCountries() if settings.geoip else None, trusted_proxies=proxies)
+
+    def player_id(self, raw: str) -> str:
+        """The stored id of the player a client or an admin names `raw`."""
+        return self.pseudonyms.player(raw)

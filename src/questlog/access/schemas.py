@@ -1,0 +1,35 @@
+"""API models of access and privacy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PlayerScope = Literal["read", "ingest"]
+
+
+class PlayerTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scopes: list[PlayerScope] = Field(
+        default=["read"], min_length=1,
+        description="read: the player's own achievements; ingest: the player's own events.",
+    )
+
+
+class PlayerTokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+    scopes: list[str]
+
+
+class OptOutOut(BaseModel):
+    user_id: str
+    opted_out: bool
+    erased: bool
+
+
+class RevokedOut(BaseModel):
+    user_id: str
+    revoked_before: datetime
