@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from questlog.access.commands import add_access_commands
 from questlog.achievements.commands import add_achievement_commands
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.contracts.command import add_contracts
@@ -54,6 +55,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
 
 REGISTRARS: list[Registrar] = [
     add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands, add_achievement_commands,
+    add_access_commands,  # after achievements: it adds to their `players` command
 ]
 
 

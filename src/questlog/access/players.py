@@ -39,7 +39,7 @@ class PlayerFlags:
     async def mark_erased(self, user_id: str, at: datetime) -> None:
         await self._collection.update_one(
             {"_id": user_id},
-            {"$set": {"erased_at": at, "tokens_valid_from": int(at.timestamp()) + 1}},
+            {"$min": {"erased_at": at}, "$set": {"tokens_valid_from": int(at.timestamp()) + 1}},
             upsert=True,
         )
 

@@ -50,8 +50,7 @@ class Pseudonyms:
         """The id that leaves Questlog in `at`'s month: re-keyed with that month's salt."""
         return "m_" + keyed(f"{self._secret}:{at:%Y-%m}", stored_id)
 
-
-def player_hash(user_id: str) -> str:
-    """The hash an erasure receipt names its player by (unkeyed, so an operator holding
-    the id can find the receipt)."""
-    return hashlib.sha256(user_id.encode(errors="surrogatepass")).hexdigest()
+    def receipt_hash(self, stored_id: str) -> str:
+        """The hash an erasure receipt names its player by: keyed, so the receipt alone
+        does not confirm a guessed id; Questlog finds it again from the id."""
+        return "r_" + keyed(f"{self._secret}:receipt", stored_id)

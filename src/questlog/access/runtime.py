@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from questlog.access import documents
+from questlog.access.erasure import Erasure
 from questlog.access.gate import AccessGate
 from questlog.access.geo import CountryLookup, OfflineCountries
 from questlog.access.limiter import Limiter, LocalLimiter, SharedLimiter
@@ -14,7 +15,9 @@ from questlog.access.rate_policy import RatePolicies, load_policies
 from questlog.access.references import References
 from questlog.access.sessions import SessionOwners
 from questlog.settings import Settings
+from questlog.stats.service import StatsService
 from questlog.store.documents import StoredEvent
+from questlog.store.types import MotorDatabase
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Access:
     gate: AccessGate
     geo: CountryLookup | None
     trusted_proxies: frozenset[str]
+    erasure: Erasure | None = None  # set by with_stats, once the statistics service exists
 
     @classmethod
     def start(cls, settings: Settings) -> Access:
@@ -48,6 +52,15 @@ class Access:
         return cls(settings=settings, pseudonyms=pseudonyms, flags=flags, sessions=sessions,
                    references=references, policies=policies, limiter=limiter, gate=gate,
                    geo=OfflineCountries() if settings.geoip else None, trusted_proxies=proxies)
+
+    def with_stats(self, *, database: MotorDatabase, stats: StatsService) -> Access:
+        self.erasure = Erasure(database=database, stats=stats, flags=self.flags,
+                               pseudonyms=self.pseudonyms)
+        return self
+
+    def erasing(self) -> Erasure:
+        assert self.erasure is not None, "Access.with_stats was not called"
+        return self.erasure
 
     def player_id(self, raw: str) -> str:
         """The stored id of the player a client or an admin names `raw`."""
