@@ -100,7 +100,7 @@ async def start(settings: Settings) -> Questlog:
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
     )
-    access.with_stats(database=store.database, stats=stats)
+    access.with_stats(database=store.database, stats=stats, bus=bus)
     bus.start()
     best_effort.start()
     scheduler = None

@@ -65,6 +65,7 @@ class CompanyRecord(Document):
 
     class Settings:
         name = "companies"
+        indexes: ClassVar = [pymongo.IndexModel([("token_nonce", 1)], name="token_nonce")]
 
 
 class ErasureReceipt(Document):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from questlog.access import documents
+from questlog.access import documents, handlers
+from questlog.access.companies import Companies, CompanyTokens
+from questlog.access.dashboard import Dashboard
 from questlog.access.erasure import Erasure
 from questlog.access.gate import AccessGate
 from questlog.access.geo import CountryLookup, OfflineCountries
@@ -14,6 +16,7 @@ from questlog.access.pseudonyms import Pseudonyms
 from questlog.access.rate_policy import RatePolicies, load_policies
 from questlog.access.references import References
 from questlog.access.sessions import SessionOwners
+from questlog.bus import Bus
 from questlog.settings import Settings
 from questlog.stats.service import StatsService
 from questlog.store.documents import StoredEvent
@@ -32,7 +35,10 @@ class Access:
     gate: AccessGate
     geo: CountryLookup | None
     trusted_proxies: frozenset[str]
-    erasure: Erasure | None = None  # set by with_stats, once the statistics service exists
+    companies: Companies
+    # Set by with_stats, once the statistics service exists.
+    erasure: Erasure | None = None
+    dashboard: Dashboard | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Access:
@@ -48,15 +54,28 @@ class Access:
                        if settings.rate_limit_shared else LocalLimiter())
         gate = AccessGate(pseudonyms=pseudonyms, flags=flags, sessions=sessions,
                           references=references, limiter=limiter, policies=policies)
+        companies = Companies(collection=documents.CompanyRecord.get_motor_collection(),
+                              tokens=CompanyTokens(settings.dashboard_token_secret),
+                              salt=settings.company_salt)
         proxies = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
         return cls(settings=settings, pseudonyms=pseudonyms, flags=flags, sessions=sessions,
                    references=references, policies=policies, limiter=limiter, gate=gate,
-                   geo=OfflineCountries() if settings.geoip else None, trusted_proxies=proxies)
+                   geo=OfflineCountries() if settings.geoip else None, trusted_proxies=proxies,
+                   companies=companies)
 
-    def with_stats(self, *, database: MotorDatabase, stats: StatsService) -> Access:
+    def with_stats(self, *, database: MotorDatabase, stats: StatsService, bus: Bus) -> Access:
         self.erasure = Erasure(database=database, stats=stats, flags=self.flags,
                                pseudonyms=self.pseudonyms)
+        self.dashboard = Dashboard(
+            daily=database["daily_stats"], events=StoredEvent.get_motor_collection(),
+            calendar=stats.calendar, min_company_n=self.settings.min_company_n,
+        )
+        handlers.subscribe(bus, self.companies)
         return self
+
+    def dashboards(self) -> Dashboard:
+        assert self.dashboard is not None, "Access.with_stats was not called"
+        return self.dashboard
 
     def erasing(self) -> Erasure:
         assert self.erasure is not None, "Access.with_stats was not called"

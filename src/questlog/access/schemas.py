@@ -33,3 +33,14 @@ class OptOutOut(BaseModel):
 class RevokedOut(BaseModel):
     user_id: str
     revoked_before: datetime
+
+
+class CompanyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    company_name: str = Field(min_length=1, max_length=256)
+
+
+class CompanyTokenOut(BaseModel):
+    company_id: str
+    company_name: str | None
+    dashboard_token: str

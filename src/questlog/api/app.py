@@ -8,13 +8,24 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from questlog import bootstrap
-from questlog.api import achievements, events, health, jobs, players, privacy, stats
+from questlog.api import (
+    achievements,
+    companies,
+    dashboard,
+    dashboard_compat,
+    events,
+    health,
+    jobs,
+    players,
+    privacy,
+    stats,
+)
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    privacy.router,
+    privacy.router, companies.router, dashboard.router, dashboard_compat.router,
 )
 
 
