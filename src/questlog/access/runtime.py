@@ -81,6 +81,14 @@ class Access:
         assert self.erasure is not None, "Access.with_stats was not called"
         return self.erasure
 
+    async def request_budget(self, key_label: str, now: float) -> float | None:
+        """None when a request of this key may go on, else the seconds to wait."""
+        rate = self.policies.requests_per_key
+        if self.limiter is None or rate is None:
+            return None
+        outcome = await self.limiter.take([[(f"requests:{key_label}", rate)]], now)
+        return None if outcome.granted[0] else outcome.retry_after
+
     def player_id(self, raw: str) -> str:
         """The stored id of the player a client or an admin names `raw`."""
         return self.pseudonyms.player(raw)

@@ -53,7 +53,10 @@ async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]
     database = f"questlog_bench_{secrets.token_hex(4)}"
     env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
-               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false")
+               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false",
+               # The benchmark floods on purpose, into a scratch database of its own.
+               QUESTLOG_RATE_LIMITS_ENABLED="false")
+    env.setdefault("QUESTLOG_ENV", "development")
     if mongodb_url:
         env["QUESTLOG_MONGODB_URL"] = mongodb_url
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
