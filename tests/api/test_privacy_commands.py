@@ -58,3 +58,15 @@ async def test_erase_from_the_command_line_removes_what_the_server_stored(
     assert await asyncio.to_thread(main, ["players", "erase", "player-1"]) == 0
 
     assert {e["user_id"] for e in await stored_events(questlog)} == {"player-2"}
+
+
+@pytest.mark.usefixtures("command_env")
+def test_keys_create_list_and_revoke_from_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["keys", "create", "--name", "cli", "--scope", "ingest"]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("qlk_")
+
+    assert main(["keys", "revoke", "nope"]) == 2
+    assert "no key" in capsys.readouterr().err

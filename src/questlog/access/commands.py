@@ -1,4 +1,5 @@
-"""The registrar of `questlog players erase|export|opt-out|opt-in` (beside `players token`)."""
+"""The registrar of `questlog players erase|export|opt-out|opt-in` (beside `players token`)
+and `questlog keys create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ def add_access_commands(commands: Any, bench: Any) -> None:
         p = players.add_parser(action, help=f"{action} this player (events dropped while out)")
         p.add_argument("user_id")
         p.set_defaults(run=_opt, opted_out=opted_out)
+
+    keys = subcommands_of(commands, "keys", "API keys created at run time, stored hashed")
+    create = keys.add_parser("create", help="create a key and print it (shown this once)")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--scope", dest="scopes", action="append", required=True,
+                        choices=["ingest", "read", "admin"], help="repeatable")
+    create.set_defaults(run=_key_create)
+    keys.add_parser("list", help="the keys, without the keys").set_defaults(run=_key_list)
+    revoke = keys.add_parser("revoke", help="revoke a key at once, for every process")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=_key_revoke)
 
 
 def offline(settings: Settings) -> Settings:
@@ -94,4 +106,37 @@ def _opt(args: argparse.Namespace) -> int:
         return await questlog.access.flags.set_opted_out(player, args.opted_out)
 
     print(json.dumps(run_with_questlog(work)))
+    return 0
+
+
+def _key_create(args: argparse.Namespace) -> int:
+    async def work(questlog: bootstrap.Questlog) -> Any:
+        return await questlog.access.keys.create(name=args.name, scopes=args.scopes)
+
+    created = run_with_questlog(work)
+    print(created.key)
+    print(f"key_id {created.record['key_id']}, scopes {','.join(created.record['scopes'])}; "
+          "store the key now: Questlog keeps only its hash", file=sys.stderr)
+    return 0
+
+
+def _key_list(args: argparse.Namespace) -> int:
+    async def work(questlog: bootstrap.Questlog) -> list[dict[str, Any]]:
+        return await questlog.access.keys.listed()
+
+    for key in run_with_questlog(work):
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "live"
+        print(f"{key['key_id']}  {','.join(key['scopes']):20}  {state:30}  {key['name']}")
+    return 0
+
+
+def _key_revoke(args: argparse.Namespace) -> int:
+    async def work(questlog: bootstrap.Questlog) -> dict[str, Any] | None:
+        return await questlog.access.keys.revoke(args.key_id)
+
+    revoked = run_with_questlog(work)
+    if revoked is None:
+        print(f"no key {args.key_id!r}", file=sys.stderr)
+        return 2
+    print(f"revoked {args.key_id} ({revoked['name']})")
     return 0

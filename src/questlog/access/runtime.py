@@ -9,6 +9,7 @@ from questlog.access.companies import Companies, CompanyTokens
 from questlog.access.dashboard import Dashboard
 from questlog.access.erasure import Erasure
 from questlog.access.gate import AccessGate
+from questlog.access.keys import ApiKeys
 from questlog.access.geo import CountryLookup, OfflineCountries
 from questlog.access.limiter import Limiter, LocalLimiter, SharedLimiter
 from questlog.access.players import PlayerFlags
@@ -36,6 +37,7 @@ class Access:
     geo: CountryLookup | None
     trusted_proxies: frozenset[str]
     companies: Companies
+    keys: ApiKeys
     # Set by with_stats, once the statistics service exists.
     erasure: Erasure | None = None
     dashboard: Dashboard | None = None
@@ -61,7 +63,8 @@ class Access:
         return cls(settings=settings, pseudonyms=pseudonyms, flags=flags, sessions=sessions,
                    references=references, policies=policies, limiter=limiter, gate=gate,
                    geo=OfflineCountries() if settings.geoip else None, trusted_proxies=proxies,
-                   companies=companies)
+                   companies=companies,
+                   keys=ApiKeys(documents.ApiKeyRecord.get_motor_collection()))
 
     def with_stats(self, *, database: MotorDatabase, stats: StatsService, bus: Bus) -> Access:
         self.erasure = Erasure(database=database, stats=stats, flags=self.flags,

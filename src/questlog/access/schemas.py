@@ -44,3 +44,9 @@ class CompanyTokenOut(BaseModel):
     company_id: str
     company_name: str | None
     dashboard_token: str
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128, description="Who or what uses the key.")
+    scopes: list[Literal["ingest", "read", "admin"]] = Field(min_length=1)

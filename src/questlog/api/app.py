@@ -16,6 +16,7 @@ from questlog.api import (
     events,
     health,
     jobs,
+    keys,
     players,
     privacy,
     stats,
@@ -25,7 +26,7 @@ from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    privacy.router, companies.router, dashboard.router, dashboard_compat.router,
+    privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
 )
 
 

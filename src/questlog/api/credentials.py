@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from questlog.achievements.tokens import PREFIX as PLAYER_TOKEN_PREFIX
 from questlog.achievements.tokens import InvalidToken
-from questlog.api.auth import Principal
+from questlog.api.auth import Principal, key_label, principal_for_key
 from questlog.api.envelope import ApiError
 from questlog.bootstrap import Questlog
 
@@ -17,7 +17,17 @@ async def principal_for(token: str, questlog: Questlog) -> Principal | None:
     """The principal of a player token or of a run-time key; None when it is neither."""
     if token.startswith(PLAYER_TOKEN_PREFIX):
         return await player_principal(token, questlog)
-    return None
+    scopes = await questlog.access.keys.scopes_of(token)
+    return None if scopes is None else Principal(label=key_label(token), scopes=scopes)
+
+
+async def key_principal(token: str, questlog: Questlog) -> Principal | None:
+    """An API key's principal: from QUESTLOG_API_KEYS, or created at run time."""
+    principal = principal_for_key(token, questlog.settings.api_key_scopes)
+    if principal is None and not token.startswith(PLAYER_TOKEN_PREFIX):
+        scopes = await questlog.access.keys.scopes_of(token)
+        principal = None if scopes is None else Principal(label=key_label(token), scopes=scopes)
+    return principal
 
 
 async def player_principal(token: str, questlog: Questlog) -> Principal:

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from questlog.access.dashboard import BelowThreshold, Bucket
 from questlog.access.schemas import CompanyIn
-from questlog.api.auth import principal_for_key
+from questlog.api.credentials import key_principal
 from questlog.api.dashboard import CompanyDep, FromParam, period_of, withheld
 from questlog.api.deps import QuestlogDep
 from questlog.api.envelope import ApiError
@@ -61,7 +61,7 @@ async def timeseries(questlog: QuestlogDep, company_id: CompanyDep, bucket: Buck
              "admin key)")
 async def seed_company(questlog: QuestlogDep, body: CompanyIn,
                        x_admin_key: Annotated[str | None, Header()] = None) -> JSONResponse:
-    principal = principal_for_key(x_admin_key or "", questlog.settings.api_key_scopes)
+    principal = await key_principal(x_admin_key or "", questlog)
     if principal is None or not principal.has("admin"):
         raise ApiError(403, "forbidden", "X-ADMIN-KEY must be an API key with the admin scope")
     issued = await questlog.access.companies.register(body.company_name)
