@@ -43,6 +43,7 @@ def settings() -> Settings:
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,
+        env="development",  # the development secrets, also on a real test server
     )
 
 

@@ -14,6 +14,7 @@ from jobs import JOBS
 from jobs.scheduler import JobScheduler
 from questlog.access import documents as access_documents
 from questlog.access.runtime import Access
+from questlog.access.secrets_check import check_secrets
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.runtime import Achievements, load_book
 from questlog.bus import Bus
@@ -79,6 +80,7 @@ def running() -> Questlog:
 
 
 async def start(settings: Settings) -> Questlog:
+    check_secrets(settings)  # development secrets against a real MongoDB stop the start here
     book = load_book(settings)  # a bad definitions file stops the start here, naming it
     store = await open_store(settings.mongodb_url, settings.database, DOCUMENT_MODELS)
     await ensure_retention(store, settings)

@@ -9,8 +9,8 @@ from questlog.access.companies import Companies, CompanyTokens
 from questlog.access.dashboard import Dashboard
 from questlog.access.erasure import Erasure
 from questlog.access.gate import AccessGate
-from questlog.access.keys import ApiKeys
 from questlog.access.geo import CountryLookup, OfflineCountries
+from questlog.access.keys import ApiKeys
 from questlog.access.limiter import Limiter, LocalLimiter, SharedLimiter
 from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PlayerScope = Literal["read", "ingest"]
 
@@ -50,3 +50,11 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128, description="Who or what uses the key.")
     scopes: list[Literal["ingest", "read", "admin"]] = Field(min_length=1)
+
+
+class BillsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bill_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        max_length=100_000,
+        description="The known bills; an empty list turns the check off.",
+    )

@@ -19,14 +19,17 @@ from questlog.api import (
     keys,
     players,
     privacy,
+    reference,
     stats,
 )
+from questlog.api.cors import install_cors
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
     privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
+    reference.router,
 )
 
 
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_cors(app, settings)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
