@@ -44,7 +44,8 @@ class TestPseudonyms:
         dump = await everything_stored(questlog)
 
         assert {e["user_id"] for e in stored} == {questlog.access.player_id("player-1")}
-        assert "player-1" not in dump and "player-2" not in dump
+        assert "player-1" not in dump
+        assert "player-2" not in dump
 
     async def test_every_id_naming_a_player_is_replaced(
         self, ingest_client: httpx.AsyncClient, questlog: Questlog
