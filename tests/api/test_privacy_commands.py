@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,8 @@ import pytest
 from conftest import bill_vote
 from events_http import BATCH, data_of, stored_events
 
+from questlog.access.pseudonyms import Pseudonyms
+from questlog.achievements.tokens import PlayerTokens
 from questlog.bootstrap import Questlog
 from questlog.cli import main
 from questlog.settings import Settings
@@ -70,3 +73,18 @@ def test_keys_create_list_and_revoke_from_the_command_line(
 
     assert main(["keys", "revoke", "nope"]) == 2
     assert "no key" in capsys.readouterr().err
+
+
+def test_players_token_takes_scopes_and_the_pseudonym(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QUESTLOG_PLAYER_TOKEN_SECRET", "shared-secret")
+    monkeypatch.setenv("QUESTLOG_PSEUDONYMIZE", "true")
+    monkeypatch.setenv("QUESTLOG_PLAYER_ID_SECRET", "ids")
+
+    assert main(["players", "token", "player-9", "--scope", "ingest"]) == 0
+
+    server = PlayerTokens(secret="shared-secret", ttl=timedelta(hours=1))
+    claims = server.verify_claims(capsys.readouterr().out.strip(), now=datetime.now(UTC))
+    assert claims.user_id == Pseudonyms(secret="ids", enabled=True).player("player-9")
+    assert claims.scopes == {"ingest"}
