@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from questlog.access.companies import Issued
 from questlog.access.schemas import CompanyIn, CompanyTokenOut
 from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import (
+    NOT_JSON_RESPONSES,
+    ApiError,
+    EnvelopeResponse,
+    ErrorEnvelope,
+    ok,
+)
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "No such registered company"}}
 
 
 def issued(value: Issued) -> dict[str, object]:
@@ -31,7 +39,7 @@ async def list_companies(questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse
 
 
 @router.post("/{company_id}/token", summary="A new dashboard token; the old one is revoked "
-             "(admin)")
+             "(admin)", responses=NOT_FOUND)
 async def reissue_token(
     questlog: QuestlogDep, _: AdminDep,
     company_id: Annotated[str, Path(min_length=1, max_length=128)],

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from questlog.access.dashboard import BelowThreshold, Bucket, Period
-from questlog.api.deps import QuestlogDep
+from questlog.api.deps import SCOPE_CHECKS, QuestlogDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -28,6 +28,7 @@ async def company_of(request: Request, questlog: QuestlogDep,
     return company_id
 
 
+SCOPE_CHECKS[company_of] = "a company dashboard token"
 CompanyDep = Annotated[str, Depends(company_of)]
 FromParam = Annotated[date | None, Query(alias="from")]
 

@@ -35,6 +35,7 @@ async def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
 
 # Each scope check made by require(), with its scope: route_scopes() finds them in routes.
 _SCOPE_CHECKS: dict[Callable[..., Any], str] = {}
+SCOPE_CHECKS = _SCOPE_CHECKS  # for credentials checked outside require() (dashboard tokens)
 
 
 def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

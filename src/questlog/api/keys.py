@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from questlog.access.schemas import KeyIn
 from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import (
+    NOT_JSON_RESPONSES,
+    ApiError,
+    EnvelopeResponse,
+    ErrorEnvelope,
+    ok,
+)
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "No such key"}}
 
 
 @router.post("", status_code=201, summary="Create an API key; the key is shown this once "
@@ -25,7 +33,8 @@ async def list_keys(questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
     return ok(await questlog.access.keys.listed())
 
 
-@router.delete("/{key_id}", summary="Revoke a key at once, for every process (admin)")
+@router.delete("/{key_id}", summary="Revoke a key at once, for every process (admin)",
+                responses=NOT_FOUND)
 async def revoke_key(questlog: QuestlogDep, _: AdminDep,
                      key_id: Annotated[str, Path(min_length=1, max_length=32)]) -> EnvelopeResponse:
     revoked = await questlog.access.keys.revoke(key_id)
