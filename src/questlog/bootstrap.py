@@ -128,5 +128,8 @@ async def ensure_retention(store: Store, settings: Settings) -> None:
         (stats_documents.DailyStat, "starts_at", timedelta(days=settings.daily_ttl_days)),
         (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),
         (stats_documents.JobRun, "started_at", timedelta(days=settings.job_runs_ttl_days)),
+        # A session is owned while its events may still arrive and be stored.
+        (access_documents.SessionOwner, "first_seen",
+         settings.raw_ttl + timedelta(days=settings.max_past_days)),
     ):
         await ensure_ttl_index(store.database[document.get_collection_name()], field, ttl)

@@ -120,3 +120,12 @@ async def test_unknown_scopes_are_refused(admin_client: httpx.AsyncClient) -> No
     answer = await admin_client.post(f"{PLAYERS}/player-1/token", json={"scopes": ["admin"]})
 
     error_of(answer, 422, "invalid_body")
+
+
+async def test_session_ownership_expires_with_the_events_it_guards(questlog: Questlog) -> None:
+    indexes = await questlog.store.database["session_owners"].index_information()
+
+    (ttl,) = [i for i in indexes.values() if "expireAfterSeconds" in i]
+
+    assert ttl["key"] == [("first_seen", 1)]
+    assert ttl["expireAfterSeconds"] == (14 + 30) * 86_400
