@@ -110,3 +110,32 @@ def test_the_shipped_policy_gives_seed_003s_high_volume_types_their_own() -> Non
     assert policies.of("LOBBY_ATTEMPT") != policies.default
     assert policies.of("NAVIGATE_NEXT") == policies.default
     assert policies.requests_per_key is not None
+
+
+async def accepted_by_two_processes(settings: Settings) -> list[int]:
+    """Two API processes on one store, each sent two LOBBY_ATTEMPTs of one player."""
+    from contextlib import AsyncExitStack
+
+    from questlog.api.app import create_app
+
+    answers = []
+    async with AsyncExitStack() as stack:
+        apps = [create_app(settings) for _ in range(2)]
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        await apps[0].state.questlog.store.database["rate_buckets"].delete_many({})
+        for app in apps:
+            client = await stack.enter_async_context(httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://questlog",
+                headers={"Authorization": "Bearer test-ingest"}))
+            result = data_of(await client.post(BATCH, json={"events": [lobby(), lobby()]}))
+            answers.append(result["accepted"])
+    return answers
+
+
+@pytest.mark.mongodb
+async def test_with_a_shared_limiter_processes_share_one_budget(settings: Settings) -> None:
+    shared = settings.model_copy(update={"rate_limit_shared": True})
+
+    assert await accepted_by_two_processes(shared) == [2, 1]
+    assert await accepted_by_two_processes(settings) == [2, 2]  # in process: each its own
