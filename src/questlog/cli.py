@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from questlog.access.commands import add_access_commands
+from questlog.access.secrets_check import DevelopmentSecrets, check_secrets
 from questlog.achievements.commands import add_achievement_commands
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.contracts.command import add_contracts
@@ -41,7 +42,13 @@ def serve(args: argparse.Namespace) -> int:
 
     from questlog.api.app import create_app
 
-    app = create_app(with_dev_key(Settings()))
+    settings = Settings()
+    try:
+        check_secrets(settings)  # before uvicorn, so the reason is one line, not a traceback
+    except DevelopmentSecrets as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    app = create_app(with_dev_key(settings))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -68,3 +68,15 @@ async def test_an_allowed_origin_may_call_and_another_may_not(settings: Settings
 
     assert ours.headers["access-control-allow-origin"] == "https://dash.example"
     assert "access-control-allow-origin" not in theirs.headers
+
+
+def test_serve_refuses_in_one_line_before_listening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from questlog.cli import main
+
+    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "mongodb://db.example:27017")
+    monkeypatch.delenv("QUESTLOG_ENV", raising=False)
+
+    assert main(["serve", "--port", "1"]) == 2
+    assert "QUESTLOG_DASHBOARD_TOKEN_SECRET" in capsys.readouterr().err
