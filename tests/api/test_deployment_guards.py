@@ -76,7 +76,9 @@ def test_serve_refuses_in_one_line_before_listening(
     from questlog.cli import main
 
     monkeypatch.setenv("QUESTLOG_MONGODB_URL", "mongodb://db.example:27017")
-    monkeypatch.delenv("QUESTLOG_ENV", raising=False)
+    for name in ("ENV", "COMPANY_SALT", "DASHBOARD_TOKEN_SECRET", "PLAYER_ID_SECRET",
+                 "PLAYER_TOKEN_SECRET"):
+        monkeypatch.delenv(f"QUESTLOG_{name}", raising=False)
 
     assert main(["serve", "--port", "1"]) == 2
     assert "QUESTLOG_DASHBOARD_TOKEN_SECRET" in capsys.readouterr().err
