@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from questlog.access.schemas import OptOutOut, PlayerTokenIn, PlayerTokenOut, RevokedOut
+from questlog.api.auth import Principal
 from questlog.api.deps import AdminDep, PlayerAdminDep, QuestlogDep, player_of
 from questlog.api.envelope import NOT_JSON_RESPONSES, EnvelopeResponse, ok
+from questlog.bootstrap import Questlog
 
 router = APIRouter(prefix="/api/v1/players", tags=["players"])
 
@@ -59,7 +61,7 @@ async def opt_in(
     return ok(OptOutOut.model_validate(state).model_dump())
 
 
-def _player(questlog: QuestlogDep, principal: AdminDep, user_id: str) -> str:
+def _player(questlog: Questlog, principal: Principal, user_id: str) -> str:
     """The stored id of the path's player; a player token may name only its own."""
     player = player_of(principal, questlog.access.player_id(user_id))
     assert player is not None
