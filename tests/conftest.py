@@ -85,6 +85,7 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,
+        env="development",  # the development secrets, also on a real test server
     )
 
 

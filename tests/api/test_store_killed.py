@@ -74,7 +74,7 @@ async def test_a_killed_store_is_answered_with_503_and_loses_nothing_acknowledge
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             mongodb_url=url, database="killed", api_keys=API_KEYS, scheduler_enabled=False,
-            write_deadline_seconds=1.0, read_deadline_seconds=1.0,
+            write_deadline_seconds=1.0, read_deadline_seconds=1.0, env="development",
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app), client(app, INGEST_KEY) as ingest, \

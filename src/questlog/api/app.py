@@ -8,13 +8,29 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from questlog import bootstrap
-from questlog.api import achievements, events, health, jobs, players, stats
+from questlog.api import (
+    achievements,
+    companies,
+    dashboard,
+    dashboard_compat,
+    events,
+    health,
+    jobs,
+    keys,
+    players,
+    privacy,
+    reference,
+    stats,
+)
+from questlog.api.cors import install_cors
 from questlog.api.deadline import ReadDeadline
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
-    health.router, events.router, stats.router, jobs.router, achievements.router, players.router
+    health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
+    privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
+    reference.router,
 )
 
 
@@ -40,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(ReadDeadline, seconds=settings.read_deadline_seconds)
+    install_cors(app, settings)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 
 from questlog.api.auth import Principal
 from questlog.api.body import parse_json, read_body
+from questlog.api.budget import spend_request_budget
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.origin import origin_of
 from questlog.api.params import PageParam, PageSizeParam, TimeParam
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
@@ -58,28 +60,35 @@ BATCH_BODY = {"requestBody": {"required": True, "content": {
 }}}
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorEnvelope, "description": "Event or batch too large"},
+    429: {"model": ErrorEnvelope, "description": "Over the key's request budget; see Retry-After"},
     503: {"model": ErrorEnvelope, "description": "MongoDB is not answering; retry"},
 }
+BUDGET = [Depends(spend_request_budget)]
 
 
 @router.post(
     "", status_code=202, summary="Log one event", response_model=IngestEnvelope,
-    openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES,
+    openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES, dependencies=BUDGET,
 )
 async def post_event(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     _, item = await read_json(request, questlog, principal)
-    result = await questlog.ingestor.ingest([item], api_key=principal.label)
+    result = await questlog.ingestor.ingest(
+        [item], api_key=principal.label, origin=origin_of(request, principal, questlog)
+    )
     if result.rejections:
         reason = result.rejections[0]
-        raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
+        retry = {"Retry-After": "1"} if reason.code == Code.RATE_LIMITED else None
+        raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details,
+                       headers=retry)
     return ok(IngestResultOut.of(result).model_dump(), status=202)
 
 
 @router.post(
     "/batch", summary="Log a batch of events; valid ones are stored even when others are not",
     response_model=IngestEnvelope, openapi_extra=BATCH_BODY, responses=WRITE_RESPONSES,
+    dependencies=BUDGET,
 )
 async def post_batch(
     request: Request, questlog: QuestlogDep, principal: IngestDep
@@ -97,7 +106,8 @@ async def post_batch(
         message = f"{len(batch.events)} events; the limit is {limit}"
         await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
     result = await questlog.ingestor.ingest(
-        batch.events, sent_at=batch.sent_at, api_key=principal.label
+        batch.events, sent_at=batch.sent_at, api_key=principal.label,
+        origin=origin_of(request, principal, questlog),
     )
     return ok(IngestResultOut.of(result).model_dump())
 

@@ -15,7 +15,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from questlog.access.secrets_check import DevelopmentSecrets
 from questlog.bench.commands import add_ingest_benchmarks
+from questlog.cli.access import add_access_commands
 from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.serve import add_serve_commands
 from questlog.cli.stats import add_stats_commands
@@ -28,6 +30,7 @@ Registrar = Callable[[Subcommands, Subcommands], None]
 REGISTRARS: list[Registrar] = [
     add_serve_commands, add_ingest_benchmarks, add_contracts, add_stats_commands,
     add_achievement_commands,
+    add_access_commands,  # after achievements: it adds to their `players` command
 ]
 
 
@@ -48,6 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except LocalServerError as exc:  # what to do instead is in the message
+    except (LocalServerError, DevelopmentSecrets) as exc:  # the message says what to do
         print(f"questlog {args.command}: {exc}", file=sys.stderr)
         return 2
