@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     write_retries: int = Field(default=4, ge=0)
     write_backoff_seconds: float = Field(default=0.05, ge=0)
 
+    # Reads: a page by number may skip this many items at most; deeper, page with `after`.
+    max_page_skip: int = Field(default=10_000, ge=0)
+
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)
 

@@ -23,8 +23,11 @@ from questlog.achievements.service import (
 )
 from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
 from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
+router = APIRouter(
+    prefix="/api/v1/achievements", tags=["achievements"], route_class=StrictQueryRoute
+)
 
 UserIdParam = Annotated[str | None, Query(min_length=1, max_length=128)]
 AchievementIdParam = Annotated[str, Query(min_length=1, max_length=64)]

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from questlog.api.deps import QuestlogDep
 from questlog.api.envelope import EnvelopeResponse, ErrorEnvelope, error, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], route_class=StrictQueryRoute)
 
 
 @router.get(

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path
 from questlog.achievements.schemas import TokenOut
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/players", tags=["players"])
+router = APIRouter(prefix="/api/v1/players", tags=["players"], route_class=StrictQueryRoute)
 
 
 @router.post("/{user_id}/token", summary="A token reading this player's achievements only (admin)")

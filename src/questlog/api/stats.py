@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 from questlog.stats.buckets import Scope
 from questlog.stats.periods import Period, Rejected
 from questlog.stats.reads import WithheldForPrivacy, stats_query
 
-router = APIRouter(prefix="/api/v1", tags=["stats"])
+router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=StrictQueryRoute)
 
 
 @router.get("/stats", summary="Daily or weekly aggregates of one event type, oldest first")

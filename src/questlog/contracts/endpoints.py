@@ -12,7 +12,7 @@ from typing import Any
 from questlog.api.deps import route_scopes
 from questlog.ingest.codes import HTTP_STATUS, Code
 
-PAGINATION = ("page", "page_size")
+PAGINATION = ("page", "page_size", "after")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
