@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from questlog.api.deps import QuestlogDep
 from questlog.api.envelope import ApiError
@@ -31,6 +31,22 @@ def _as_utc(value: object) -> object:
 
 
 TimeParam = Annotated[datetime, BeforeValidator(_as_utc)]
+
+
+def _comma_separated(value: object) -> object:
+    """`ids=a,b` and `ids=a&ids=b` alike: each value given is split at its commas."""
+    if isinstance(value, list):
+        return [p for item in value for p in (item.split(",") if isinstance(item, str) else [item])]
+    return value
+
+
+MAX_IDS = 100
+AchievementId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+IdsParam = Annotated[
+    Annotated[list[AchievementId], Field(max_length=MAX_IDS)] | None,
+    BeforeValidator(_comma_separated),
+    Query(description=f"comma-separated, or the parameter repeated; at most {MAX_IDS}"),
+]
 
 
 PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
