@@ -21,10 +21,10 @@ router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=StrictQueryRout
 async def get_stats(
     questlog: QuestlogDep,
     _: ReadDep,
-    type: str,
+    type: Annotated[str, Query(min_length=1, max_length=128)],
     scope: Scope = "global",
-    company_id: str | None = None,
-    user_id: str | None = None,
+    company_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     period: Period = "daily",
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
