@@ -76,11 +76,13 @@ def time_range(field: str, start: datetime | None, end: datetime | None) -> dict
 
 
 def _after(field: str, after: After) -> dict[str, Any]:
-    """Strictly past `after` in the order (field desc, _id desc)."""
-    return {"$or": [
-        {field: {"$lt": after.time}},
-        {field: after.time, "_id": {"$lt": after.id}},
-    ]}
+    """Strictly past `after` in the order (field desc, _id desc).
+
+    One range on `field` (what the index on (field, _id) is searched by) less the ties
+    at or before `after`, rather than an $or of two ranges, which a planner may answer
+    with a collection scan and a sort (the local server does).
+    """
+    return {field: {"$lte": after.time}, "$nor": [{field: after.time, "_id": {"$gte": after.id}}]}
 
 
 async def find_page(
