@@ -59,7 +59,8 @@ def refused(exc: AchievementError) -> ApiError:
 
 
 @router.get(
-    "", summary="Achievement definitions; with user_id, each with that player's progress",
+    "", summary="Achievement definitions, by category or ids; with user_id, each with that "
+                "player's progress",
     responses=NOT_FOUND,
 )
 async def list_achievements(
@@ -77,8 +78,8 @@ async def list_achievements(
 
 @router.get(
     "/progress", responses=NOT_FOUND,
-    summary="A player's progress: of one achievement (achievement_id, data is an object) "
-            "or of several (achievement_ids, data is a list in the order asked)",
+    summary="A player's progress in one achievement (achievement_id: data is an object) "
+            "or several (achievement_ids: a list, in the order asked)",
 )
 async def get_progress(
     questlog: QuestlogDep, principal: PlayerReadDep,
