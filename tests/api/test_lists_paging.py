@@ -47,6 +47,7 @@ async def walk(client: httpx.AsyncClient, path: str, key: str, **params: Any) ->
     for _ in range(100):
         response = await client.get(path, params={**params, **({"after": after} if after else {})})
         page, meta = data_of(response), response.json()["meta"]
+        assert meta["page"] == (None if after else 1)
         seen += [item[key] for item in page]
         after = meta["next_after"]
         if after is None:

@@ -94,5 +94,6 @@ def paging(default_size: int) -> Callable[..., Page]:
 def page_meta(page: Page, found: Found) -> dict[str, Any]:
     """The meta of a list: where this page is, the total, and the cursor of the next."""
     next_after = found.next_after.token() if found.next_after else None
-    return {"page": page.number, "page_size": page.size, "total": found.total,
+    number = None if page.after else page.number  # a page by cursor has no number
+    return {"page": number, "page_size": page.size, "total": found.total,
             "next_after": next_after}
