@@ -16,6 +16,7 @@ from typing import Any
 
 from questlog.achievements.commands import add_achievement_commands
 from questlog.bench.commands import add_ingest_benchmarks
+from questlog.bench.reads import add_reads_benchmark
 from questlog.contracts.command import add_contracts
 from questlog.settings import Settings
 from questlog.stats.commands import add_stats_commands
@@ -54,6 +55,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
 
 REGISTRARS: list[Registrar] = [
     add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands, add_achievement_commands,
+    add_reads_benchmark,
 ]
 
 

@@ -68,6 +68,21 @@ async def test_paging_by_cursor_gives_every_event_once_newest_first(
         i for i in newest_first if int(i[1:]) % 2 == 1]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [(1, 4), (2, None), (None, 3)], ids=["range", "from", "to"]
+)
+async def test_paging_by_cursor_keeps_to_the_time_range(
+    read_client: httpx.AsyncClient, stored: list[str], start: int | None, end: int | None
+) -> None:
+    bounds = {name: iso(DAY + timedelta(minutes=m)) for name, m in (("from", start), ("to", end))
+              if m is not None}
+    whole = data_of(await read_client.get(EVENTS, params={**bounds, "page_size": 1000}))
+
+    assert await walk(read_client, EVENTS, "event_id", page_size=3, **bounds) == [
+        e["event_id"] for e in whole]
+    assert 0 < len(whole) < len(stored)
+
+
 async def test_the_cursor_holds_through_events_stored_meanwhile(
     read_client: httpx.AsyncClient, ingest_client: httpx.AsyncClient, stored: list[str],
 ) -> None:

@@ -75,14 +75,32 @@ def time_range(field: str, start: datetime | None, end: datetime | None) -> dict
     return {field: bounds} if bounds else {}
 
 
-def _after(field: str, after: After) -> dict[str, Any]:
-    """Strictly past `after` in the order (field desc, _id desc).
+def _past(
+    query: dict[str, Any], field: str, after: After
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """What comes after `after` in the order (field desc, _id desc), as two plain queries:
+    the ties (the same time, a smaller _id; None if the time is outside the query's
+    range), then the older ones.
 
-    One range on `field` (what the index on (field, _id) is searched by) less the ties
-    at or before `after`, rather than an $or of two ranges, which a planner may answer
-    with a collection scan and a sort (the local server does).
+    Not one $or or $nor of the two: given one, a planner may scan the whole collection
+    and sort it (the local server does), where each of these is one range of the index.
     """
-    return {field: {"$lte": after.time}, "$nor": [{field: after.time, "_id": {"$gte": after.id}}]}
+    bounds = dict(query.get(field, {}))  # time_range()'s $gte and $lt, if any
+    if set(bounds) - {"$gte", "$lt"}:
+        raise ValueError(f"a cursor cannot page a query with {bounds} on {field}")
+    rest = {k: v for k, v in query.items() if k != field}
+    start, end = bounds.get("$gte"), bounds.get("$lt")
+    tied = (start is None or start <= after.time) and (end is None or after.time < end)
+    ties = {**rest, field: after.time, "_id": {"$lt": after.id}} if tied else None
+    older = {**rest, field: {**bounds, "$lt": min(end, after.time) if end else after.time}}
+    return ties, older
+
+
+async def _sorted(
+    collection: MotorCollection, query: dict[str, Any], field: str, skip: int, limit: int
+) -> list[dict[str, Any]]:
+    cursor = collection.find(query).sort([(field, -1), ("_id", -1)]).skip(skip).limit(limit)
+    return [doc async for doc in cursor]
 
 
 async def find_page(
@@ -90,14 +108,15 @@ async def find_page(
 ) -> Found:
     """One page of the documents matching `query`, newest `field` first, then by _id."""
     total = await collection.count_documents(query)
-    if page.after is not None:
-        query = {"$and": [query, _after(field, page.after)]} if query else _after(field, page.after)
     # One more than the page holds: whether there is a next page, without a second query.
-    cursor = (
-        collection.find(query).sort([(field, -1), ("_id", -1)])
-        .skip(page.skip).limit(page.size + 1)
-    )
-    docs = [doc async for doc in cursor]
+    wanted = page.size + 1
+    if page.after is None:
+        docs = await _sorted(collection, query, field, page.skip, wanted)
+    else:
+        ties, older = _past(query, field, page.after)
+        docs = await _sorted(collection, ties, field, 0, wanted) if ties else []
+        if len(docs) < wanted:
+            docs += await _sorted(collection, older, field, 0, wanted - len(docs))
     more, docs = len(docs) > page.size, docs[: page.size]
     next_after = After(time=docs[-1][field], id=docs[-1]["_id"]) if more else None
     return Found(items=docs, total=total, next_after=next_after)
