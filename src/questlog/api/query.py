@@ -9,14 +9,14 @@ parameter given twice (FastAPI would keep the last value and drop the others).
 
 from __future__ import annotations
 
+import types
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
-from fastapi._compat.shared import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic.alias_generators import to_camel
@@ -26,10 +26,20 @@ from questlog.api.envelope import ApiError
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
+def _is_list(annotation: Any) -> bool:
+    """Whether FastAPI reads a parameter of this type from every value given (getlist)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_list(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_list(a) for a in get_args(annotation))
+    return (origin or annotation) in (list, tuple, set, frozenset)
+
+
 def _query_fields(dependant: Dependant) -> Iterator[tuple[str, bool]]:
     """(declared name, takes a list) of each query parameter, dependencies' included."""
     for field in dependant.query_params:
-        yield field.alias, field_annotation_is_sequence(field.field_info.annotation)
+        yield field.alias, _is_list(field.field_info.annotation)
     for sub in dependant.dependencies:
         yield from _query_fields(sub)
 
