@@ -102,9 +102,9 @@ class AchievementService:
         state, redeemed = doc.get("achievements", {}), doc.get("redeemed", {})
         listed = [a for a in book if visible(a, state)]
         if ids is not None:
-            seen = {a.id for a in listed}
+            seen, wanted = {a.id for a in listed}, set(ids)
             _refuse_unknown([i for i in dict.fromkeys(ids) if i not in seen])
-            listed = [a for a in listed if a.id in set(ids)]
+            listed = [a for a in listed if a.id in wanted]
         if category is not None:
             listed = [a for a in listed if a.category == category]
         now = self._clock()
