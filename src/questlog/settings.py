@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # A read request's store work gives up after read_deadline_seconds (then 503).
     read_deadline_seconds: float = Field(default=3.0, gt=0)
 
+    # Reads: a page by number may skip this many items at most; deeper, page with `after`.
+    max_page_skip: int = Field(default=10_000, ge=0)
+
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)
 

@@ -16,8 +16,9 @@ from questlog.api.envelope import (
     ErrorEnvelope,
     ok,
 )
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
+router = APIRouter(prefix="/api/v1/companies", tags=["companies"], route_class=StrictQueryRoute)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such registered company"}}
 

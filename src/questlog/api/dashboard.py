@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from questlog.access.dashboard import BelowThreshold, Bucket, Period
 from questlog.api.deps import SCOPE_CHECKS, QuestlogDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], route_class=StrictQueryRoute)
 
 
 async def company_of(request: Request, questlog: QuestlogDep,

@@ -17,8 +17,9 @@ from questlog.api.credentials import key_principal
 from questlog.api.dashboard import CompanyDep, FromParam, period_of, withheld
 from questlog.api.deps import QuestlogDep
 from questlog.api.envelope import ApiError
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(tags=["seed 004 compatibility"])
+router = APIRouter(tags=["seed 004 compatibility"], route_class=StrictQueryRoute)
 
 
 def _flat(content: Any) -> JSONResponse:

@@ -13,7 +13,8 @@ from questlog.api.budget import spend_request_budget
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.origin import origin_of
-from questlog.api.params import PageParam, PageSizeParam, TimeParam
+from questlog.api.params import TimeParam, page_meta, paging
+from questlog.api.query import StrictQueryRoute
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
@@ -22,8 +23,7 @@ from questlog.ingest.validation import describe_errors, summarize
 from questlog.store.documents import RejectedEvent, StoredEvent
 from questlog.store.queries import Page, find_events, find_rejected
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
-
+router = APIRouter(prefix="/api/v1/events", tags=["events"], route_class=StrictQueryRoute)
 
 
 async def refuse(
@@ -112,40 +112,38 @@ async def post_batch(
     return ok(IngestResultOut.of(result).model_dump())
 
 
-@router.get("", summary="Stored events, newest first")
+EventPageDep = Annotated[Page, Depends(paging(100))]
+FilterParam = Annotated[str | None, Query(min_length=1, max_length=128)]
+
+
+@router.get("", summary="Stored events, newest first; page on with after=meta.next_after")
 async def list_events(
     questlog: QuestlogDep,
     _: ReadDep,
-    type: str | None = None,
-    user_id: str | None = None,
-    company_id: str | None = None,
-    session_id: str | None = None,
+    page: EventPageDep,
+    type: FilterParam = None,
+    user_id: FilterParam = None,
+    company_id: FilterParam = None,
+    session_id: FilterParam = None,
     from_: Annotated[TimeParam | None, Query(alias="from")] = None,
     to: TimeParam | None = None,
-    page: PageParam = 1,
-    page_size: PageSizeParam = 100,
 ) -> EnvelopeResponse:
     filters = {"type": type, "user_id": user_id, "company_id": company_id, "session_id": session_id}
-    items, total = await find_events(
-        StoredEvent.get_motor_collection(), filters=filters, start=from_, end=to,
-        page=Page(number=page, size=page_size),
+    found = await find_events(
+        StoredEvent.get_motor_collection(), filters=filters, start=from_, end=to, page=page
     )
-    return ok(items, {"page": page, "page_size": page_size, "total": total})
+    return ok(found.items, page_meta(page, found))
 
 
 @router.get("/rejected", summary="Quarantined rejections, newest first (admin)")
 async def list_rejected(
     _: AdminDep,
-    code: str | None = None,
+    page: EventPageDep,
+    code: FilterParam = None,
     from_: Annotated[TimeParam | None, Query(alias="from")] = None,
     to: TimeParam | None = None,
-    page: PageParam = 1,
-    page_size: PageSizeParam = 100,
 ) -> EnvelopeResponse:
-    items, total = await find_rejected(
-        RejectedEvent.get_motor_collection(), code=code, start=from_, end=to,
-        page=Page(number=page, size=page_size),
+    found = await find_rejected(
+        RejectedEvent.get_motor_collection(), code=code, start=from_, end=to, page=page
     )
-    return ok(items, {"page": page, "page_size": page_size, "total": total})
-
-
+    return ok(found.items, page_meta(page, found))

@@ -14,8 +14,9 @@ from questlog.api.envelope import (
     error,
     ok,
 )
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], route_class=StrictQueryRoute)
 
 
 @router.get(

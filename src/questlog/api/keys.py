@@ -15,8 +15,9 @@ from questlog.api.envelope import (
     ErrorEnvelope,
     ok,
 )
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"], route_class=StrictQueryRoute)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such key"}}
 

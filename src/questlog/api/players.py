@@ -11,9 +11,10 @@ from questlog.access.schemas import OptOutOut, PlayerTokenIn, PlayerTokenOut, Re
 from questlog.api.auth import Principal
 from questlog.api.deps import AdminDep, PlayerAdminDep, QuestlogDep, player_of
 from questlog.api.envelope import NOT_JSON_RESPONSES, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 from questlog.bootstrap import Questlog
 
-router = APIRouter(prefix="/api/v1/players", tags=["players"])
+router = APIRouter(prefix="/api/v1/players", tags=["players"], route_class=StrictQueryRoute)
 
 UserIdPath = Annotated[str, Path(min_length=1, max_length=128)]
 

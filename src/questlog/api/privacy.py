@@ -9,8 +9,9 @@ from fastapi.responses import StreamingResponse
 
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/players", tags=["players"])
+router = APIRouter(prefix="/api/v1/players", tags=["players"], route_class=StrictQueryRoute)
 
 UserIdPath = Annotated[str, Path(min_length=1, max_length=128)]
 NDJSON: dict[int | str, dict[str, Any]] = {200: {

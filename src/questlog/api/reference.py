@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from questlog.access.schemas import BillsIn
 from questlog.api.deps import AdminDep, QuestlogDep, ReadDep
 from questlog.api.envelope import NOT_JSON_RESPONSES, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=StrictQueryRoute)
 
 
 @router.put("/bills", summary="Load the known bill ids; while non-empty, a BILL_VOTE for "

@@ -17,6 +17,7 @@ from typing import Any
 
 from questlog.access.secrets_check import DevelopmentSecrets
 from questlog.bench.commands import add_ingest_benchmarks
+from questlog.bench.reads import add_reads_benchmark
 from questlog.cli.access import add_access_commands
 from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.serve import add_serve_commands
@@ -31,6 +32,7 @@ REGISTRARS: list[Registrar] = [
     add_serve_commands, add_ingest_benchmarks, add_contracts, add_stats_commands,
     add_achievement_commands,
     add_access_commands,  # after achievements: it adds to their `players` command
+    add_reads_benchmark,
 ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from questlog.api.deps import route_scopes
 from questlog.ingest.codes import HTTP_STATUS, Code
 
-PAGINATION = ("page", "page_size")
+PAGINATION = ("page", "page_size", "after")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -40,6 +40,7 @@ DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/companies/{company_id}/token"): ("404 not_found",),
     ("DELETE", "/api/v1/keys/{key_id}"): ("404 not_found",),
     ("GET", "/api/v1/health"): ("503 store_unavailable",),
+    ("GET", "/api/v1/achievements"): ("404 not_found",),
     ("GET", "/api/v1/achievements/progress"): ("404 not_found",),
     ("POST", "/api/v1/achievements/redeem"): (
         "404 not_found", "409 already_redeemed", "422 no_reward", "422 not_unlocked",
@@ -70,6 +71,10 @@ request and response shapes are in `openapi.json`.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
   `data.rejections` with the code the single-event endpoint would answer.
 - Any route may also answer `503 store_unavailable` while MongoDB does not answer.
+- Query parameters: the names below, or their camelCase spelling (`page_size` or
+  `pageSize`); any other answers `422 invalid_query` naming it, on every route, as does
+  a parameter given twice (only `ids` and `achievement_ids` may repeat). Lists page on
+  with `after=` the previous page's `meta.next_after` (docs/reads.md).
 
 | method | path | what | scope | filters | pagination | errors |
 | --- | --- | --- | --- | --- | --- | --- |
