@@ -10,7 +10,7 @@ from typing import Any
 
 from beanie import Document
 
-from jobs import JOBS
+from jobs import JOBS, sweep_sessions
 from jobs.scheduler import JobScheduler
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.runtime import Achievements, load_book
@@ -18,6 +18,8 @@ from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
 from questlog.ingest.service import Ingestor
+from questlog.sessions import documents as session_documents
+from questlog.sessions.runtime import Sessions
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
@@ -29,7 +31,8 @@ from questlog.store.indexes import ensure_ttl_index
 log = logging.getLogger(__name__)
 
 DOCUMENT_MODELS: list[type[Document]] = [
-    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS
+    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
+    *session_documents.MODELS,
 ]
 
 
@@ -44,6 +47,7 @@ class Questlog:
     best_effort: BestEffortLogger
     achievements: Achievements
     stats: StatsService
+    sessions: Sessions
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
@@ -59,6 +63,7 @@ class Questlog:
         await self.best_effort.stop()
         await self.bus.stop()
         await self.achievements.close()
+        await self.sessions.close()
         self.store.close()
         if _running is self:
             _running = None
@@ -94,18 +99,20 @@ async def start(settings: Settings) -> Questlog:
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
     )
+    sessions = Sessions.start(settings=settings, bus=bus)
     bus.start()
     best_effort.start()
     scheduler = None
     if settings.scheduler_enabled:
         leases = Leases(stats_documents.Lease.get_motor_collection())
-        scheduler = JobScheduler(jobs=JOBS, stats=stats, leases=leases)
+        jobs = [*JOBS, sweep_sessions.job(sessions.sweeper)]
+        scheduler = JobScheduler(jobs=jobs, stats=stats, leases=leases)
         scheduler.start()
     global _running
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler,
+        stats=stats, sessions=sessions, scheduler=scheduler,
     )
     return _running
 

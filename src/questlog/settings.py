@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # Evaluate achievements in this process. Every process may (the store keeps it exact);
     # with many API processes, evaluating in a few of them saves their duplicated work.
     achievements_evaluator: bool = True
+    # Sessions (issue 10): an open session whose last event is older than this is closed.
+    session_idle_minutes: int = Field(default=30, ge=1)
 
     @field_validator("bucket_tz")
     @classmethod
