@@ -59,9 +59,8 @@ def plain(events: list[dict[str, Any]]) -> dict[str, Any]:
         actual = done["duration_s"]
         if actual is None and start:
             actual = (done["event_time"] - start["event_time"]).total_seconds()
-        if expected is not None and actual:
-            if actual > 0:
-                ratios.append(expected / actual)
+        if expected is not None and actual is not None and actual > 0:
+            ratios.append(expected / actual)
     failures = count("failure")
     return {
         "task_completion_rate": len(started & completed) / len(started) if started else None,
