@@ -12,8 +12,8 @@ from questlog.bootstrap import Questlog
 
 SESSIONS = "/api/v1/sessions"
 BATCH = "/api/v1/events/batch"
-# Recent enough for the ingest limits (max_past_days), on a whole minute.
-T0 = (datetime.now(UTC) - timedelta(days=1)).replace(second=0, microsecond=0)
+# Recent enough for the ingest limits (max_past_days), on a whole hour.
+T0 = (datetime.now(UTC) - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
 
 def at(seconds: float) -> str:
