@@ -17,6 +17,7 @@ from typing import Any
 from questlog.achievements.commands import add_achievement_commands
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.contracts.command import add_contracts
+from questlog.sessions.commands import add_session_commands
 from questlog.settings import Settings
 from questlog.stats.commands import add_stats_commands
 
@@ -54,6 +55,7 @@ def add_serve(commands: Subcommands, bench: Subcommands) -> None:
 
 REGISTRARS: list[Registrar] = [
     add_serve, add_ingest_benchmarks, add_contracts, add_stats_commands, add_achievement_commands,
+    add_session_commands,
 ]
 
 

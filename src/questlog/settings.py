@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     achievements_evaluator: bool = True
     # Sessions (issue 10): an open session whose last event is older than this is closed.
     session_idle_minutes: int = Field(default=30, ge=1)
+    # Summarize the sessions of the events this process stores. Every process may (the
+    # version guard keeps it exact); off, the sweep job summarizes them within a minute.
+    sessions_worker: bool = True
 
     @field_validator("bucket_tz")
     @classmethod

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from questlog.sessions.features import company_conflict, features, ordered, skill_features
+from questlog.sessions.features import (
+    company_conflict,
+    features,
+    header,
+    header_of_groups,
+    ordered,
+    skill_features,
+)
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SKILL_TYPES = ["task_start", "task_complete", "retry", "restart", "failure", "recovery",
@@ -166,3 +173,39 @@ def test_attempts_of_two_companies_are_a_conflict() -> None:
     ]
     assert company_conflict(attempts) == {"code": "mixed_company", "company_ids": ["c_1", "c_2"]}
     assert company_conflict(attempts[:1]) is None
+
+
+@st.composite
+def mixed_sessions(draw: st.DrawFn) -> list[dict[str, Any]]:
+    events = []
+    for n in range(draw(st.integers(1, 20))):
+        kind = draw(st.sampled_from(["choice_made", "AttemptSubmitted", "death", "retry"]))
+        fields: dict[str, Any] = {}
+        for name, pool in (("user_id", ["u1", "u2"]), ("company_id", ["c1", "c2"])):
+            value = draw(st.none() | st.sampled_from(pool))
+            if value is not None:
+                fields[name] = value
+        events.append(event(n, kind, draw(st.integers(0, 50)), **fields))
+    return ordered(events)
+
+
+def server_groups(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the session's $group by (type, user, company) answers, events ordered."""
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in events:
+        key = {"t": e["type"], "u": e.get("user_id"), "c": e.get("company_id")}
+        row = rows.setdefault(tuple(key.values()), {
+            "_id": {k: v for k, v in key.items() if v is not None}, "n": 0,
+            "first": e["event_time"], "first_id": e["_id"], "last": e["event_time"],
+        })
+        row["n"] += 1
+        row["last"] = max(row["last"], e["event_time"])
+    return list(rows.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(mixed_sessions())
+def test_the_open_header_from_server_groups_equals_the_one_from_the_events(
+    events: list[dict[str, Any]],
+) -> None:
+    assert header_of_groups(server_groups(events)) == header(events)

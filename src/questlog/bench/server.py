@@ -45,15 +45,17 @@ async def local_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]
     """Serve on 127.0.0.1 until the block ends; on a real MongoDB, in a scratch database
     that is dropped afterwards; with no URL, on the embedded store.
 
-    The server ingests and nothing else: the scheduler and the achievements evaluator,
-    which a deployment may run in processes of their own, are off, so the figures are
-    those of the write path (`questlog bench achievements` measures the evaluator).
+    The server ingests and nothing else: the scheduler, the achievements evaluator and
+    the sessions worker, which a deployment may run in processes of their own, are off,
+    so the figures are those of the write path (`questlog bench achievements` measures
+    the evaluator, `questlog bench sessions` the sessions).
     """
     port, key = free_port(), secrets.token_urlsafe(16)
     database = f"questlog_bench_{secrets.token_hex(4)}"
     env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
-               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false")
+               QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false",
+               QUESTLOG_SESSIONS_WORKER="false")
     if mongodb_url:
         env["QUESTLOG_MONGODB_URL"] = mongodb_url
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",

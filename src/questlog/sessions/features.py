@@ -32,7 +32,7 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 def header(events: Sequence[Event]) -> dict[str, Any]:
-    """What a session holds open or closed; `events` ordered and not empty."""
+    """What a session holds open or closed, and its conflict; `events` ordered, not empty."""
     users = [e["user_id"] for e in events if e.get("user_id") is not None]
     companies = [e["company_id"] for e in events if e.get("company_id") is not None]
     return {
@@ -44,6 +44,35 @@ def header(events: Sequence[Event]) -> dict[str, Any]:
         "last_event_at": events[-1]["event_time"],
         "event_count": len(events),
         "events_by_type": dict(sorted(Counter(e["type"] for e in events).items())),
+        "conflict": company_conflict(events),
+    }
+
+
+def header_of_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The same header (and conflict) from the server's groups of a session's events by
+    (type, user, company), each `{_id: {t, u, c}, n, first, last, first_id}` with `first`
+    and `first_id` the time and id of its earliest event. Open sessions are summarized
+    this way, without reading their events back."""
+    def first_of(key: str) -> Any:
+        named = [r for r in rows if r["_id"].get(key) is not None]
+        return min(named, key=lambda r: (r["first"], str(r["first_id"])))["_id"][key] \
+            if named else None
+
+    counts: Counter[str] = Counter()
+    for r in rows:
+        counts[r["_id"]["t"]] += r["n"]
+    return {
+        "user_id": first_of("u"),
+        "company_id": first_of("c"),
+        "company_ids": sorted({r["_id"]["c"] for r in rows if r["_id"].get("c") is not None}),
+        "catalogs": sorted({CATALOG_OF.get(t, "unknown") for t in counts}),
+        "started_at": min(r["first"] for r in rows),
+        "last_event_at": max(r["last"] for r in rows),
+        "event_count": sum(counts.values()),
+        "events_by_type": dict(sorted(counts.items())),
+        "conflict": company_conflict(
+            {"type": r["_id"]["t"], "company_id": r["_id"].get("c")} for r in rows
+        ),
     }
 
 

@@ -40,8 +40,9 @@ class Sessions:
             idle=timedelta(minutes=settings.session_idle_minutes),
         )
         worker = SessionWorker(service)
-        handlers.subscribe(bus, worker)
-        worker.start()
+        if settings.sessions_worker:
+            handlers.subscribe(bus, worker)
+            worker.start()
         return cls(service=service, sweeper=sweeper, worker=worker)
 
     async def settle(self, bus: Bus) -> None:

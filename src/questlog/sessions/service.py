@@ -116,12 +116,19 @@ class SessionService:
             doc = await self._sessions.find_one({"_id": session_id})
             if doc is not None and self._frozen(doc):
                 return doc
-            events = await self._events_of(session_id)
-            if not events:
+            head = await self._header_of(session_id)
+            if head is None:
                 return doc
-            if doc is not None and len(events) < doc["event_count"]:
+            if doc is not None and head["event_count"] < doc["event_count"]:
                 return doc  # some of its events expired: a recomputation would shrink it
-            new = self._derive(doc, events, close)
+            closed_by = self._closed_by(doc, head, close)
+            events = None
+            if closed_by is not None:  # features need the events themselves
+                events = await self._events_of(session_id)
+                if not events:
+                    return doc
+                head = feats.header(events)
+            new = self._derive(doc, head, events, closed_by)
             written: dict[str, Any] | None = doc
             if doc is None or any(doc.get(k) != new.get(k) for k in DERIVED):
                 written = await self._write(session_id, doc, new)
@@ -136,20 +143,47 @@ class SessionService:
         """Raw events of sessions this old may have expired: their summaries are kept."""
         return bool(doc["started_at"] < self._clock() - self._raw_ttl)
 
+    async def _header_of(self, session_id: str) -> dict[str, Any] | None:
+        """The session's header from one server-side group: no event is read back."""
+        rows = [row async for row in self._events.aggregate([
+            {"$match": {"session_id": session_id}},
+            {"$sort": {"event_time": 1, "_id": 1}},
+            {"$group": {
+                "_id": {"t": "$type", "u": "$user_id", "c": "$company_id"},
+                "n": {"$sum": 1}, "first": {"$first": "$event_time"},
+                "first_id": {"$first": "$_id"}, "last": {"$max": "$event_time"},
+            }},
+        ])]
+        return feats.header_of_groups(rows) if rows else None
+
     async def _events_of(self, session_id: str) -> list[dict[str, Any]]:
         cursor = self._events.find({"session_id": session_id}, EVENT_FIELDS)
         return feats.ordered([doc async for doc in cursor])
 
+    def _closed_by(
+        self, doc: dict[str, Any] | None, head: dict[str, Any], close: Close | None
+    ) -> str | None:
+        """How the session is closed: as it was first closed, by an ending event, or now."""
+        if doc is not None and doc["status"] == "closed":
+            closed_by: str = doc["closed_by"]
+            return closed_by
+        if any(t in feats.ENDING_TYPES for t in head["events_by_type"]):
+            return "end_event"
+        if close is None:
+            return None
+        if close.how == "explicit" and head["conflict"]:
+            return None  # seed 004: refused; the conflict is recorded on the open session
+        if close.idle_before is not None and head["last_event_at"] >= close.idle_before:
+            return None  # events arrived since the job looked
+        return close.how
+
     def _derive(
-        self, doc: dict[str, Any] | None, events: list[dict[str, Any]], close: Close | None
+        self, doc: dict[str, Any] | None, head: dict[str, Any],
+        events: list[dict[str, Any]] | None, closed_by: str | None,
     ) -> dict[str, Any]:
-        new = feats.header(events)
-        new["conflict"] = feats.company_conflict(events)
-        already = doc is not None and doc["status"] == "closed"
-        closed_by: str | None = doc["closed_by"] if already and doc else None
-        if closed_by is None:
-            closed_by = self._closes(new, events, close)
-        if closed_by is not None:
+        new = dict(head)
+        if closed_by is not None and events is not None:
+            already = doc is not None and doc["status"] == "closed"
             new.update(
                 status="closed", closed_by=closed_by, ended_at=new["last_event_at"],
                 closed_at=doc["closed_at"] if already and doc else to_millis(self._clock()),
@@ -163,20 +197,6 @@ class SessionService:
             doc and doc.get("model_pending")
         )
         return new
-
-    @staticmethod
-    def _closes(
-        new: dict[str, Any], events: list[dict[str, Any]], close: Close | None
-    ) -> str | None:
-        if feats.ends(events):
-            return "end_event"
-        if close is None:
-            return None
-        if close.how == "explicit" and new["conflict"]:
-            return None  # seed 004: refused; the conflict is recorded on the open session
-        if close.idle_before is not None and new["last_event_at"] >= close.idle_before:
-            return None  # events arrived since the job looked
-        return close.how
 
     async def _write(
         self, session_id: str, doc: dict[str, Any] | None, new: dict[str, Any]
