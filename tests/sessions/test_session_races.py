@@ -79,3 +79,14 @@ async def test_a_session_whose_events_expired_keeps_its_summary(
     await questlog.store.database["events"].delete_one({"type": "retry"})  # the TTL did it
     assert await questlog.sessions.service.refresh("s-1") == closed
     assert closed["started_at"] == T0
+
+
+async def test_closing_an_open_session_whose_events_expired_still_closes_it(
+    ingest_client: httpx.AsyncClient, questlog: Questlog
+) -> None:
+    await store(ingest_client, questlog, [skill("retry", 0), skill("failure", 60)])
+    await questlog.store.database["events"].delete_one({"type": "retry"})  # the TTL did it
+    assert (await questlog.sessions.service.refresh("s-1"))["event_count"] == 2  # kept
+    closed = await questlog.sessions.service.close("s-1")
+    assert closed["status"] == "closed"
+    assert closed["features"] == features(await stored_events(questlog))  # what is left

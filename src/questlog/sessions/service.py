@@ -114,13 +114,16 @@ class SessionService:
     async def _summarize(self, session_id: str, close: Close | None) -> dict[str, Any] | None:
         for _ in range(MAX_ATTEMPTS):
             doc = await self._sessions.find_one({"_id": session_id})
-            if doc is not None and self._frozen(doc):
+            # A closed summary (or an open one nobody is closing) is kept once its events
+            # may have expired: a recomputation would shrink it. A close always closes.
+            keep = doc is not None and (doc["status"] == "closed" or close is None)
+            if keep and doc is not None and self._frozen(doc):
                 return doc
             head = await self._header_of(session_id)
             if head is None:
                 return doc
-            if doc is not None and head["event_count"] < doc["event_count"]:
-                return doc  # some of its events expired: a recomputation would shrink it
+            if keep and doc is not None and head["event_count"] < doc["event_count"]:
+                return doc
             closed_by = self._closed_by(doc, head, close)
             events = None
             if closed_by is not None:  # features need the events themselves
