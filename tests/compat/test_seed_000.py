@@ -112,3 +112,12 @@ async def test_closing_an_unknown_session_is_404(ingest_client: httpx.AsyncClien
 async def test_the_seeds_endpoints_need_a_key(anonymous_client: httpx.AsyncClient) -> None:
     answer = await anonymous_client.post(EVENTS, json={})
     assert answer.status_code == 401
+
+
+async def test_a_field_sent_under_both_names_is_rejected_not_dropped(
+    ingest_client: httpx.AsyncClient,
+) -> None:
+    body = example("seed_000", "ingest single event")["body"] | {"user_id": "someone-else"}
+    answer = await ingest_client.post(EVENTS, json=body)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_event")
+    assert "student_id" in answer.json()["error"]["message"]
