@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 
 from questlog.api.auth import Principal
 from questlog.api.deps import IngestDep, PlayerReadDep, QuestlogDep, player_of
-from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, error
+from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, error, ok
 from questlog.api.events import WRITE_RESPONSES, read_json, refuse
 from questlog.api.params import PageParam, PageSizeParam
 from questlog.api.sessions import CLOSE_RESPONSES, SessionIdPath, UserIdPath, close_session
@@ -30,6 +30,11 @@ seed_004_router = APIRouter(tags=["seed 004"])
 def bare(content: Any, status: int = 200) -> EnvelopeResponse:
     """The seeds' clients read their own shapes, not Questlog's envelope."""
     return EnvelopeResponse(content, status_code=status)
+
+
+def ok_ingested(result: BatchResult, *, status: int = 200, **extra: Any) -> EnvelopeResponse:
+    """Seed 000 shows no answer to its writes: they answer as Questlog's own do."""
+    return ok({**IngestResultOut.of(result).model_dump(), **extra}, status=status)
 
 
 async def ingest_one(
@@ -77,11 +82,6 @@ async def seed_000_batch(
     batch = await read_batch(request, questlog, principal, questlog.settings.max_batch_events)
     result = await questlog.ingestor.ingest(seed_000.batch_events(batch), api_key=principal.label)
     return ok_ingested(result, batch_id=batch.get("batch_id"))
-
-
-def ok_ingested(result: BatchResult, *, status: int = 200, **extra: Any) -> EnvelopeResponse:
-    data = {**IngestResultOut.of(result).model_dump(), **extra}
-    return EnvelopeResponse({"ok": True, "data": data, "meta": {}}, status_code=status)
 
 
 @seed_000_router.post("/session/{session_id}/close", responses=CLOSE_RESPONSES,
