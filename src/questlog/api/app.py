@@ -11,6 +11,7 @@ from questlog import bootstrap
 from questlog.api import (
     achievements,
     companies,
+    compat,
     dashboard,
     dashboard_compat,
     events,
@@ -20,6 +21,7 @@ from questlog.api import (
     players,
     privacy,
     reference,
+    sessions,
     stats,
 )
 from questlog.api.cors import install_cors
@@ -31,6 +33,7 @@ ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
     privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
     reference.router,
+    sessions.router, *compat.ROUTERS,
 )
 
 

@@ -21,6 +21,7 @@ from questlog.bench.reads import add_reads_benchmark
 from questlog.cli.access import add_access_commands
 from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.serve import add_serve_commands
+from questlog.cli.sessions import add_session_commands
 from questlog.cli.stats import add_stats_commands
 from questlog.contracts.command import add_contracts
 from questlog.store.local import LocalServerError
@@ -33,6 +34,7 @@ REGISTRARS: list[Registrar] = [
     add_achievement_commands,
     add_access_commands,  # after achievements: it adds to their `players` command
     add_reads_benchmark,
+    add_session_commands,
 ]
 
 
