@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -54,10 +55,13 @@ class EventRejected(Exception):
 
 
 def as_item(event: EventBase | Mapping[str, Any]) -> dict[str, Any]:
-    """An in-process event as the JSON object a client would have sent."""
+    """An in-process event as the JSON object a client would have sent.
+
+    A deep copy: what the caller changes afterwards, at any depth, is not what is stored.
+    """
     if isinstance(event, BaseModel):
         return event.model_dump(mode="json", exclude_none=True)
-    return dict(event)
+    return copy.deepcopy(dict(event))
 
 
 class Ingestor:
