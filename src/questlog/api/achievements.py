@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from questlog.achievements.schemas import (
     AchievementOut,
@@ -21,8 +21,17 @@ from questlog.achievements.service import (
     NotUnlocked,
     UnknownAchievement,
 )
-from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.body import body_doc
+from questlog.api.deps import (
+    PLAYER_ADMIN,
+    PlayerAdminDep,
+    PlayerReadDep,
+    QuestlogDep,
+    ReadDep,
+    body_of,
+    player_of,
+)
+from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 
 router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
 
@@ -41,7 +50,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such achievement, or hidden and locked"},
 }
 REDEEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND, **NOT_JSON_RESPONSES,
+    **NOT_FOUND, **BODY_RESPONSES,
     409: {"model": ErrorEnvelope, "description": "Already redeemed"},
 }
 
@@ -78,12 +87,17 @@ async def get_progress(
     return ok(ProgressOut.of(view).model_dump(mode="json"))
 
 
+RedeemBody = Annotated[RedeemIn, Depends(
+    body_of(RedeemIn, guard=PLAYER_ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post(
     "/redeem", summary="Redeem an unlocked achievement's reward, once per unlock",
-    responses=REDEEM_RESPONSES,
+    openapi_extra=body_doc(RedeemIn), responses=REDEEM_RESPONSES,
 )
 async def redeem(
-    questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemIn
+    questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemBody
 ) -> EnvelopeResponse:
     player = player_of(principal, body.user_id) or body.user_id
     try:

@@ -52,8 +52,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-# Answered by the routes whose body is a model (FastAPI parses it), besides 400 and 422.
-NOT_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+# Answered by every route that reads a body (api.body), besides 400 and 422.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorEnvelope, "description": "Body over the route's size limit"},
     415: {"model": ErrorEnvelope, "description": "Body not sent as application/json"},
 }
 

@@ -8,16 +8,25 @@ from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
 from questlog.api.auth import Principal
-from questlog.api.body import parse_json, read_body
+from questlog.api.body import (
+    BodyTooLarge,
+    DuplicateKey,
+    RepeatedKeys,
+    parse_json,
+    read_body,
+    read_head,
+    repeated_key,
+)
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.params import PageParam, PageSizeParam, TimeParam
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
+from questlog.ingest.quarantine import not_stored
 from questlog.ingest.schemas import BatchIn, IngestEnvelope, IngestResultOut
-from questlog.ingest.validation import describe_errors, summarize
-from questlog.store.documents import RejectedEvent, StoredEvent
+from questlog.ingest.validation import AmbiguousEvent, describe_errors, summarize
+from questlog.store.documents import RejectedEvent, RejectionCount, StoredEvent
 from questlog.store.queries import Page, find_events, find_rejected
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
@@ -25,11 +34,13 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 
 async def refuse(
-    questlog: Questlog, principal: Principal, body: bytes, error: ApiError
+    questlog: Questlog, principal: Principal, body: bytes, error: ApiError,
+    size: int | None = None,
 ) -> NoReturn:
     """Quarantine a request that cannot be read as events at all, then answer with `error`."""
     await questlog.ingestor.reject_request(
-        Code(error.code), error.message, body.decode(errors="replace"), api_key=principal.label
+        Code(error.code), error.message, body.decode(errors="replace"), api_key=principal.label,
+        size=len(body) if size is None else size,
     )
     raise error
 
@@ -37,12 +48,30 @@ async def refuse(
 async def read_json(
     request: Request, questlog: Questlog, principal: Principal
 ) -> tuple[bytes, Any]:
-    """The body and its parsed JSON; an unreadable body is refused."""
-    body = await read_body(request, questlog.settings.max_body_bytes)
+    """The body and its parsed JSON, whose objects repeating a key are RepeatedKeys.
+
+    A body past the limit, not sent as JSON or not JSON is refused, and quarantined
+    with its first bytes: nothing a client sent vanishes without a trace.
+    """
     try:
-        return body, parse_json(body)
+        body = await read_body(request, questlog.settings.max_body_bytes, code=Code.BATCH_TOO_LARGE)
+    except BodyTooLarge as exc:
+        await refuse(questlog, principal, exc.head, exc, size=exc.size)
+    except ApiError as exc:  # not sent as JSON: refused unread, but recorded
+        await refuse(questlog, principal, await read_head(request), exc, size=0)
+    try:
+        try:
+            return body, parse_json(body)
+        except DuplicateKey:  # rare: parse again, marking the objects, to reject just those
+            return body, parse_json(body, mark_duplicates=True)
     except ApiError as exc:
         await refuse(questlog, principal, body, exc)
+
+
+def unambiguous(item: Any) -> Any:
+    """`item`, or an AmbiguousEvent when one of its objects repeats a key."""
+    found = repeated_key(item)
+    return item if found is None else AmbiguousEvent(item, *found)
 
 
 # The write routes read the raw body themselves (to quarantine what cannot be read and
@@ -70,7 +99,7 @@ async def post_event(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     _, item = await read_json(request, questlog, principal)
-    result = await questlog.ingestor.ingest([item], api_key=principal.label)
+    result = await questlog.ingestor.ingest([unambiguous(item)], api_key=principal.label)
     if result.rejections:
         reason = result.rejections[0]
         raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
@@ -85,6 +114,10 @@ async def post_batch(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     body, parsed = await read_json(request, questlog, principal)
+    if isinstance(parsed, RepeatedKeys):
+        message = f"duplicate key {parsed.repeated[:64]!r} in the batch object"
+        details = [{"field": parsed.repeated, "message": message, "kind": "duplicate_key"}]
+        await refuse(questlog, principal, body, ApiError(422, Code.INVALID_BODY, message, details))
     try:
         batch = BatchIn.model_validate(parsed)
     except ValidationError as exc:
@@ -97,7 +130,8 @@ async def post_batch(
         message = f"{len(batch.events)} events; the limit is {limit}"
         await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
     result = await questlog.ingestor.ingest(
-        batch.events, sent_at=batch.sent_at, api_key=principal.label
+        [unambiguous(item) for item in batch.events], sent_at=batch.sent_at,
+        api_key=principal.label,
     )
     return ok(IngestResultOut.of(result).model_dump())
 
@@ -123,7 +157,14 @@ async def list_events(
     return ok(items, {"page": page, "page_size": page_size, "total": total})
 
 
-@router.get("/rejected", summary="Quarantined rejections, newest first (admin)")
+@router.get(
+    "/rejected", summary="Quarantined rejections, newest first, and what was only counted (admin)",
+    description=(
+        "`data`: the stored rejections. `meta.not_stored`: per key and code, the rejections "
+        "counted but not stored past the key's hourly budget (`counted`) or deleted past the "
+        "quarantine's cap (`evicted`), with their bytes, first and last time and a sample."
+    ),
+)
 async def list_rejected(
     _: AdminDep,
     code: str | None = None,
@@ -136,6 +177,10 @@ async def list_rejected(
         RejectedEvent.get_motor_collection(), code=code, start=from_, end=to,
         page=Page(number=page, size=page_size),
     )
-    return ok(items, {"page": page, "page_size": page_size, "total": total})
+    counted = await not_stored(
+        RejectionCount.get_motor_collection(), code=code, start=from_, end=to
+    )
+    meta = {"page": page, "page_size": page_size, "total": total, "not_stored": counted}
+    return ok(items, meta)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
-from questlog.events import earth, gameplay, politics, skills, exam_sessions
+from questlog.events import earth, exam_sessions, gameplay, politics, skills
 from questlog.events.envelope import LEGACY_ALIASES, EventBase
 
 CATALOGS: dict[str, tuple[type[EventBase], ...]] = {

@@ -15,6 +15,8 @@ class Code(StrEnum):
     MALFORMED_JSON = "malformed_json"
     INVALID_BATCH = "invalid_batch"
     BATCH_TOO_LARGE = "batch_too_large"
+    INVALID_BODY = "invalid_body"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 HTTP_STATUS: dict[Code, int] = {
@@ -27,4 +29,6 @@ HTTP_STATUS: dict[Code, int] = {
     Code.MALFORMED_JSON: 400,
     Code.INVALID_BATCH: 422,
     Code.BATCH_TOO_LARGE: 413,
+    Code.INVALID_BODY: 422,
+    Code.UNSUPPORTED_MEDIA_TYPE: 415,
 }
