@@ -48,7 +48,8 @@ async def test_past_its_hourly_budget_a_keys_rejections_are_counted_not_stored(
         key_label(INGEST_KEY), "invalid_event", 15, 0,
     )
     assert '"stance":"maybe"' in tally["sample"]
-    assert tally["bytes"] > 0 and tally["first_seen"] <= tally["last_seen"]
+    assert tally["bytes"] > 0
+    assert tally["first_seen"] <= tally["last_seen"]
 
 
 async def test_each_key_has_a_budget_of_its_own(
