@@ -39,9 +39,11 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from questlog.api.app import create_app
+    from questlog.api.limits import uvicorn_options
 
-    app = create_app(with_dev_key(Settings()))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    settings = with_dev_key(Settings())
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **uvicorn_options(settings))
     return 0
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # The body of a route that takes a small JSON command (rollup, redeem); the event
     # routes' limit is max_body_bytes, from the two limits above.
     max_small_body_bytes: int = Field(default=16_384, ge=1024)
+    # A request's head: past these, 414 and 431 (api.limits).
+    max_query_bytes: int = Field(default=8192, ge=256)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     company_salt: str = "questlog-dev-salt"
 
     # Writes to MongoDB: transient errors are retried with exponential backoff.

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from questlog import bootstrap
 from questlog.api import achievements, events, health, jobs, players, stats
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
+from questlog.api.limits import RequestHeadLimits
 from questlog.settings import Settings
 
 ROUTERS = (
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestHeadLimits, settings=settings)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
