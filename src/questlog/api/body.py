@@ -78,6 +78,19 @@ async def read_head(request: Request) -> bytes:
     return bytes(head)
 
 
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent; an integral one (1.0, 2e3) is an integer.
+
+    JSON has one number type, and JSON Schema's "integer" holds 1.0: what the OpenAPI
+    document declares an integer is accepted so written. Only up to 2**53, where a
+    float still holds every integer exactly.
+    """
+    value = float(text)
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
+
+
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -121,7 +134,9 @@ def parse_json(body: bytes, *, mark_duplicates: bool = False) -> Any:
     """
     hook = _marking_keys if mark_duplicates else _unique_keys
     try:
-        return json.loads(body, parse_constant=_no_constants, object_pairs_hook=hook)
+        return json.loads(
+            body, parse_constant=_no_constants, parse_float=_number, object_pairs_hook=hook
+        )
     except DuplicateKey:
         raise
     except (ValueError, RecursionError) as exc:
