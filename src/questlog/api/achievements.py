@@ -36,6 +36,11 @@ from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, Er
 router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
 
 UserIdParam = Annotated[str | None, Query(min_length=1, max_length=128)]
+ProgressUserParam = Annotated[str | None, Query(
+    min_length=1, max_length=128,
+    description="Required with an API key (422 invalid_query without it); with a player "
+                "token it may be left out, and if given must be the token's own player (403).",
+)]
 AchievementIdParam = Annotated[str, Query(min_length=1, max_length=64)]
 
 ERRORS: dict[type[AchievementError], tuple[int, str]] = {
@@ -73,7 +78,7 @@ async def list_achievements(
 )
 async def get_progress(
     questlog: QuestlogDep, principal: PlayerReadDep, achievement_id: AchievementIdParam,
-    user_id: UserIdParam = None,
+    user_id: ProgressUserParam = None,
 ) -> EnvelopeResponse:
     player = player_of(principal, user_id)
     if player is None:

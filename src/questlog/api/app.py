@@ -9,8 +9,10 @@ from fastapi import FastAPI
 
 from questlog import bootstrap
 from questlog.api import achievements, events, health, jobs, players, stats
+from questlog.api.docs import install_docs
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.api.limits import RequestHeadLimits
+from questlog.api.openapi import install_openapi
 from questlog.settings import Settings
 
 ROUTERS = (
@@ -34,10 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         summary="Game telemetry event store: typed events, statistics and achievements.",
         lifespan=lifespan,
-        docs_url="/api/v1/docs",
+        docs_url=None,  # api.docs serves Swagger UI from files of our own, not a CDN
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
+    install_openapi(app)
+    install_docs(app)
     install_error_handlers(app)
     app.add_middleware(RequestHeadLimits, settings=settings)
     for router in ROUTERS:

@@ -18,14 +18,15 @@ from questlog.api.body import (
     repeated_key,
 )
 from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
-from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.openapi import EVENT_REF
 from questlog.api.params import PageParam, PageSizeParam, TimeParam
 from questlog.bootstrap import Questlog
-from questlog.events import EVENT_TYPES
 from questlog.ingest.codes import HTTP_STATUS, Code
 from questlog.ingest.quarantine import not_stored
 from questlog.ingest.schemas import BatchIn, IngestEnvelope, IngestResultOut
 from questlog.ingest.validation import AmbiguousEvent, describe_errors, summarize
+from questlog.settings import Settings
 from questlog.store.documents import RejectedEvent, RejectionCount, StoredEvent
 from questlog.store.queries import Page, find_events, find_rejected
 
@@ -75,17 +76,32 @@ def unambiguous(item: Any) -> Any:
 
 
 # The write routes read the raw body themselves (to quarantine what cannot be read and
-# to answer each event's rejection precisely), so their OpenAPI bodies are declared here.
-ONE_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object",
-    "required": ["type"],
-    "properties": {"type": {"enum": sorted(EVENT_TYPES)}},
-    "description": "One event; its schema per type and version is in contracts/schemas/.",
-}}}}}
+# to answer each event's rejection precisely), so their OpenAPI bodies are declared here;
+# `Event` is api.openapi's oneOf of the per-type schemas.
+ONE_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": EVENT_REF},
+}}}}
+
+
+def _batch_schema() -> dict[str, Any]:
+    schema = BatchIn.model_json_schema(mode="validation")
+    schema["properties"]["events"].update({
+        "items": {"$ref": EVENT_REF},
+        "maxItems": Settings.model_fields["max_batch_events"].default,
+        "description": (
+            "The events (at most max_batch_events, 413 batch_too_large past it); each is "
+            "validated on its own: the valid ones are stored, the others listed in "
+            "data.rejections with their code."
+        ),
+    })
+    return schema
+
+
 BATCH_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": BatchIn.model_json_schema()}
+    "application/json": {"schema": _batch_schema()}
 }}}
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **BODY_RESPONSES,
     413: {"model": ErrorEnvelope, "description": "Event or batch too large"},
     503: {"model": ErrorEnvelope, "description": "MongoDB is not answering; retry"},
 }
