@@ -24,10 +24,11 @@ EVENT_CODES = (
     Code.INVALID_EVENT, Code.UNKNOWN_EVENT_TYPE, Code.UNSUPPORTED_VERSION,
     Code.EVENT_TOO_LARGE, Code.TIMESTAMP_IN_FUTURE, Code.TIMESTAMP_TOO_OLD,
 )
+EVENT_ROUTES = {("POST", "/api/v1/events"), ("POST", "/api/v1/events/batch")}
 DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/events"): _answers(Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES),
     ("POST", "/api/v1/events/batch"): _answers(
-        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.INVALID_BODY, Code.BATCH_TOO_LARGE
     ),
     ("GET", "/api/v1/health"): ("503 store_unavailable",),
     ("GET", "/api/v1/achievements/progress"): ("404 not_found",),
@@ -57,7 +58,11 @@ request and response shapes are in `openapi.json`.
   "message", "details"}}` with the status and code listed below.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
   `data.rejections` with the code the single-event endpoint would answer.
-- Any route may also answer `503 store_unavailable` while MongoDB does not answer.
+- Any route may also answer `503 store_unavailable` while MongoDB does not answer,
+  `414 query_too_long` past `max_query_bytes` and `431 headers_too_large` past
+  `max_header_bytes` (docs/security.md lists every limit).
+- A body is JSON, sent as `application/json` or with no Content-Type (else 415); a key
+  repeated in one of its objects is refused, naming the key.
 
 | method | path | what | scope | filters | pagination | errors |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -91,11 +96,13 @@ def _row(method: str, path: str, operation: dict[str, Any], scopes: frozenset[st
         errors += ["401 unauthorized", "403 forbidden"]
     if query:  # FastAPI's own check of the query parameters
         errors.append("422 invalid_query")
-    if "$ref" in str(operation.get("requestBody", {})):  # and of a body model
-        errors += ["400 malformed_json", "415 unsupported_media_type", "422 invalid_body"]
+    if "requestBody" in operation:  # api.body reads it
+        errors += ["400 malformed_json", "415 unsupported_media_type"]
+        if (method, path) not in EVENT_ROUTES:  # a body model (api.deps.body_of)
+            errors += ["413 body_too_large", "422 invalid_body"]
     cells = [
         method, f"`{path}`", operation.get("summary", ""), ", ".join(sorted(scopes)) or "none",
-        ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(errors)) or "-",
+        ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(set(errors))) or "-",
     ]
     return "| " + " | ".join(cells) + " |\n"
 
