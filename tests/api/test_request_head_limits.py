@@ -1,5 +1,6 @@
 """A query string or headers past their limits answer 414 or 431 in the envelope: in the
-app (ASGI), and from a real uvicorn on loopback, however large they are."""
+app (ASGI), and from a real uvicorn on loopback, however large they are; and under
+uvicorn a client sending a large body reads the early answer (401, 413) to it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from conftest import READ_KEY
+from conftest import ADMIN_KEY, READ_KEY
 from events_http import error_of
 
 from questlog.api.app import create_app
@@ -112,3 +113,32 @@ async def test_uvicorn_still_serves_an_ordinary_request(served: tuple[str, int])
     )
 
     assert (status, body["ok"]) == (200, True)
+
+
+async def send_body(address: tuple[str, int], head: bytes, size: int) -> tuple[int, int]:
+    """Send `head` and a body of `size` bytes whatever the server answers meanwhile; the
+    status of the answer the client then reads, and the bytes it managed to send."""
+    reader, writer = await asyncio.open_connection(*address)
+    writer.write(head)
+    sent, chunk = 0, b" " * 65536
+    while sent < size:
+        writer.write(chunk)
+        sent += len(chunk)
+        await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    return int(answer.split(b" ", 2)[1]), sent
+
+
+@pytest.mark.parametrize(("key", "status"), [("", 401), ("not-a-key", 401), (ADMIN_KEY, 413)])
+async def test_uvicorn_lets_the_client_read_the_early_answer_to_a_large_body(
+    served: tuple[str, int], key: str, status: int
+) -> None:
+    size = 8 * 1024 * 1024
+    head = (f"POST /api/v1/jobs/rollup HTTP/1.1\r\nHost: q\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n"
+            + (f"Authorization: Bearer {key}\r\n" if key else "") + "\r\n").encode()
+
+    answered, sent = await send_body(served, head, size)
+
+    assert (answered, sent) == (status, size)

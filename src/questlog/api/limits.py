@@ -11,8 +11,9 @@ the client reads the answer instead of a reset.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import h11
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,7 +23,7 @@ from questlog.settings import Settings
 
 # Room in uvicorn's buffer for the request line's method, path and version.
 HEAD_SLACK = 4096
-DRAIN_BYTES = 16 * 1024 * 1024
+DRAIN_BYTES = 64 * 1024 * 1024
 DRAIN_SECONDS = 2.0
 
 
@@ -69,17 +70,59 @@ class RequestHeadLimits:
         await self.app(scope, receive, send)
 
 
+class LingeringClose:
+    """The connection's transport, closing only after the client stopped sending.
+
+    A route may answer before reading the body (401 without a credential, 413 past a
+    limit); closing then, with the client still sending, resets the connection and the
+    client may never read the answer. So the rest is read and dropped first (for
+    DRAIN_SECONDS, DRAIN_BYTES at most: nothing is kept).
+    """
+
+    def __init__(self, transport: Any, protocol: EnvelopeH11Protocol) -> None:
+        self._transport, self._protocol = transport, protocol
+
+    def close(self) -> None:
+        protocol = self._protocol
+        if protocol.conn.their_state is h11.SEND_BODY and not protocol._draining:
+            protocol.linger()
+        else:
+            self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class EnvelopeH11Protocol(H11Protocol):
-    """Uvicorn's h11 protocol, answering a head past its buffer with our 414 or 431."""
+    """Uvicorn's h11 protocol, answering a head past its buffer with our 414 or 431, and
+    closing a connection whose body was left unread only once the client stopped."""
 
     settings: Settings  # set by uvicorn_options on a subclass
     _draining = 0
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._real_transport = transport
+        self.transport = cast(asyncio.Transport, LingeringClose(transport, self))
+
+    def linger(self) -> None:
+        self._draining = 1
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.flow.resume_reading()
+        self.loop.call_later(DRAIN_SECONDS, self._real_transport.close)
+
+    def eof_received(self) -> None:
+        if self._draining:
+            self._real_transport.close()
+            return
+        super().eof_received()
 
     def data_received(self, data: bytes) -> None:
         if self._draining:  # the answer is sent: drop the rest of the request
             self._draining += len(data)
             if self._draining > DRAIN_BYTES:
-                self.transport.close()
+                self._real_transport.close()
             return
         super().data_received(data)
 
@@ -96,10 +139,7 @@ class EnvelopeH11Protocol(H11Protocol):
         for event in (h11.Response(status_code=status, headers=headers),
                       h11.Data(data=body), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
-        self._draining = 1
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.loop.call_later(DRAIN_SECONDS, self.transport.close)
+        self.linger()
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
