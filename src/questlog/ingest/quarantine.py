@@ -95,7 +95,7 @@ class Quarantine:
     ) -> None:
         hour = hour_of(now)
         for code, (count, size, sample) in by_code.items():
-            await self._retry(lambda code=code, count=count, size=size, sample=sample:
+            result = await self._retry(lambda code=code, count=count, size=size, sample=sample:
                 self._counts.update_one(
                     {"_id": f"tally|{key}|{hour.isoformat()}|{code}"},
                     {"$inc": {field: count, "bytes": size},
@@ -104,13 +104,15 @@ class Quarantine:
                                       "code": code, "sample": sample[:SAMPLE_BYTES]}},
                     upsert=True,
                 ))
-        if by_code:
-            log.warning("quarantine of %s past its budget or cap: %s %s", key, field,
-                        {code: v[0] for code, v in by_code.items()})
+            if result.upserted_id is not None:  # once per key, hour and code: no log flood
+                log.warning("quarantine: %s rejections of %s with code %s are now %s, not "
+                            "stored, this hour (see GET /api/v1/events/rejected)",
+                            "further" if field == "counted" else "old", key, code, field)
 
     async def _evict_past_cap(self, now: datetime) -> None:
         cap = self._settings.rejected_max_documents
-        excess = await self._rejected.count_documents({}) - cap
+        # The collection's metadata count: O(1), where count_documents would scan it.
+        excess = await self._rejected.estimated_document_count() - cap
         if excess <= 0:
             return
         oldest = await self._rejected.find(
