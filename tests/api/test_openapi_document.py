@@ -141,3 +141,12 @@ async def test_the_docs_page_loads_swagger_ui_from_questlog_itself(
         assert response.status_code == 200, asset
         assert len(response.content) > 1000, asset
     assert "persistAuthorization" in page.text
+
+
+def test_the_batch_limit_is_this_processs_own() -> None:
+    settings = Settings(_env_file=None, max_batch_events=50)  # type: ignore[call-arg]
+    document = create_app(settings).openapi()
+
+    body = document["paths"]["/api/v1/events/batch"]["post"]["requestBody"]
+    events = body["content"]["application/json"]["schema"]["properties"]["events"]
+    assert events["maxItems"] == 50

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
-    install_openapi(app)
+    install_openapi(app, settings)
     install_docs(app)
     install_error_handlers(app)
     app.add_middleware(RequestHeadLimits, settings=settings)

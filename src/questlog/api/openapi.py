@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from questlog.api.deps import route_scopes
 from questlog.contracts.schemas import event_schema, type_and_version
 from questlog.events import EVENT_MODELS
+from questlog.settings import Settings
 
 BEARER = "bearer"
 COMPONENTS = "#/components/schemas/"
@@ -103,19 +104,27 @@ def _secure(document: dict[str, Any], scopes: dict[tuple[str, str], frozenset[st
                 })
 
 
-def openapi_document(app: FastAPI) -> dict[str, Any]:
+def _with_limits(document: dict[str, Any], settings: Settings) -> None:
+    """The limits of this process's settings where the routes declared the defaults."""
+    batch = document["paths"]["/api/v1/events/batch"]["post"]["requestBody"]
+    events = batch["content"]["application/json"]["schema"]["properties"]["events"]
+    events["maxItems"] = settings.max_batch_events
+
+
+def openapi_document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     document = get_openapi(
         title=app.title, version=app.version, summary=app.summary, routes=app.routes,
     )
     document["components"]["schemas"].update(event_components())
+    _with_limits(document, settings)
     _secure(document, route_scopes(app))
     return document
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, settings: Settings) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = openapi_document(app)
+            app.openapi_schema = openapi_document(app, settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
