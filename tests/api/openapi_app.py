@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,10 +16,13 @@ from questlog.api.app import create_app
 from questlog.settings import Settings
 
 SECRET = "fuzz-player-token-secret"
+# On the store the test session uses, like the `settings` fixture: the real server's
+# tier fuzzes it too.
 SETTINGS = Settings(
     _env_file=None,  # type: ignore[call-arg]
+    mongodb_url=os.environ.get("QUESTLOG_TEST_MONGODB_URL") or None,
     api_keys=API_KEYS, player_token_secret=SECRET, scheduler_enabled=False,
-    database="questlog_fuzz",
+    database=f"questlog_fuzz_{os.getpid()}",
 )
 APP = create_app(SETTINGS)
 SCHEMA = schemathesis.openapi.from_dict(APP.openapi())
