@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Query, Request
@@ -33,7 +34,6 @@ from questlog.store.queries import Page, find_events, find_rejected
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 
-
 async def refuse(
     questlog: Questlog, principal: Principal, body: bytes, error: ApiError,
     size: int | None = None,
@@ -46,33 +46,46 @@ async def refuse(
     raise error
 
 
-async def read_json(
-    request: Request, questlog: Questlog, principal: Principal
-) -> tuple[bytes, Any]:
-    """The body and its parsed JSON, whose objects repeating a key are RepeatedKeys.
+@dataclass(frozen=True)
+class Body:
+    raw: bytes
+    parsed: Any
+    repeats_keys: bool  # some object repeats a key: parsed marks it (RepeatedKeys)
+
+    def events(self, items: list[Any]) -> list[Any]:
+        """`items`, each event whose objects repeat a key made an AmbiguousEvent."""
+        if not self.repeats_keys:  # the usual case: no walk through every event
+            return items
+        return [self._unambiguous(item) for item in items]
+
+    @staticmethod
+    def _unambiguous(item: Any) -> Any:
+        found = repeated_key(item)
+        return item if found is None else AmbiguousEvent(item, *found)
+
+
+async def read_json(request: Request, questlog: Questlog, principal: Principal) -> Body:
+    """The body and its parsed JSON.
 
     A body past the limit, not sent as JSON or not JSON is refused, and quarantined
     with its first bytes: nothing a client sent vanishes without a trace.
     """
     try:
-        body = await read_body(request, questlog.settings.max_body_bytes, code=Code.BATCH_TOO_LARGE)
+        raw = await read_body(request, questlog.settings.max_body_bytes, code=Code.BATCH_TOO_LARGE)
     except BodyTooLarge as exc:
         await refuse(questlog, principal, exc.head, exc, size=exc.size)
     except ApiError as exc:  # not sent as JSON: refused unread, but recorded
-        await refuse(questlog, principal, await read_head(request), exc, size=0)
+        declared = request.headers.get("content-length", "")
+        head = await read_head(request)
+        await refuse(questlog, principal, head, exc,
+                     size=int(declared) if declared.isdigit() else len(head))
     try:
         try:
-            return body, parse_json(body)
+            return Body(raw, parse_json(raw), repeats_keys=False)
         except DuplicateKey:  # rare: parse again, marking the objects, to reject just those
-            return body, parse_json(body, mark_duplicates=True)
+            return Body(raw, parse_json(raw, mark_duplicates=True), repeats_keys=True)
     except ApiError as exc:
-        await refuse(questlog, principal, body, exc)
-
-
-def unambiguous(item: Any) -> Any:
-    """`item`, or an AmbiguousEvent when one of its objects repeats a key."""
-    found = repeated_key(item)
-    return item if found is None else AmbiguousEvent(item, *found)
+        await refuse(questlog, principal, raw, exc)
 
 
 # The write routes read the raw body themselves (to quarantine what cannot be read and
@@ -114,8 +127,8 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def post_event(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
-    _, item = await read_json(request, questlog, principal)
-    result = await questlog.ingestor.ingest([unambiguous(item)], api_key=principal.label)
+    body = await read_json(request, questlog, principal)
+    result = await questlog.ingestor.ingest(body.events([body.parsed]), api_key=principal.label)
     if result.rejections:
         reason = result.rejections[0]
         raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
@@ -129,25 +142,26 @@ async def post_event(
 async def post_batch(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
-    body, parsed = await read_json(request, questlog, principal)
-    if isinstance(parsed, RepeatedKeys):
-        message = f"duplicate key {parsed.repeated[:64]!r} in the batch object"
-        details = [{"field": parsed.repeated, "message": message, "kind": "duplicate_key"}]
-        await refuse(questlog, principal, body, ApiError(422, Code.INVALID_BODY, message, details))
+    body = await read_json(request, questlog, principal)
+    if isinstance(body.parsed, RepeatedKeys):
+        key = body.parsed.repeated
+        message = f"duplicate key {key[:64]!r} in the batch object"
+        details = [{"field": key, "message": message, "kind": "duplicate_key"}]
+        error = ApiError(422, Code.INVALID_BODY, message, details)
+        await refuse(questlog, principal, body.raw, error)
     try:
-        batch = BatchIn.model_validate(parsed)
+        batch = BatchIn.model_validate(body.parsed)
     except ValidationError as exc:
         details = describe_errors(exc)
         message = f"not a batch: {summarize(details)}"
         error = ApiError(422, Code.INVALID_BATCH, message, details)
-        await refuse(questlog, principal, body, error)
+        await refuse(questlog, principal, body.raw, error)
     limit = questlog.settings.max_batch_events
     if len(batch.events) > limit:
         message = f"{len(batch.events)} events; the limit is {limit}"
-        await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
+        await refuse(questlog, principal, body.raw, ApiError(413, Code.BATCH_TOO_LARGE, message))
     result = await questlog.ingestor.ingest(
-        [unambiguous(item) for item in batch.events], sent_at=batch.sent_at,
-        api_key=principal.label,
+        body.events(batch.events), sent_at=batch.sent_at, api_key=principal.label
     )
     return ok(IngestResultOut.of(result).model_dump())
 
