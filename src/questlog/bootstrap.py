@@ -104,6 +104,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
         rejected=event_documents.RejectedEvent.get_motor_collection(),
+        counts=event_documents.RejectionCount.get_motor_collection(),
         bus=bus,
         gate=access.gate,
     )
@@ -151,6 +152,7 @@ def retention(settings: Settings) -> list[tuple[type[Document], str, timedelta]]
     return [
         (event_documents.StoredEvent, "received_at", settings.raw_ttl),
         (event_documents.RejectedEvent, "received_at", timedelta(days=settings.rejected_ttl_days)),
+        (event_documents.RejectionCount, "hour", timedelta(days=settings.rejected_ttl_days)),
         # A bucket's retention counts from the start of its period.
         (stats_documents.DailyStat, "starts_at", timedelta(days=settings.daily_ttl_days)),
         (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),

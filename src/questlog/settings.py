@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     max_future_seconds: int = Field(default=300, ge=0)
     max_past_days: int = Field(default=30, ge=1)
     rejected_raw_cap_bytes: int = Field(default=8192, ge=256)
+    # The quarantine's bounds: rejections stored per key and hour (past it they are
+    # counted, with a sample), and the documents it holds in all (the oldest go first).
+    rejected_budget_per_hour: int = Field(default=1000, ge=1)
+    rejected_max_documents: int = Field(default=100_000, ge=1)
+    # The body of a route that takes a small JSON command (rollup, redeem); the event
+    # routes' limit is max_body_bytes, from the two limits above.
+    max_small_body_bytes: int = Field(default=16_384, ge=1024)
+    # A request's head: past these, 414 and 431 (api.limits).
+    max_query_bytes: int = Field(default=8192, ge=256)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     company_salt: str = DEV_COMPANY_SALT
 
     # Writes to MongoDB: transient errors are retried with exponential backoff, and the

@@ -97,7 +97,7 @@ async def test_rejections_are_filtered_by_code_and_newest_first(
 
     assert [i["event_id"] for i in data_of(response)] == ["third", "second"]
     assert response.json()["meta"] | {"next_after": "..."} == {
-        "page": 1, "page_size": 2, "total": 3, "next_after": "..."
+        "page": 1, "page_size": 2, "total": 3, "next_after": "...", "not_stored": []
     }
 
 

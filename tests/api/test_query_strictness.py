@@ -161,4 +161,5 @@ def test_the_openapi_document_lists_each_routes_real_parameters() -> None:
         for path, item in app.openapi()["paths"].items() for method, op in item.items()
     }
 
-    assert documented == {(m, p): set(s.declared) for m, p, s in ROUTES}
+    in_schema = {(m, p): set(s.declared) for m, p, s in ROUTES if p != "/api/v1/docs"}
+    assert documented == in_schema

@@ -208,3 +208,22 @@ async def test_running_questlog_flushes_best_effort_events_at_close(settings: Se
     await started.close()
 
     assert await events.count_documents({"_id": "nowait-1"}) == 1
+
+
+async def test_an_event_is_copied_at_every_depth_when_logged(
+    settings: Settings, database: AsyncIOMotorDatabase
+) -> None:
+    logger = logger_for(settings, database, interval=60)
+    logger.start()
+    breakdown = {"gifts": 20.5, "media": 1.0}
+    event = {"type": "LOBBY_ATTEMPT", "event_id": "e-1", "user_id": "p-1", "difficulty_tier": 2,
+             "success": True, "spend": 21.5, "breakdown": breakdown}
+
+    assert logger.log_nowait(event) is True
+    breakdown["gifts"] = 999.0  # the caller reuses its objects at once
+    event["user_id"] = "mallory"
+    await logger.stop()
+
+    stored = await database["events"].find_one({"_id": "e-1"})
+    assert stored is not None
+    assert (stored["user_id"], stored["breakdown"]) == ("p-1", {"gifts": 20.5, "media": 1.0})

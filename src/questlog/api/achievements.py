@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from questlog.achievements.schemas import (
     AchievementOut,
@@ -22,8 +22,23 @@ from questlog.achievements.service import (
     UnknownAchievement,
     UnknownCategory,
 )
-from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.body import body_doc
+from questlog.api.deps import (
+    PLAYER_ADMIN,
+    PlayerAdminDep,
+    PlayerReadDep,
+    QuestlogDep,
+    ReadDep,
+    body_of,
+    player_of,
+)
+from questlog.api.envelope import (
+    BODY_RESPONSES,
+    ApiError,
+    EnvelopeResponse,
+    ErrorEnvelope,
+    ok,
+)
 from questlog.api.params import IdsParam
 from questlog.api.query import StrictQueryRoute
 
@@ -32,6 +47,11 @@ router = APIRouter(
 )
 
 UserIdParam = Annotated[str | None, Query(min_length=1, max_length=128)]
+ProgressUserParam = Annotated[str | None, Query(
+    min_length=1, max_length=128,
+    description="Required with an API key (422 invalid_query without it); with a player "
+                "token it may be left out, and if given must be the token's own player (403).",
+)]
 AchievementIdParam = Annotated[str | None, Query(min_length=1, max_length=64)]
 CategoryParam = Annotated[str | None, Query(min_length=1, max_length=64)]
 
@@ -48,7 +68,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such achievement, or hidden and locked"},
 }
 REDEEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND, **NOT_JSON_RESPONSES,
+    **NOT_FOUND, **BODY_RESPONSES,
     409: {"model": ErrorEnvelope, "description": "Already redeemed"},
 }
 
@@ -84,7 +104,7 @@ async def list_achievements(
 async def get_progress(
     questlog: QuestlogDep, principal: PlayerReadDep,
     achievement_id: AchievementIdParam = None, achievement_ids: IdsParam = None,
-    user_id: UserIdParam = None,
+    user_id: ProgressUserParam = None,
 ) -> EnvelopeResponse:
     player = player_of(principal, user_id)
     if player is None:
@@ -103,12 +123,17 @@ async def get_progress(
     return ok(out if achievement_ids is not None else out[0])
 
 
+RedeemBody = Annotated[RedeemIn, Depends(
+    body_of(RedeemIn, guard=PLAYER_ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post(
     "/redeem", summary="Redeem an unlocked achievement's reward, once per unlock",
-    responses=REDEEM_RESPONSES,
+    openapi_extra=body_doc(RedeemIn), responses=REDEEM_RESPONSES,
 )
 async def redeem(
-    questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemIn
+    questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemBody
 ) -> EnvelopeResponse:
     player = player_of(principal, body.user_id)
     if player is None:  # an API key names the player; a token is its own player

@@ -26,7 +26,10 @@ from questlog.api import (
 )
 from questlog.api.cors import install_cors
 from questlog.api.deadline import ReadDeadline
+from questlog.api.docs import install_docs
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
+from questlog.api.limits import RequestHeadLimits
+from questlog.api.openapi import install_openapi
 from questlog.settings import Settings
 
 ROUTERS = (
@@ -53,13 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         summary="Game telemetry event store: typed events, statistics and achievements.",
         lifespan=lifespan,
-        docs_url="/api/v1/docs",
+        docs_url=None,  # api.docs serves Swagger UI from files of our own, not a CDN
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
+    install_openapi(app, settings)
+    install_docs(app)
     install_error_handlers(app)
     app.add_middleware(ReadDeadline, seconds=settings.read_deadline_seconds)
-    install_cors(app, settings)
+    app.add_middleware(RequestHeadLimits, settings=settings)
+    install_cors(app, settings)  # outermost: a browser reads even a 414's answer
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

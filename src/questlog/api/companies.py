@@ -10,7 +10,7 @@ from questlog.access.companies import Issued
 from questlog.access.schemas import CompanyIn, CompanyTokenOut
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import (
-    NOT_JSON_RESPONSES,
+    BODY_RESPONSES,
     ApiError,
     EnvelopeResponse,
     ErrorEnvelope,
@@ -29,7 +29,7 @@ def issued(value: Issued) -> dict[str, object]:
 
 
 @router.post("", status_code=201, summary="Register a company; answers its dashboard token "
-             "(admin)", responses=NOT_JSON_RESPONSES)
+             "(admin)", responses=BODY_RESPONSES)
 async def register_company(questlog: QuestlogDep, _: AdminDep, body: CompanyIn) -> EnvelopeResponse:
     return ok(issued(await questlog.access.companies.register(body.company_name)), status=201)
 

@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from questlog.api.auth import Principal
+from questlog.api.body import repeated_key
 from questlog.api.deps import IngestDep, PlayerReadDep, QuestlogDep, player_of
 from questlog.api.envelope import ApiError, EnvelopeResponse, ErrorEnvelope, error, ok
-from questlog.api.events import WRITE_RESPONSES, read_json, refuse
+from questlog.api.events import WRITE_RESPONSES, Body, read_json, refuse
+from questlog.api.origin import origin_of
 from questlog.api.params import PageParam, PageSizeParam
 from questlog.api.query import StrictQueryRoute
 from questlog.api.sessions import CLOSE_RESPONSES, SessionIdPath, UserIdPath, close_session
@@ -46,8 +48,11 @@ async def ingest_one(
     request: Request, questlog: Questlog, principal: Principal, to_event: Any
 ) -> BatchResult:
     """One event mapped by `to_event`; its rejection answered as POST /api/v1/events does."""
-    _, item = await read_json(request, questlog, principal)
-    result = await questlog.ingestor.ingest([to_event(item)], api_key=principal.label)
+    body = await unambiguous_json(request, questlog, principal)
+    result = await questlog.ingestor.ingest(
+        [to_event(body.parsed)], api_key=principal.label,
+        origin=origin_of(request, principal, questlog),
+    )
     if result.rejections:
         reason = result.rejections[0]
         raise ApiError(HTTP_STATUS[reason.code], reason.code, reason.message, reason.details)
@@ -58,14 +63,29 @@ async def read_batch(
     request: Request, questlog: Questlog, principal: Principal, limit: int
 ) -> dict[str, Any]:
     """A body `{"events": [...], ...}` of at most `limit` events, else refused."""
-    body, parsed = await read_json(request, questlog, principal)
+    body = await unambiguous_json(request, questlog, principal)
+    parsed = body.parsed
     if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
         error = ApiError(422, Code.INVALID_BATCH, 'not a batch: expected {"events": [...]}')
-        await refuse(questlog, principal, body, error)
+        await refuse(questlog, principal, body.raw, error)
     if len(parsed["events"]) > limit:
         message = f"{len(parsed['events'])} events; the limit is {limit}"
-        await refuse(questlog, principal, body, ApiError(413, Code.BATCH_TOO_LARGE, message))
+        await refuse(questlog, principal, body.raw, ApiError(413, Code.BATCH_TOO_LARGE, message))
     return parsed
+
+
+async def unambiguous_json(request: Request, questlog: Questlog, principal: Principal) -> Body:
+    """The body, refused whole (422 invalid_body, quarantined) when an object in it repeats
+    a key: the seeds' shapes are mapped before validation, so no one event can carry it."""
+    body = await read_json(request, questlog, principal)
+    if body.repeats_keys:
+        path, key = repeated_key(body.parsed) or ("", "?")
+        field = f"{path}.{key}" if path else key
+        message = f"duplicate key {key[:64]!r} in the body (at {field[:128]!r})"
+        details = [{"field": field, "message": message, "kind": "duplicate_key"}]
+        await refuse(questlog, principal, body.raw, ApiError(422, Code.INVALID_BODY, message,
+                                                             details))
+    return body
 
 
 # -- seed 000 ---------------------------------------------------------------------------
@@ -85,7 +105,10 @@ async def seed_000_batch(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     batch = await read_batch(request, questlog, principal, questlog.settings.max_batch_events)
-    result = await questlog.ingestor.ingest(seed_000.batch_events(batch), api_key=principal.label)
+    result = await questlog.ingestor.ingest(
+        seed_000.batch_events(batch), api_key=principal.label,
+        origin=origin_of(request, principal, questlog),
+    )
     return ok_ingested(result, batch_id=batch.get("batch_id"))
 
 
@@ -106,7 +129,10 @@ async def seed_001_events(
     request: Request, questlog: QuestlogDep, principal: IngestDep
 ) -> EnvelopeResponse:
     batch = await read_batch(request, questlog, principal, seed_001.MAX_EVENTS)
-    result = await questlog.ingestor.ingest(seed_001.batch_events(batch), api_key=principal.label)
+    result = await questlog.ingestor.ingest(
+        seed_001.batch_events(batch), api_key=principal.label,
+        origin=origin_of(request, principal, questlog),
+    )
     rejections = [(r.index, str(r.code), r.message) for r in result.rejections]
     return bare(seed_001.answer(accepted=result.accepted + result.duplicates,
                                 rejections=rejections))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 
 from questlog.api import credentials
 from questlog.api.auth import Principal, bearer_token, principal_for_key
+from questlog.api.body import read_model
 from questlog.api.envelope import ApiError
 from questlog.bootstrap import Questlog
+from questlog.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_questlog(request: Request) -> Questlog:
@@ -66,9 +71,10 @@ def require_ingest() -> Callable[..., Coroutine[Any, Any, Principal]]:
     return check
 
 
-IngestDep = Annotated[Principal, Depends(require_ingest())]
-ReadDep = Annotated[Principal, Depends(require("read"))]
-AdminDep = Annotated[Principal, Depends(require("admin"))]
+INGEST, READ, ADMIN = require_ingest(), require("read"), require("admin")
+IngestDep = Annotated[Principal, Depends(INGEST)]
+ReadDep = Annotated[Principal, Depends(READ)]
+AdminDep = Annotated[Principal, Depends(ADMIN)]
 
 
 def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -87,8 +93,27 @@ def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal
     return check
 
 
-PlayerReadDep = Annotated[Principal, Depends(require_or_player("read"))]
-PlayerAdminDep = Annotated[Principal, Depends(require_or_player("admin"))]
+PLAYER_READ, PLAYER_ADMIN = require_or_player("read"), require_or_player("admin")
+PlayerReadDep = Annotated[Principal, Depends(PLAYER_READ)]
+PlayerAdminDep = Annotated[Principal, Depends(PLAYER_ADMIN)]
+
+
+def body_of(
+    model: type[M], *, guard: Callable[..., Coroutine[Any, Any, Principal]],
+    max_bytes: Callable[[Settings], int],
+) -> Callable[..., Coroutine[Any, Any, M]]:
+    """A dependency reading the body as `model`, after `guard` (the route's own scope
+    check, so FastAPI runs it once) accepted the credential: a request without a valid
+    one is answered before a byte of its body is read. FastAPI's own body parameters
+    read the whole body first, whatever its size, so routes take their body from here.
+    """
+
+    async def body(
+        request: Request, questlog: QuestlogDep, _: Principal = Depends(guard),  # noqa: B008
+    ) -> M:
+        return await read_model(request, model, max_bytes(questlog.settings))
+
+    return body
 
 
 def player_of(principal: Principal, user_id: str | None) -> str | None:

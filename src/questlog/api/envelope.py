@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from questlog.api.methods import allowed_methods
 from questlog.ingest.validation import summarize
 from questlog.store.retry import StoreUnavailable
 
@@ -52,8 +53,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-# Answered by the routes whose body is a model (FastAPI parses it), besides 400 and 422.
-NOT_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+# Answered by every route that reads a body (api.body), besides 400 and 422.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorEnvelope, "description": "Body over the route's size limit"},
     415: {"model": ErrorEnvelope, "description": "Body not sent as application/json"},
 }
 
@@ -117,9 +119,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error(422, code, summarize(details), details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = exc.headers
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers = {"Allow": ", ".join(allowed_methods(request))}
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        return error(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(StoreUnavailable)
     @app.exception_handler(ConnectionFailure)

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.body import body_doc
+from questlog.api.deps import ADMIN, AdminDep, QuestlogDep, body_of
+from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.params import page_meta, paging
 from questlog.api.query import StrictQueryRoute
 from questlog.stats.periods import Rejected
@@ -25,14 +26,20 @@ class RollupIn(BaseModel):
     last: date = Field(alias="to", description="last day, included")
 
 
+RollupBody = Annotated[RollupIn, Depends(
+    body_of(RollupIn, guard=ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post(
     "/rollup", summary="Recompute the days from..to and their weeks now (admin)",
+    openapi_extra=body_doc(RollupIn),
     responses={
-        **NOT_JSON_RESPONSES,
+        **BODY_RESPONSES,
         503: {"model": ErrorEnvelope, "description": "Some period failed; see details"},
     },
 )
-async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
+async def post_rollup(questlog: QuestlogDep, _: AdminDep, body: RollupBody) -> EnvelopeResponse:
     try:
         run = await questlog.stats.recompute_range(body.first, body.last, source="api")
     except Rejected as exc:

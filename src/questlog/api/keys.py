@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from questlog.access.schemas import KeyIn
 from questlog.api.deps import AdminDep, QuestlogDep
 from questlog.api.envelope import (
-    NOT_JSON_RESPONSES,
+    BODY_RESPONSES,
     ApiError,
     EnvelopeResponse,
     ErrorEnvelope,
@@ -23,7 +23,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("", status_code=201, summary="Create an API key; the key is shown this once "
-             "(admin)", responses=NOT_JSON_RESPONSES)
+             "(admin)", responses=BODY_RESPONSES)
 async def create_key(questlog: QuestlogDep, _: AdminDep, body: KeyIn) -> EnvelopeResponse:
     created = await questlog.access.keys.create(name=body.name, scopes=body.scopes)
     return ok({"key": created.key, **created.record}, status=201)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from questlog.access.schemas import OptOutOut, PlayerTokenIn, PlayerTokenOut, RevokedOut
 from questlog.api.auth import Principal
 from questlog.api.deps import AdminDep, PlayerAdminDep, QuestlogDep, player_of
-from questlog.api.envelope import NOT_JSON_RESPONSES, EnvelopeResponse, ok
+from questlog.api.envelope import BODY_RESPONSES, EnvelopeResponse, ok
 from questlog.api.query import StrictQueryRoute
 from questlog.bootstrap import Questlog
 
@@ -20,7 +20,7 @@ UserIdPath = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 @router.post("/{user_id}/token", summary="A token for this player's own data only (admin)",
-             responses=NOT_JSON_RESPONSES)
+             responses=BODY_RESPONSES)
 async def issue_token(
     questlog: QuestlogDep, _: AdminDep, user_id: UserIdPath, body: PlayerTokenIn | None = None,
 ) -> EnvelopeResponse:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from questlog.access.schemas import BillsIn
 from questlog.api.deps import AdminDep, QuestlogDep, ReadDep
-from questlog.api.envelope import NOT_JSON_RESPONSES, EnvelopeResponse, ok
+from questlog.api.envelope import BODY_RESPONSES, EnvelopeResponse, ok
 from questlog.api.query import StrictQueryRoute
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=StrictQueryRoute)
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=S
 
 @router.put("/bills", summary="Load the known bill ids; while non-empty, a BILL_VOTE for "
             "another bill is rejected with unknown_reference (admin)",
-            responses=NOT_JSON_RESPONSES)
+            responses=BODY_RESPONSES)
 async def put_bills(questlog: QuestlogDep, _: AdminDep, body: BillsIn) -> EnvelopeResponse:
     bills = await questlog.access.references.set_bills(body.bill_ids)
     return ok({"bill_ids": bills}, {"count": len(bills)})

@@ -10,25 +10,50 @@ from fastapi import APIRouter, Query
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
 from questlog.api.query import StrictQueryRoute
+from questlog.events import EVENT_TYPES
 from questlog.sessions.stats import SESSION_TYPE
 from questlog.stats.buckets import Scope
 from questlog.stats.periods import Period, Rejected
-from questlog.stats.reads import WithheldForPrivacy, stats_query
+from questlog.stats.reads import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_READ_DAYS,
+    WithheldForPrivacy,
+    stats_query,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=StrictQueryRoute)
+
+# As the route enforces them (stats.reads.stats_query), for the OpenAPI document.
+TypeParam = Annotated[str, Query(
+    min_length=1, max_length=128,
+    description="An event type, or `session` for the closed sessions' statistics "
+                "(422 unknown_event_type for another).",
+    json_schema_extra={"enum": sorted({*EVENT_TYPES, SESSION_TYPE})},
+)]
+CompanyParam = Annotated[str | None, Query(
+    min_length=1, max_length=128,
+    description="Required with scope=company, and only with it (422 invalid_query).",
+)]
+UserParam = Annotated[str | None, Query(
+    min_length=1, max_length=128,
+    description="Required with scope=user, and only with it (422 invalid_query).",
+)]
+RANGE = (f"Days from {FIRST_DAY} to {LAST_DAY} (422 invalid_range); from..to spans at most "
+         f"{MAX_READ_DAYS} days (422 range_too_long) and from is not after to.")
 
 
 @router.get("/stats", summary="Daily or weekly aggregates of one event type (or type=session)")
 async def get_stats(
     questlog: QuestlogDep,
     _: ReadDep,
-    type: Annotated[str, Query(min_length=1, max_length=128)],
+    type: TypeParam,
     scope: Scope = "global",
-    company_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
-    user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    company_id: CompanyParam = None,
+    user_id: UserParam = None,
     period: Period = "daily",
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[date | None, Query(alias="from", description=RANGE)] = None,
+    to: Annotated[date | None, Query(description=f"Default today. {RANGE}")] = None,
 ) -> EnvelopeResponse:
     try:
         query = stats_query(

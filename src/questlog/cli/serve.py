@@ -33,6 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from questlog.api.app import create_app
+    from questlog.api.limits import uvicorn_options
 
     settings = command_settings()
     local = None
@@ -42,7 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
         local = ensure_running(settings.data_dir, server_options(settings))
     announce_development_key(settings)
     try:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    **uvicorn_options(settings))
     finally:
         if local is not None:
             local.stop()

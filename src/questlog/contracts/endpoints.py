@@ -26,11 +26,13 @@ EVENT_CODES = (
     Code.FORBIDDEN, Code.SESSION_NOT_OWNED, Code.RATE_LIMITED, Code.UNKNOWN_REFERENCE,
     Code.UNSUPPORTED_MOMENTUM,
 )
+EVENT_ROUTES = {("POST", "/api/v1/events"), ("POST", "/api/v1/events/batch")}
 DASHBOARD_ERRORS = ("403 below_privacy_threshold", "422 invalid_range")
 DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/events"): _answers(Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES),
     ("POST", "/api/v1/events/batch"): _answers(
-        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE, Code.RATE_LIMITED
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.INVALID_BODY, Code.BATCH_TOO_LARGE,
+        Code.RATE_LIMITED,
     ),
     ("GET", "/api/v1/dashboard/summary"): DASHBOARD_ERRORS,
     ("GET", "/api/v1/dashboard/timeseries"): DASHBOARD_ERRORS,
@@ -92,7 +94,11 @@ request and response shapes are in `openapi.json`.
   "message", "details"}}` with the status and code listed below.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
   `data.rejections` with the code the single-event endpoint would answer.
-- Any route may also answer `503 store_unavailable` while MongoDB does not answer.
+- Any route may also answer `503 store_unavailable` while MongoDB does not answer,
+  `414 query_too_long` past `max_query_bytes` and `431 headers_too_large` past
+  `max_header_bytes` (docs/security.md lists every limit).
+- A body is JSON, sent as `application/json` or with no Content-Type (else 415); a key
+  repeated in one of its objects is refused, naming the key.
 - Query parameters: the names below, or their camelCase spelling (`page_size` or
   `pageSize`); any other answers `422 invalid_query` naming it, on every route, as does
   a parameter given twice (only `ids` and `achievement_ids` may repeat). Lists page on
@@ -130,8 +136,10 @@ def _row(method: str, path: str, operation: dict[str, Any], scopes: frozenset[st
         errors += ["401 unauthorized", "403 forbidden"]
     if query:  # FastAPI's own check of the query parameters
         errors.append("422 invalid_query")
-    if "$ref" in str(operation.get("requestBody", {})):  # and of a body model
-        errors += ["400 malformed_json", "415 unsupported_media_type", "422 invalid_body"]
+    if "requestBody" in operation:  # api.body reads it
+        errors += ["400 malformed_json", "415 unsupported_media_type"]
+        if (method, path) not in EVENT_ROUTES:  # a body model (api.deps.body_of)
+            errors += ["413 body_too_large", "422 invalid_body"]
     cells = [
         method, f"`{path}`", operation.get("summary", ""), ", ".join(sorted(scopes)) or "none",
         ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(set(errors))) or "-",

@@ -21,6 +21,8 @@ class Code(StrEnum):
     RATE_LIMITED = "rate_limited"
     UNKNOWN_REFERENCE = "unknown_reference"
     UNSUPPORTED_MOMENTUM = "unsupported_momentum"
+    INVALID_BODY = "invalid_body"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 HTTP_STATUS: dict[Code, int] = {
@@ -38,4 +40,6 @@ HTTP_STATUS: dict[Code, int] = {
     Code.RATE_LIMITED: 429,
     Code.UNKNOWN_REFERENCE: 422,
     Code.UNSUPPORTED_MOMENTUM: 422,
+    Code.INVALID_BODY: 422,
+    Code.UNSUPPORTED_MEDIA_TYPE: 415,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -17,10 +18,12 @@ from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal
+from questlog.ingest.quarantine import Quarantine
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
 from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
-from questlog.store.retry import StoreUnavailable, deadline, with_retries
+from questlog.store.documents import REJECTION_COUNTS
+from questlog.store.retry import deadline
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -57,10 +60,13 @@ class EventRejected(Exception):
 
 
 def as_item(event: EventBase | Mapping[str, Any]) -> dict[str, Any]:
-    """An in-process event as the JSON object a client would have sent."""
+    """An in-process event as the JSON object a client would have sent.
+
+    A deep copy: what the caller changes afterwards, at any depth, is not what is stored.
+    """
     if isinstance(event, BaseModel):
         return event.model_dump(mode="json", exclude_none=True)
-    return dict(event)
+    return copy.deepcopy(dict(event))
 
 
 class Ingestor:
@@ -71,13 +77,17 @@ class Ingestor:
         events: MotorCollection,
         rejected: MotorCollection,
         bus: Bus,
+        counts: MotorCollection | None = None,
         clock: Callable[[], datetime] = utcnow,
         gate: Gate | None = None,
     ) -> None:
         self._settings = settings
         self.gate: Gate = gate or OpenGate()
         self._events = events
-        self._rejected = rejected
+        self._quarantine = Quarantine(
+            settings=settings, rejected=rejected,
+            counts=counts if counts is not None else rejected.database[REJECTION_COUNTS],
+        )
         self._bus = bus
         self._clock = clock
         self._limits = Limits(
@@ -163,40 +173,19 @@ class Ingestor:
         return (result.event_ids or result.duplicate_ids)[0]
 
     async def reject_request(
-        self, code: Code, message: str, raw: str, *, api_key: str | None
+        self, code: Code, message: str, raw: str, *, api_key: str | None, size: int | None = None
     ) -> None:
-        """Quarantine a request that could not be read as a batch at all."""
+        """Quarantine a request that could not be read as a batch at all.
+
+        `raw` may be only its first bytes (a body over the limit is not read); `size` is
+        the body's size, as declared or as far as it was read.
+        """
         context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
-        rejection = Rejection(index=-1, code=code, message=message, raw=raw)
+        rejection = Rejection(index=-1, code=code, message=message, raw=raw, size=size)
         async with deadline(self._settings.write_deadline_seconds):
             await self.quarantine([rejection], context=context, api_key=api_key)
 
     async def quarantine(
         self, rejections: Sequence[Rejection], *, context: Context, api_key: str | None
     ) -> None:
-        if not rejections:
-            return
-        cap = self._settings.rejected_raw_cap_bytes
-        documents = []
-        for r in rejections:
-            raw = r.raw.encode()
-            documents.append({
-                "code": str(r.code),
-                "message": r.message,
-                "index": r.index if r.index >= 0 else None,
-                "event_id": r.event_id,
-                "event_type": r.event_type,
-                "raw": raw[:cap].decode(errors="ignore"),
-                "raw_truncated": len(raw) > cap,
-                "received_at": context.received_at,
-                "ingest_id": context.ingest_id,
-                "api_key": api_key,
-            })
-        try:
-            await with_retries(
-                lambda: self._rejected.insert_many(documents, ordered=False),
-                retries=self._settings.write_retries,
-                backoff=self._settings.write_backoff_seconds,
-            )
-        except StoreUnavailable:
-            log.error("could not quarantine %d rejected events: %s", len(documents), documents)
+        await self._quarantine.keep(rejections, context=context, api_key=api_key)

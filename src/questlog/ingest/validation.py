@@ -47,6 +47,26 @@ class Rejection:
     event_type: str | None = None
     raw: str = ""
     details: list[dict[str, Any]] = field(default_factory=list)
+    size: int | None = None  # of a refused request's body, which `raw` may only begin
+
+
+@dataclass(frozen=True)
+class AmbiguousEvent:
+    """An event whose JSON named `key` twice in one object (at `path`): which of the two
+    values was meant is unknown, and a proxy reading the first would disagree with a
+    store keeping the last, so it is rejected, never stored."""
+
+    item: object
+    path: str
+    key: str
+
+
+def _ambiguous(event: AmbiguousEvent, index: int) -> Rejection:
+    encoded = json.dumps(event.item, separators=(",", ":"), default=str).encode(errors="replace")
+    where = f"{event.path}." if event.path else ""
+    message = f"duplicate key {where}{event.key[:64]!r} in an object"
+    details = [{"field": where + event.key, "message": message, "kind": "duplicate_key"}]
+    return _rejection(event.item, index, encoded, Code.INVALID_EVENT, message, details)
 
 
 def _rejection(
@@ -75,6 +95,8 @@ def check_event(
     item: object, *, index: int, limits: Limits, context: Context
 ) -> dict[str, Any] | Rejection:
     """Validate and normalise one event; return its document or why it was rejected."""
+    if isinstance(item, AmbiguousEvent):
+        return _ambiguous(item, index)
     try:
         encoded = pydantic_core.to_json(item, fallback=str)
     except PydanticSerializationError:
