@@ -24,8 +24,17 @@ from questlog.bootstrap import Questlog
 CHUNK = 64 * 1024
 BODY_BYTES = 50 * 1024 * 1024
 ROLLUP, REDEEM = "/api/v1/jobs/rollup", "/api/v1/achievements/redeem"
+# The seeds' own event routes, bounded as Questlog's own event routes are.
+SEED_EVENTS = ["/api/v1/telemetry/events", "/api/v1/telemetry/batch", "/v1/telemetry/events",
+               "/events"]
+EVENT_ROUTES = {EVENTS, BATCH, *SEED_EVENTS}
 # route -> the key that may call it
-ROUTES = {EVENTS: INGEST_KEY, BATCH: INGEST_KEY, ROLLUP: ADMIN_KEY, REDEEM: ADMIN_KEY}
+ROUTES = {
+    EVENTS: INGEST_KEY, BATCH: INGEST_KEY, ROLLUP: ADMIN_KEY, REDEEM: ADMIN_KEY,
+    **dict.fromkeys(SEED_EVENTS, INGEST_KEY),
+    "/api/v1/companies": ADMIN_KEY, "/api/v1/keys": ADMIN_KEY,
+    "/api/v1/players/p-1/token": ADMIN_KEY,
+}
 
 
 class CountingBody:
@@ -45,7 +54,7 @@ class CountingBody:
 
 def limit_of(questlog: Questlog, route: str) -> int:
     settings = questlog.settings
-    return settings.max_body_bytes if route in (EVENTS, BATCH) else settings.max_small_body_bytes
+    return settings.max_body_bytes if route in EVENT_ROUTES else settings.max_small_body_bytes
 
 
 async def post_counting(
@@ -108,7 +117,7 @@ async def test_a_body_past_the_limit_with_the_right_key_is_413_read_no_further(
 
     response, body = await post_counting(app, route, ROUTES[route], declared=declared)
 
-    code = "batch_too_large" if route in (EVENTS, BATCH) else "body_too_large"
+    code = "batch_too_large" if route in EVENT_ROUTES else "body_too_large"
     assert f"over {limit} bytes" in error_of(response, 413, code)["message"]
     assert body.pulled <= (CHUNK if declared else limit + CHUNK)
 

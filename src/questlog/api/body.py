@@ -158,7 +158,9 @@ def repeated_key(value: Any) -> tuple[str, str] | None:
     return None
 
 
-async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
+async def read_model(
+    request: Request, model: type[M], max_bytes: int, *, optional: bool = False
+) -> M:
     """Read, bound and validate the body as `model` (422 invalid_body when it is not one).
 
     Called by api.deps.body_of once the credential was checked: nothing is read for a
@@ -166,6 +168,8 @@ async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
     """
     body = await read_body(request, max_bytes, code="body_too_large")
     if not body.strip():
+        if optional:  # every field has its default
+            return model()
         raise ApiError(422, "invalid_body", "body: a JSON object is required",
                        [{"field": "body", "message": "required", "kind": "missing"}])
     try:
@@ -181,7 +185,8 @@ async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
         raise ApiError(422, "invalid_body", summarize(details), details) from None
 
 
-def body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAPI requestBody of a route that reads `model` through json_model."""
+def body_doc(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """The OpenAPI requestBody of a route that reads `model` through api.deps.body_of."""
     schema = model.model_json_schema(mode="validation")
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": required, "content": content}}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from questlog.access.companies import Issued
 from questlog.access.schemas import CompanyIn, CompanyTokenOut
-from questlog.api.deps import AdminDep, QuestlogDep
+from questlog.api.body import body_doc
+from questlog.api.deps import ADMIN, AdminDep, QuestlogDep, body_of
 from questlog.api.envelope import (
     BODY_RESPONSES,
     ApiError,
@@ -28,9 +29,16 @@ def issued(value: Issued) -> dict[str, object]:
                            dashboard_token=value.token).model_dump()
 
 
+CompanyBody = Annotated[CompanyIn, Depends(
+    body_of(CompanyIn, guard=ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post("", status_code=201, summary="Register a company; answers its dashboard token "
-             "(admin)", responses=BODY_RESPONSES)
-async def register_company(questlog: QuestlogDep, _: AdminDep, body: CompanyIn) -> EnvelopeResponse:
+             "(admin)", responses=BODY_RESPONSES, openapi_extra=body_doc(CompanyIn))
+async def register_company(
+    questlog: QuestlogDep, _: AdminDep, body: CompanyBody
+) -> EnvelopeResponse:
     return ok(issued(await questlog.access.companies.register(body.company_name)), status=201)
 
 

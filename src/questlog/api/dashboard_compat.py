@@ -8,14 +8,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from questlog.access.dashboard import BelowThreshold, Bucket
 from questlog.access.schemas import CompanyIn
+from questlog.api.auth import Principal
+from questlog.api.body import body_doc
 from questlog.api.credentials import key_principal
 from questlog.api.dashboard import CompanyDep, FromParam, period_of, withheld
-from questlog.api.deps import QuestlogDep
+from questlog.api.deps import QuestlogDep, body_of
 from questlog.api.envelope import ApiError
 from questlog.api.query import StrictQueryRoute
 
@@ -58,13 +60,24 @@ async def timeseries(questlog: QuestlogDep, company_id: CompanyDep, bucket: Buck
     return _flat({"company_id": company_id, "bucket": bucket, "points": points})
 
 
-@router.post("/admin/seed_company", summary="Seed 004: register a company (X-ADMIN-KEY: an "
-             "admin key)")
-async def seed_company(questlog: QuestlogDep, body: CompanyIn,
-                       x_admin_key: Annotated[str | None, Header()] = None) -> JSONResponse:
+async def seed_admin(
+    questlog: QuestlogDep, x_admin_key: Annotated[str | None, Header()] = None
+) -> Principal:
+    """Seed 004's admin credential: an API key with the admin scope, as X-ADMIN-KEY."""
     principal = await key_principal(x_admin_key or "", questlog)
     if principal is None or not principal.has("admin"):
         raise ApiError(403, "forbidden", "X-ADMIN-KEY must be an API key with the admin scope")
+    return principal
+
+
+SeedCompanyBody = Annotated[CompanyIn, Depends(
+    body_of(CompanyIn, guard=seed_admin, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
+@router.post("/admin/seed_company", summary="Seed 004: register a company (X-ADMIN-KEY: an "
+             "admin key)", openapi_extra=body_doc(CompanyIn))
+async def seed_company(questlog: QuestlogDep, body: SeedCompanyBody) -> JSONResponse:
     issued = await questlog.access.companies.register(body.company_name)
     return _flat({"company_id": issued.company_id, "company_name": issued.company_name,
                   "dashboard_token": issued.token})

@@ -100,7 +100,7 @@ PlayerAdminDep = Annotated[Principal, Depends(PLAYER_ADMIN)]
 
 def body_of(
     model: type[M], *, guard: Callable[..., Coroutine[Any, Any, Principal]],
-    max_bytes: Callable[[Settings], int],
+    max_bytes: Callable[[Settings], int], optional: bool = False,
 ) -> Callable[..., Coroutine[Any, Any, M]]:
     """A dependency reading the body as `model`, after `guard` (the route's own scope
     check, so FastAPI runs it once) accepted the credential: a request without a valid
@@ -111,7 +111,7 @@ def body_of(
     async def body(
         request: Request, questlog: QuestlogDep, _: Principal = Depends(guard),  # noqa: B008
     ) -> M:
-        return await read_model(request, model, max_bytes(questlog.settings))
+        return await read_model(request, model, max_bytes(questlog.settings), optional=optional)
 
     return body
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from questlog.access.schemas import KeyIn
-from questlog.api.deps import AdminDep, QuestlogDep
+from questlog.api.body import body_doc
+from questlog.api.deps import ADMIN, AdminDep, QuestlogDep, body_of
 from questlog.api.envelope import (
     BODY_RESPONSES,
     ApiError,
@@ -22,9 +23,14 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such key"}}
 
 
+KeyBody = Annotated[KeyIn, Depends(
+    body_of(KeyIn, guard=ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post("", status_code=201, summary="Create an API key; the key is shown this once "
-             "(admin)", responses=BODY_RESPONSES)
-async def create_key(questlog: QuestlogDep, _: AdminDep, body: KeyIn) -> EnvelopeResponse:
+             "(admin)", responses=BODY_RESPONSES, openapi_extra=body_doc(KeyIn))
+async def create_key(questlog: QuestlogDep, _: AdminDep, body: KeyBody) -> EnvelopeResponse:
     created = await questlog.access.keys.create(name=body.name, scopes=body.scopes)
     return ok({"key": created.key, **created.record}, status=201)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from questlog.access.schemas import OptOutOut, PlayerTokenIn, PlayerTokenOut, RevokedOut
 from questlog.api.auth import Principal
-from questlog.api.deps import AdminDep, PlayerAdminDep, QuestlogDep, player_of
+from questlog.api.body import body_doc
+from questlog.api.deps import ADMIN, AdminDep, PlayerAdminDep, QuestlogDep, body_of, player_of
 from questlog.api.envelope import BODY_RESPONSES, EnvelopeResponse, ok
 from questlog.api.query import StrictQueryRoute
 from questlog.bootstrap import Questlog
@@ -17,14 +18,18 @@ from questlog.bootstrap import Questlog
 router = APIRouter(prefix="/api/v1/players", tags=["players"], route_class=StrictQueryRoute)
 
 UserIdPath = Annotated[str, Path(min_length=1, max_length=128)]
+# No body, or {"scopes": [...]}: read once the admin key is checked.
+TokenBody = Annotated[PlayerTokenIn, Depends(body_of(
+    PlayerTokenIn, guard=ADMIN, max_bytes=lambda s: s.max_small_body_bytes, optional=True
+))]
 
 
 @router.post("/{user_id}/token", summary="A token for this player's own data only (admin)",
-             responses=BODY_RESPONSES)
+             responses=BODY_RESPONSES, openapi_extra=body_doc(PlayerTokenIn, required=False))
 async def issue_token(
-    questlog: QuestlogDep, _: AdminDep, user_id: UserIdPath, body: PlayerTokenIn | None = None,
+    questlog: QuestlogDep, _: AdminDep, user_id: UserIdPath, body: TokenBody,
 ) -> EnvelopeResponse:
-    scopes = frozenset((body or PlayerTokenIn()).scopes)
+    scopes = frozenset(body.scopes)
     issued = questlog.achievements.tokens.issue(
         questlog.access.player_id(user_id), now=datetime.now(UTC), scopes=scopes
     )
