@@ -19,6 +19,10 @@ from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
 from questlog.ingest.service import Ingestor
+from questlog.ops import documents as ops_documents
+from questlog.ops.jobs import operations_jobs
+from questlog.ops.runtime import Operations
+from questlog.ops.wiring import watch_live_state
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
@@ -30,7 +34,8 @@ from questlog.store.indexes import ensure_ttl_index
 log = logging.getLogger(__name__)
 
 DOCUMENT_MODELS: list[type[Document]] = [
-    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS
+    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
+    *ops_documents.MODELS,
 ]
 
 
@@ -46,6 +51,7 @@ class Questlog:
     achievements: Achievements
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
+    ops: Operations  # metrics, backpressure, export (questlog.ops)
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -57,6 +63,7 @@ class Questlog:
         global _running
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await self.ops.close()
         await self.best_effort.stop()
         await self.bus.stop()
         await self.achievements.close()
@@ -88,11 +95,12 @@ async def start(settings: Settings) -> Questlog:
 async def _start_services(settings: Settings, book: Book, store: Store) -> Questlog:
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
+    ops = Operations.build(settings, bus)
     ingestor = Ingestor(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
         rejected=event_documents.RejectedEvent.get_motor_collection(),
-        bus=bus,
+        bus=bus, hooks=ops.hooks,
     )
     best_effort = BestEffortLogger(ingestor)
     achievements = await Achievements.start(settings=settings, book=book, bus=bus)
@@ -108,14 +116,18 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     scheduler = None
     if settings.scheduler_enabled:
         leases = Leases(stats_documents.Lease.get_motor_collection())
-        scheduler = JobScheduler(jobs=JOBS, stats=stats, leases=leases)
+        scheduler = JobScheduler(
+            jobs=[*JOBS, *operations_jobs(settings, ops.exporter)], stats=stats, leases=leases,
+            on_run=ops.observe_run,
+        )
         scheduler.start()
     global _running
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler,
+        stats=stats, scheduler=scheduler, ops=ops,
     )
+    watch_live_state(_running)
     return _running
 
 

@@ -8,12 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from questlog import bootstrap
-from questlog.api import achievements, events, health, jobs, players, stats
+from questlog.api import (
+    achievements,
+    events,
+    exports,
+    health,
+    jobs,
+    metrics,
+    players,
+    replay,
+    stats,
+)
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
-    health.router, events.router, stats.router, jobs.router, achievements.router, players.router
+    health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
+    metrics.router, exports.router, replay.router,
 )
 
 
@@ -38,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    metrics.install_operations(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

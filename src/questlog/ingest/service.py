@@ -15,8 +15,9 @@ from questlog.bus import Bus
 from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
+from questlog.ingest.hooks import IngestHooks
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
-from questlog.ingest.writer import insert_events
+from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.settings import Settings
 from questlog.store.retry import StoreUnavailable, with_retries
 from questlog.store.types import MotorCollection
@@ -69,8 +70,10 @@ class Ingestor:
         rejected: MotorCollection,
         bus: Bus,
         clock: Callable[[], datetime] = utcnow,
+        hooks: IngestHooks | None = None,
     ) -> None:
         self._settings = settings
+        self._hooks = hooks or IngestHooks()
         self._events = events
         self._rejected = rejected
         self._bus = bus
@@ -102,17 +105,24 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append(checked)
-        await self.quarantine(result.rejections, context=context, api_key=api_key)
-        if documents:
-            outcome = await insert_events(
-                self._events, documents, retries=self._settings.write_retries,
-                backoff=self._settings.write_backoff_seconds,
-            )
-            result.accepted = len(outcome.stored)
-            result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
-            result.event_ids = [d["_id"] for d in outcome.stored]
-            if outcome.stored:
-                self._bus.publish(EventsStored(tuple(outcome.stored)))
+        async with self._hooks.admitted(len(items)):
+            await self.quarantine(result.rejections, context=context, api_key=api_key)
+            outcome = WriteOutcome(stored=[], duplicates=[])
+            if documents:
+                async with self._hooks.inserting(len(documents)):
+                    outcome = await insert_events(
+                        self._events, documents, retries=self._settings.write_retries,
+                        backoff=self._settings.write_backoff_seconds,
+                    )
+                result.accepted = len(outcome.stored)
+                result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
+                result.event_ids = [d["_id"] for d in outcome.stored]
+                if outcome.stored:
+                    self._bus.publish(EventsStored(tuple(outcome.stored)))
+        self._hooks.ingested(
+            items=len(items), stored=outcome.stored, duplicates=outcome.duplicates,
+            rejections=result.rejections,
+        )
         return result
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:

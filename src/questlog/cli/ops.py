@@ -1,0 +1,103 @@
+"""The registrar of `questlog export` and `questlog export stats`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from questlog.bench.report import print_figures, progress
+from questlog.cli.context import command_settings, running_questlog
+from questlog.ops.export.files import FORMATS
+from questlog.ops.export.plan import BadExport, ExportRequest
+from questlog.ops.export.tables import items_csv
+from questlog.stats.periods import Rejected
+from questlog.stats.reads import WithheldForPrivacy, stats_query
+
+
+def add_ops_commands(commands: Any, bench: Any) -> None:
+    export = commands.add_parser(
+        "export", help="raw events out as Parquet, NDJSON or CSV files (or `export stats`)",
+        description="Write the raw events of a range of days (or, with --since-last, those "
+        "received since the last export) to OUT as date=DAY/catalog=CATALOG/ files, "
+        "with a _manifest-*.json. OUT may be a directory or a URL pyarrow opens (s3://...).",
+    )
+    export.add_argument("--from", dest="first", type=date.fromisoformat, metavar="DAY",
+                        help="first event day, YYYY-MM-DD (bucket time zone)")
+    export.add_argument("--to", dest="last", type=date.fromisoformat, metavar="DAY",
+                        help="last event day, included")
+    export.add_argument("--since-last", action="store_true",
+                        help="what was received since the last --since-last export")
+    export.add_argument("--type", action="append", dest="types", metavar="TYPE",
+                        help="only this event type (repeatable)")
+    export.add_argument("--format", choices=FORMATS, default="parquet")
+    export.add_argument("--out", metavar="DIR")
+    export.set_defaults(run=_run_export)
+    what = export.add_subparsers(dest="what", metavar="WHAT")
+    stats = what.add_parser("stats", help="daily or weekly aggregates of one type as CSV")
+    stats.add_argument("--type", dest="event_type", required=True)
+    stats.add_argument("--scope", choices=["global", "company", "user"], default="global")
+    stats.add_argument("--company-id")
+    stats.add_argument("--user-id")
+    stats.add_argument("--period", choices=["daily", "weekly"], default="daily")
+    stats.add_argument("--from", dest="stats_first", type=date.fromisoformat, metavar="DAY")
+    stats.add_argument("--to", dest="stats_last", type=date.fromisoformat, metavar="DAY")
+    stats.add_argument("--out", dest="stats_out", metavar="FILE", help="default: stdout")
+    stats.set_defaults(run=_run_export_stats)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    if not args.out:
+        print("questlog export: --out DIR is required", file=sys.stderr)
+        return 2
+    request = ExportRequest(
+        out=args.out, file_format=args.format, first=args.first, last=args.last,
+        types=frozenset(args.types) if args.types else None, since_last=args.since_last,
+    )
+    return asyncio.run(_export(request))
+
+
+async def _export(request: ExportRequest) -> int:
+    async with running_questlog(command_settings(scheduler_enabled=False)) as questlog:
+        exporter = questlog.ops.exporter
+        try:
+            total = await exporter.count(request)
+        except BadExport as exc:
+            print(f"questlog export: {exc}", file=sys.stderr)
+            return 2
+        with progress(total, "events") as bar:
+            result = await exporter.export(request, source="cli", progress=bar.update)
+    run = result.run
+    print_figures(f"export to {request.out}: {run.status}", [
+        ("rows", str(run.rows)), ("files", str(run.files)), ("bytes", str(run.bytes)),
+        ("manifest", str(run.manifest)), ("errors", str(run.errors)),
+    ])
+    return 1 if run.errors else 0
+
+
+def _run_export_stats(args: argparse.Namespace) -> int:
+    return asyncio.run(_export_stats(args))
+
+
+async def _export_stats(args: argparse.Namespace) -> int:
+    async with running_questlog(command_settings(scheduler_enabled=False)) as questlog:
+        try:
+            query = stats_query(
+                event_type=args.event_type, scope=args.scope, company_id=args.company_id,
+                user_id=args.user_id, period=args.period, first=args.stats_first,
+                last=args.stats_last, today=questlog.stats.today(),
+            )
+            items, _ = await questlog.stats.read(query)
+        except (Rejected, WithheldForPrivacy) as exc:
+            print(f"questlog export stats: {exc}", file=sys.stderr)
+            return 2
+    text = items_csv(items)
+    if args.stats_out:
+        Path(args.stats_out).write_text(text)
+        print(f"{len(items)} rows written to {args.stats_out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
