@@ -42,3 +42,12 @@ def test_export_stats_prints_csv(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert target.read_text() == "\n"  # no buckets: an empty table
     assert main(["export", "stats", "--type", "BILL_VOTE", "--scope", "company"]) == 2
     assert "company_id" in capsys.readouterr().err
+
+
+def test_rejected_replay_reports_its_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rejected", "replay", "--code", "unknown_event_type",
+                 "--from", "2026-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "matched" in out
+    assert "still_rejected" in out
+    assert main(["rejected", "replay", "--id", "nope"]) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from questlog.cli.context import command_settings, running_questlog
 from questlog.ops.export.files import FORMATS
 from questlog.ops.export.plan import BadExport, ExportRequest
 from questlog.ops.export.tables import items_csv
+from questlog.ops.replay import BadFilter, ReplayFilter
+from questlog.ops.wiring import replayer_of
 from questlog.stats.periods import Rejected
 from questlog.stats.reads import WithheldForPrivacy, stats_query
 
@@ -47,6 +49,52 @@ def add_ops_commands(commands: Any, bench: Any) -> None:
     stats.add_argument("--to", dest="stats_last", type=date.fromisoformat, metavar="DAY")
     stats.add_argument("--out", dest="stats_out", metavar="FILE", help="default: stdout")
     stats.set_defaults(run=_run_export_stats)
+
+
+    rejected = commands.add_parser(
+        "rejected", help="the quarantine of rejected events: `rejected replay`",
+    )
+    actions = rejected.add_subparsers(dest="action", required=True, metavar="ACTION")
+    replay = actions.add_parser(
+        "replay", help="validate quarantined events again; store those that pass, once",
+    )
+    replay.add_argument("--code", action="append", dest="codes", metavar="CODE",
+                        help="only rejections of this code (repeatable)")
+    replay.add_argument("--from", dest="start", type=_instant, metavar="TIME",
+                        help="received at or after (ISO 8601; a date is midnight UTC)")
+    replay.add_argument("--to", dest="end", type=_instant, metavar="TIME",
+                        help="received before")
+    replay.add_argument("--id", action="append", dest="ids", metavar="ID",
+                        help="a quarantine record's id (repeatable)")
+    replay.set_defaults(run=_run_replay)
+
+
+def _instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    where = ReplayFilter(
+        codes=frozenset(args.codes) if args.codes else None, start=args.start, end=args.end,
+        ids=frozenset(args.ids) if args.ids else None,
+    )
+    return asyncio.run(_replay(where))
+
+
+async def _replay(where: ReplayFilter) -> int:
+    async with running_questlog(command_settings(scheduler_enabled=False)) as questlog:
+        replayer = replayer_of(questlog)
+        try:
+            total = await replayer.count(where)
+            with progress(total, "records") as bar:
+                report = await replayer.replay(where, progress=bar.update)
+        except BadFilter as exc:
+            print(f"questlog rejected replay: {exc}", file=sys.stderr)
+            return 2
+    print_figures("replay of quarantined events",
+                  [(k, str(v)) for k, v in report.public().items()])
+    return 0
 
 
 def _run_export(args: argparse.Namespace) -> int:
