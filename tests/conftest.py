@@ -24,6 +24,7 @@ from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 # (durability is not what the tests measure; the fsync would only slow them).
 TEST_SERVER = ServerOptions(ttl_sweep_seconds=1, sync_on_commit=False)
 API_TESTS = Path(__file__).parent / "api"
+KEEP_ALL_SAMPLING = Path(__file__).parent / "keep_all_sampling.yaml"
 INGEST_KEY, READ_KEY, ADMIN_KEY = "test-ingest", "test-read", "test-admin"
 API_KEYS = f"{INGEST_KEY}:ingest;{READ_KEY}:read;{ADMIN_KEY}:admin"
 # The raw events' indexes the reads need (seed 003 section 8, and sessions).
@@ -85,6 +86,7 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,
+        sampling_file=KEEP_ALL_SAMPLING,
     )
 
 

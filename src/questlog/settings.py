@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # pyarrow opens (s3://bucket/prefix); unset: no scheduled export.
     export_dir: str | None = None
     export_retention_days: int = Field(default=183, ge=1)
+    # The sampling policy (YAML); unset: the shipped one, seed 002's table.
+    sampling_file: Path | None = None
 
     # Aggregates (issue 3) and achievements (issue 4).
     bucket_tz: str = "UTC"

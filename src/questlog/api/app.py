@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from questlog import bootstrap
 from questlog.api import (
     achievements,
+    config,
     events,
     exports,
     health,
@@ -24,7 +25,7 @@ from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    metrics.router, exports.router, replay.router,
+    metrics.router, exports.router, replay.router, config.router,
 )
 
 

@@ -1,7 +1,7 @@
 """What operations attach to the write path, without the ingestor knowing of them.
 
-The ingestor calls these at three points of a batch: around the whole write (where
-backpressure may refuse it), around the insert itself (where its time and failure are
+The ingestor calls these at four points of a batch: around the whole write (where
+backpressure may refuse it), on its valid events (where sampling leaves some out), around the insert itself (where its time and failure are
 measured), and once the outcome is known (where it is counted). The base class does
 nothing; questlog.ops fills it in.
 """
@@ -20,6 +20,10 @@ class IngestHooks:
     async def admitted(self, count: int) -> AsyncIterator[None]:
         """Around the write of a batch of `count` items; may raise to refuse it."""
         yield
+
+    def sampled(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The valid documents the sampling policy keeps (it may annotate them)."""
+        return documents
 
     @contextlib.asynccontextmanager
     async def inserting(self, count: int) -> AsyncIterator[None]:

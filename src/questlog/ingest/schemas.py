@@ -31,6 +31,9 @@ class IngestResultOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    sampled_out: int = Field(
+        default=0, description="Valid events the sampling policy left out (GET /api/v1/config)"
+    )
     event_ids: list[str]
     rejections: list[RejectionOut]
 
@@ -40,6 +43,7 @@ class IngestResultOut(BaseModel):
             accepted=result.accepted,
             duplicates=result.duplicates,
             rejected=result.rejected,
+            sampled_out=result.sampled_out,
             event_ids=result.event_ids,
             rejections=[
                 RejectionOut(index=r.index, event_id=r.event_id, code=r.code, message=r.message)

@@ -38,6 +38,7 @@ class BatchResult:
     event_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    sampled_out: int = 0  # valid, but left out by the sampling policy (and counted)
 
     @property
     def duplicates(self) -> int:
@@ -105,6 +106,8 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append(checked)
+        kept = self._hooks.sampled(documents)
+        result.sampled_out, documents = len(documents) - len(kept), kept
         async with self._hooks.admitted(len(items)):
             await self.quarantine(result.rejections, context=context, api_key=api_key)
             outcome = WriteOutcome(stored=[], duplicates=[])

@@ -1,21 +1,45 @@
-"""The ingest hooks of operations: backpressure around the write, metrics after it."""
+"""The ingest hooks of operations: sampling of valid events, backpressure around the
+write, metrics after it."""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from questlog.clock import utcnow
 from questlog.ingest.hooks import IngestHooks
 from questlog.ingest.validation import Rejection
 from questlog.ops.backpressure import Overloaded, WriteGate
 from questlog.ops.metrics import Metrics
+from questlog.ops.sampling import SAMPLE_RATE, LoadSignal, Policy, keeps
 
 
 class OpsHooks(IngestHooks):
-    def __init__(self, *, metrics: Metrics, gate: WriteGate) -> None:
-        self.metrics, self.gate = metrics, gate
+    def __init__(
+        self, *, metrics: Metrics, gate: WriteGate, policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.metrics, self.gate, self.policy, self._clock = metrics, gate, policy, clock
+        self.load = LoadSignal()
+
+    def served_policy(self) -> Policy:
+        """The policy in force now (adaptive rates lowered under held load)."""
+        return self.policy.served(load_high=self.load.high(self._clock()))
+
+    def sampled(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        policy, kept = self.served_policy(), []
+        for document in documents:
+            rate = keeps(policy, document)
+            if rate is None:
+                self.metrics.count_dropped(document["type"], "sampled")
+                continue
+            if rate < 1:
+                document[SAMPLE_RATE] = rate
+            kept.append(document)
+        return kept
 
     @contextlib.asynccontextmanager
     async def admitted(self, count: int) -> AsyncIterator[None]:
@@ -23,6 +47,7 @@ class OpsHooks(IngestHooks):
             self.gate.take(count)
         except Overloaded:
             self.metrics.overloaded.inc()
+            self.load.refused(self._clock())
             raise
         try:
             yield

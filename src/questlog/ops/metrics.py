@@ -121,7 +121,7 @@ class Metrics:
                                  code=str(rejection.code)).inc()
 
     def count_dropped(self, event_type: str, cause: str, count: int = 1) -> None:
-        self.received.inc(count)
+        """Events left out on purpose; received already counted them if they came in."""
         self.dropped.labels(type=event_type, cause=cause).inc(count)
 
     # Scraping.

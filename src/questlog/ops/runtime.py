@@ -12,6 +12,7 @@ from questlog.ops.export.service import Exporter
 from questlog.ops.hooks import OpsHooks
 from questlog.ops.live import LiveGauges, LiveSources
 from questlog.ops.metrics import Metrics
+from questlog.ops.sampling import load_policy
 from questlog.settings import Settings
 from questlog.stats.documents import JobRun
 from questlog.stats.periods import Calendar
@@ -31,6 +32,8 @@ class Operations:
 
     @classmethod
     def build(cls, settings: Settings, bus: Bus) -> Operations:
+        """Raises PolicyError for a sampling policy that cannot be used."""
+        policy = load_policy(settings.sampling_file)
         metrics = Metrics(multiprocess_dir=settings.prometheus_multiproc_dir)
         high_water = settings.bus_high_water * settings.bus_queue_size
         gate = WriteGate(
@@ -42,7 +45,8 @@ class Operations:
             events=StoredEvent.get_motor_collection(), calendar=Calendar(settings.bucket_tz)
         )
         return cls(settings=settings, metrics=metrics, gate=gate,
-                   hooks=OpsHooks(metrics=metrics, gate=gate), exporter=exporter)
+                   hooks=OpsHooks(metrics=metrics, gate=gate, policy=policy),
+                   exporter=exporter)
 
     def watch(self, sources: LiveSources) -> None:
         """Start refreshing the live gauges from `sources`."""
