@@ -141,13 +141,14 @@ def public(document: dict[str, Any]) -> dict[str, Any]:
         "company_id": document.get("company_id"),
         "user_id": document.get("user_id"),
         "count": document["count"],
-        # count, scaled by 1 / sample_rate for sampled events: the unsampled total's estimate
-        "estimated_count": document.get("estimated_count", document["count"]),
-        # distinct users are those of the sampled cohort, exact over it, never scaled
-        "sampled": "estimated_count" in document,
         "distinct_users": document["distinct_users"],
         "distinct_users_exact": document["distinct_users_exact"],
         "success_rate": success_rate(document.get("successes"), document["count"]),
+        # count, scaled by 1 / sample_rate for sampled events: the unsampled total's
+        # estimate; when sampled, distinct users are those of the sampled cohort (exact
+        # over it, never scaled).
+        "estimated_count": document.get("estimated_count", document["count"]),
+        "sampled": "estimated_count" in document,
         "fields": {
             name: {**f.finalize(), "estimated_sum": f.estimated_total}
             for name, f in _fields_of(document).items()
