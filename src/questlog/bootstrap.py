@@ -63,10 +63,10 @@ class Questlog:
         global _running
         if self.scheduler is not None:
             await self.scheduler.stop()
-        await self.ops.close()
         await self.best_effort.stop()
         await self.bus.stop()
         await self.achievements.close()
+        await self.ops.close()  # after the writers: it counts what they stored
         self.store.close()
         if _running is self:
             _running = None
@@ -117,7 +117,9 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     if settings.scheduler_enabled:
         leases = Leases(stats_documents.Lease.get_motor_collection())
         scheduler = JobScheduler(
-            jobs=[*JOBS, *operations_jobs(settings, ops.exporter)], stats=stats, leases=leases,
+            jobs=[*JOBS, *operations_jobs(settings, ops.exporter, ops.metrics,
+                                          ops.hooks.acknowledged)],
+            stats=stats, leases=leases,
             on_run=ops.observe_run,
         )
         scheduler.start()

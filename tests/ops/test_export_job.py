@@ -18,7 +18,8 @@ from questlog.stats.lease import Leases
 
 
 def test_no_export_job_without_an_export_dir(questlog: Questlog) -> None:
-    assert operations_jobs(questlog.settings, questlog.ops.exporter) == []
+    jobs = operations_jobs(questlog.settings, questlog.ops.exporter, questlog.ops.metrics)
+    assert [job.name for job in jobs] == ["data_quality"]
 
 
 async def test_export_job_exports_since_last_and_applies_retention(
@@ -27,7 +28,7 @@ async def test_export_job_exports_since_last_and_applies_retention(
     settings = questlog.settings.model_copy(
         update={"export_dir": str(tmp_path), "export_retention_days": 30}
     )
-    (job,) = operations_jobs(settings, questlog.ops.exporter)
+    (_, job) = operations_jobs(settings, questlog.ops.exporter, questlog.ops.metrics)
     assert job.name == EXPORT_EVENTS
     old = tmp_path / "date=2020-01-01" / "catalog=politics"
     old.mkdir(parents=True)

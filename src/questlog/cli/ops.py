@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from questlog.bench.export import bench_export
 from questlog.bench.report import print_figures, progress
 from questlog.cli.context import command_settings, running_questlog
 from questlog.ops.export.files import FORMATS
@@ -67,6 +68,22 @@ def add_ops_commands(commands: Any, bench: Any) -> None:
     replay.add_argument("--id", action="append", dest="ids", metavar="ID",
                         help="a quarantine record's id (repeatable)")
     replay.set_defaults(run=_run_replay)
+
+
+    bench_export = bench.add_parser(
+        "export", help="the export's rows/s and bytes per row, per format, over N events",
+        description="Load N synthetic events into a scratch database of the configured store "
+        "(QUESTLOG_MONGODB_URL), export them as Parquet, NDJSON and CSV, print the figures, "
+        "drop the database.",
+    )
+    bench_export.add_argument("--events", type=int, default=20_000)
+    bench_export.set_defaults(run=_run_bench_export)
+
+
+def _run_bench_export(args: argparse.Namespace) -> int:
+    title, figures = asyncio.run(bench_export(args.events))
+    print_figures(title, figures)
+    return 0
 
 
 def _instant(value: str) -> datetime:

@@ -11,6 +11,7 @@ from pydantic import Field
 
 EXPORT_CURSORS = "export_cursors"
 EXPORT_RUNS = "export_runs"
+INGEST_COUNTERS = "ingest_counters"
 
 
 class ExportCursor(Document):
@@ -48,4 +49,15 @@ class ExportRun(Document):
         return {"id": str(self.id), **self.model_dump(exclude={"id"}, mode="json")}
 
 
-MODELS: list[type[Document]] = [ExportCursor, ExportRun]
+class IngestCounter(Document):
+    """Events the ingestion acknowledged as stored, per day of received_at (bucket time
+    zone), kept by every process ($inc): what the data-quality job compares with."""
+
+    id: str  # type: ignore[assignment]  # the day, YYYY-MM-DD
+    accepted: int = 0
+
+    class Settings:
+        name = INGEST_COUNTERS
+
+
+MODELS: list[type[Document]] = [ExportCursor, ExportRun, IngestCounter]

@@ -14,6 +14,7 @@ from questlog.ingest.hooks import IngestHooks
 from questlog.ingest.validation import Rejection
 from questlog.ops.backpressure import Overloaded, WriteGate
 from questlog.ops.metrics import Metrics
+from questlog.ops.quality import AcknowledgedCounter
 from questlog.ops.sampling import SAMPLE_RATE, LoadSignal, Policy, keeps
 
 
@@ -24,6 +25,7 @@ class OpsHooks(IngestHooks):
     ) -> None:
         self.metrics, self.gate, self.policy, self._clock = metrics, gate, policy, clock
         self.load = LoadSignal()
+        self.acknowledged: AcknowledgedCounter | None = None  # set by Operations
 
     def served_policy(self) -> Policy:
         """The policy in force now (adaptive rates lowered under held load)."""
@@ -73,3 +75,5 @@ class OpsHooks(IngestHooks):
         self.metrics.count_batch(
             items=items, stored=stored, duplicates=duplicates, rejections=rejections
         )
+        if self.acknowledged is not None:
+            self.acknowledged.add(stored)

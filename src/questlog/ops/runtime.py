@@ -7,11 +7,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from questlog.bus import Bus
+from questlog.clock import utcnow
 from questlog.ops.backpressure import WriteGate
 from questlog.ops.export.service import Exporter
 from questlog.ops.hooks import OpsHooks
 from questlog.ops.live import LiveGauges, LiveSources
 from questlog.ops.metrics import Metrics
+from questlog.ops.quality import AcknowledgedCounter
 from questlog.ops.sampling import load_policy
 from questlog.settings import Settings
 from questlog.stats.documents import JobRun
@@ -44,14 +46,17 @@ class Operations:
         exporter = Exporter(
             events=StoredEvent.get_motor_collection(), calendar=Calendar(settings.bucket_tz)
         )
-        return cls(settings=settings, metrics=metrics, gate=gate,
-                   hooks=OpsHooks(metrics=metrics, gate=gate, policy=policy),
+        hooks = OpsHooks(metrics=metrics, gate=gate, policy=policy)
+        hooks.acknowledged = AcknowledgedCounter(Calendar(settings.bucket_tz), utcnow)
+        return cls(settings=settings, metrics=metrics, gate=gate, hooks=hooks,
                    exporter=exporter)
 
     def watch(self, sources: LiveSources) -> None:
         """Start refreshing the live gauges from `sources`."""
         self.live = LiveGauges(self.metrics, sources)
         self.live.start()
+        if self.hooks.acknowledged is not None:
+            self.hooks.acknowledged.start()
 
     async def scrape(self) -> tuple[bytes, str]:
         if self.live is not None:
@@ -64,8 +69,11 @@ class Operations:
         self.metrics.job_seconds.labels(job=run.job).observe(run.duration_s)
 
     async def close(self) -> None:
+        """After the writers stopped (what they stored is counted once more, here)."""
         if self.live is not None:
             await self.live.stop()
+        if self.hooks.acknowledged is not None:
+            await self.hooks.acknowledged.stop()
 
 
 async def ping_within(ping: Awaitable[bool], timeout: float = PING_TIMEOUT_SECONDS) -> bool:
