@@ -107,23 +107,48 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+# Per schema (by identity: catalog_columns hands out one object per catalog, and hashing
+# a pa.Schema costs more than the row itself): its names, and what each value needs:
+# "text" (JSON unless already a string), "float" (an int becomes a float), "" (as is).
+_SHAPES: dict[int, tuple[pa.Schema, tuple[str, ...], dict[str, str]]] = {}
+
+
+def _shape(schema: pa.Schema) -> tuple[tuple[str, ...], dict[str, str]]:
+    known = _SHAPES.get(id(schema))
+    if known is None or known[0] is not schema:
+        kinds = {
+            f.name: "text" if pa.types.is_string(f.type)
+            else "float" if pa.types.is_floating(f.type) else ""
+            for f in schema if f.name != EXTRA
+        }
+        known = _SHAPES[id(schema)] = (schema, tuple(schema.names), kinds)
+    return known[1], known[2]
+
+
 def to_row(document: Mapping[str, Any], schema: pa.Schema) -> dict[str, Any]:
     """One stored event as a row of `schema`: typed values, JSON text where the column is
-    text but the value is not, and the fields the schema lacks in `extra`."""
-    event = public_event(dict(document))
-    row: dict[str, Any] = {}
-    for column in schema:
-        if column.name == EXTRA:
+    text but the value is not, and the fields the schema lacks in `extra`.
+
+    The hot loop of the export: it walks the event's own fields (a handful), not the
+    catalog's columns (dozens), and looks each up once."""
+    names, kinds = _shape(schema)
+    row: dict[str, Any] = dict.fromkeys(names)
+    extra: dict[str, Any] = {}
+    for name, value in public_event(dict(document)).items():
+        kind = kinds.get(name)
+        if kind is None:
+            extra[name] = value
             continue
-        value = event.pop(column.name, None)
+        if value is None:
+            continue
         if isinstance(value, datetime):
             value = as_utc(value)
-        if pa.types.is_string(column.type) and value is not None and not isinstance(value, str):
+        if kind == "text" and not isinstance(value, str):
             value = _json(value)
-        elif pa.types.is_floating(column.type) and isinstance(value, int):
+        elif kind == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        row[column.name] = value
-    row[EXTRA] = _json(event) if event else None
+        row[name] = value
+    row[EXTRA] = _json(extra) if extra else None
     return row
 
 
