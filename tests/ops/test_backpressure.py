@@ -17,6 +17,7 @@ from questlog.ingest import service
 from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.ops.backpressure import Overloaded, WriteGate
 from questlog.settings import Settings
+from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
 
 LIMIT, BATCH, BATCHES = 10, 5, 8
@@ -110,3 +111,24 @@ def test_gate_refuses_while_the_bus_is_above_its_high_water_mark() -> None:
     assert gate.refusal(1) is None
     depth[0] = 8
     assert gate.refusal(1) == "the bus to the evaluator is above its high-water mark"
+
+
+async def test_a_failed_insert_is_counted_for_the_failure_rate_alert(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing(*args: Any, **kwargs: Any) -> WriteOutcome:
+        raise StoreUnavailable("MongoDB kept failing")
+
+    monkeypatch.setattr(service, "insert_events", failing)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {INGEST_KEY}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://q",
+                                     headers=headers) as client:
+            response = await client.post("/api/v1/events/batch", json=batch(0))
+            assert response.status_code == 503
+            assert response.json()["error"]["code"] == "store_unavailable"
+            text = (await client.get("/metrics")).text
+    assert 'questlog_inserts_total{outcome="failed"} 1.0' in text
+    assert 'questlog_inserts_total{outcome="ok"} 0.0' in text

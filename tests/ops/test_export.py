@@ -181,3 +181,15 @@ def test_retention_removes_only_day_partitions_older_than_kept() -> None:
     assert expired_partitions(names, today=date(2026, 7, 1), keep_days=1) == [
         "date=2026-01-01", "date=2026-06-29"
     ]
+
+
+@pytest.mark.mongodb
+async def test_the_real_server_exports_a_day_that_reads_back(
+    questlog: Questlog, tmp_path: Path
+) -> None:
+    stored = await store_day(questlog)
+    await questlog.ops.exporter.export(ExportRequest(out=str(tmp_path), first=DAY, last=DAY),
+                                       source="cli")
+    table = ds.dataset(tmp_path, format="parquet", partitioning="hive").to_table()
+    in_day = sorted(d["_id"] for d in stored if d["_id"] != "next-day")
+    assert sorted(table.column("event_id").to_pylist()) == in_day
