@@ -16,7 +16,7 @@ from conftest import KEEP_ALL_SAMPLING
 from questlog import bootstrap
 from questlog.bootstrap import Questlog
 from questlog.client.policy import in_sample
-from questlog.ops.sampling import LoadSignal, PolicyError, keeps, load_policy, rate_of
+from questlog.ops.sampling import LoadSignal, PolicyError, Sampler, keeps, load_policy, rate_of
 from questlog.settings import Settings
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -133,3 +133,15 @@ async def test_clients_fetch_the_policy_with_an_ingest_key(
     assert data["sampling"]["version"] == "tests-keep-all"
     assert data["load_high"] is False
     assert (await anonymous_client.get("/api/v1/config")).status_code == 401
+
+
+def test_the_compiled_sampler_decides_as_the_policy_does() -> None:
+    policy = load_policy(None)
+    sampler = Sampler.of(policy)
+    lowered = Sampler.of(policy.served(load_high=True))
+    types = sorted({t for rule in policy.rules for t in rule.types} | {"BILL_VOTE", "nope"})
+    for event_type in types:
+        for tier in ("boss", "elite", "normal", None):
+            event = {"type": event_type, "encounter_tier": tier}
+            assert rate_of(sampler, event) == rate_of(policy, event), event
+            assert rate_of(lowered, event) == rate_of(policy.served(load_high=True), event)

@@ -1,9 +1,9 @@
 """What operations attach to the write path, without the ingestor knowing of them.
 
-The ingestor calls these at four points of a batch: on its valid events (where sampling
-leaves some out), around the whole write (where backpressure may refuse it), around the
-insert itself (where its time and failure are measured), and once the outcome is known
-(where it is counted). The base class does nothing; questlog.ops fills it in.
+The ingestor calls these at four points of a batch: around the whole write (where
+backpressure may refuse it), then on its valid events (where sampling leaves some out),
+around the insert itself (where its time and failure are measured), and once the outcome
+is known (where it is counted). The base class does nothing; questlog.ops fills it in.
 """
 
 from __future__ import annotations

@@ -106,9 +106,9 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append(checked)
-        kept = self._hooks.sampled(documents)
-        result.sampled_out, documents = len(documents) - len(kept), kept
-        async with self._hooks.admitted(len(items)):
+        async with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
+            kept = self._hooks.sampled(documents)
+            result.sampled_out, documents = len(documents) - len(kept), kept
             await self.quarantine(result.rejections, context=context, api_key=api_key)
             outcome = WriteOutcome(stored=[], duplicates=[])
             if documents:

@@ -15,7 +15,7 @@ from questlog.ingest.validation import Rejection
 from questlog.ops.backpressure import Overloaded, WriteGate
 from questlog.ops.metrics import Metrics
 from questlog.ops.quality import AcknowledgedCounter
-from questlog.ops.sampling import SAMPLE_RATE, LoadSignal, Policy, keeps
+from questlog.ops.sampling import SAMPLE_RATE, LoadSignal, Policy, Sampler, keeps
 
 
 class OpsHooks(IngestHooks):
@@ -27,14 +27,26 @@ class OpsHooks(IngestHooks):
         self.load = LoadSignal()
         self.acknowledged: AcknowledgedCounter | None = None  # set by Operations
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = policy
+        self._samplers = (Sampler.of(policy), Sampler.of(policy.served(load_high=True)))
+
+    def _sampler(self) -> Sampler:
+        """The policy in force now (adaptive rates lowered under held load), compiled."""
+        return self._samplers[1] if self.load.high(self._clock()) else self._samplers[0]
+
     def served_policy(self) -> Policy:
-        """The policy in force now (adaptive rates lowered under held load)."""
-        return self.policy.served(load_high=self.load.high(self._clock()))
+        return self._sampler().policy
 
     def sampled(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        policy, kept = self.served_policy(), []
+        sampler, kept = self._sampler(), []
         for document in documents:
-            rate = keeps(policy, document)
+            rate = keeps(sampler, document)
             if rate is None:
                 self.metrics.count_dropped(document["type"], "sampled")
                 continue

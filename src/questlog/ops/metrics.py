@@ -12,6 +12,7 @@ then writes its values there and a scrape of any of them answers the sum
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,13 +113,14 @@ class Metrics:
     ) -> None:
         self.received.inc(items)
         self.batch_size.observe(items)
-        for document in stored:
-            self.accepted.labels(type=document["type"]).inc()
-        for document in duplicates:
-            self.duplicates.labels(type=document["type"]).inc()
-        for rejection in rejections:
-            self.rejected.labels(type=rejection.event_type or "unknown",
-                                 code=str(rejection.code)).inc()
+        # One increment per type, not per event: this runs for every batch.
+        for event_type, count in Tally(d["type"] for d in stored).items():
+            self.accepted.labels(type=event_type).inc(count)
+        for event_type, count in Tally(d["type"] for d in duplicates).items():
+            self.duplicates.labels(type=event_type).inc(count)
+        refused = Tally((r.event_type or "unknown", str(r.code)) for r in rejections)
+        for (event_type, code), count in refused.items():
+            self.rejected.labels(type=event_type, code=code).inc(count)
 
     def count_dropped(self, event_type: str, cause: str, count: int = 1) -> None:
         """Events left out on purpose; received already counted them if they came in."""

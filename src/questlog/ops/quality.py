@@ -94,9 +94,9 @@ class AcknowledgedCounter:
         self._task: asyncio.Task[None] | None = None
 
     def add(self, documents: Sequence[dict[str, Any]]) -> None:
-        for document in documents:
-            moment = document["received_at"]
-            self._pending[self._calendar.day_of(moment).isoformat()] += 1
+        # A batch shares one received_at: one day_of per distinct instant, not per event.
+        for moment, count in Counter(d["received_at"] for d in documents).items():
+            self._pending[self._calendar.day_of(moment).isoformat()] += count
 
     async def flush(self) -> None:
         pending, self._pending = self._pending, Counter()
