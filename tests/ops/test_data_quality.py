@@ -78,3 +78,12 @@ async def test_stored_events_missing_against_the_acknowledged_are_warned_of(
     assert run.figures["storage.expected"] == 10
     assert run.figures["storage.observed"] == 9
     assert any(w.startswith("storage:") for w in run.warnings)
+
+
+def test_the_job_runs_once_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from questlog.cli import main
+
+    assert main(["jobs", "--once", "data_quality"]) == 0
+    assert "data_quality: ok" in capsys.readouterr().out
+    assert main(["jobs", "--once", "export_events"]) == 2  # no QUESTLOG_EXPORT_DIR here
+    assert "not configured" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from questlog.store.documents import StoredEvent
 
 EXPORT_EVENTS = "export_events"
 DATA_QUALITY = "data_quality"
+OPS_JOB_NAMES = (DATA_QUALITY, EXPORT_EVENTS)  # for `questlog jobs --once`
 
 
 def export_job(settings: Settings, exporter: Exporter) -> Job:
