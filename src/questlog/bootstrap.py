@@ -95,7 +95,7 @@ async def start(settings: Settings) -> Questlog:
 async def _start_services(settings: Settings, book: Book, store: Store) -> Questlog:
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
-    ops = Operations.build(settings, bus)
+    ops = Operations.build(settings, bus, kept_whole=book.event_types)
     ingestor = Ingestor(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),

@@ -145,3 +145,23 @@ def test_the_compiled_sampler_decides_as_the_policy_does() -> None:
             event = {"type": event_type, "encounter_tier": tier}
             assert rate_of(sampler, event) == rate_of(policy, event), event
             assert rate_of(lowered, event) == rate_of(policy.served(load_high=True), event)
+
+
+def test_types_achievements_read_are_kept_whole() -> None:
+    policy, overridden = load_policy(None).protecting({"craft_result", "BILL_VOTE"})
+    assert overridden == ["craft_result"]  # BILL_VOTE was never sampled
+    assert rate_of(policy, {"type": "craft_result"}) == 1.0
+    assert rate_of(policy, {"type": "loot_drop"}) == 0.3  # the rest of its rule stays
+    assert load_policy(None).protecting(set()) == (load_policy(None), [])
+
+
+async def test_the_server_keeps_whole_what_the_shipped_achievements_read(
+    sampled: Questlog,
+) -> None:
+    events = [gameplay("craft_result", f"p-{i}", recipe_id="r", success=True, quantity=1)
+              for i in range(100)]
+    result = await sampled.ingestor.ingest(events)
+    assert result.rejections == []
+    assert result.accepted == 100  # 30 % in the policy file; an achievement counts them
+    served = sampled.ops.hooks.served_policy()
+    assert rate_of(served, {"type": "craft_result"}) == 1.0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 
 from questlog.bus import Bus
@@ -21,6 +22,7 @@ from questlog.stats.periods import Calendar
 from questlog.store.documents import StoredEvent
 
 PING_TIMEOUT_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,9 +35,16 @@ class Operations:
     live: LiveGauges | None = field(default=None)
 
     @classmethod
-    def build(cls, settings: Settings, bus: Bus) -> Operations:
-        """Raises PolicyError for a sampling policy that cannot be used."""
-        policy = load_policy(settings.sampling_file)
+    def build(
+        cls, settings: Settings, bus: Bus, *, kept_whole: Iterable[str] = ()
+    ) -> Operations:
+        """Raises PolicyError for a sampling policy that cannot be used. The types in
+        `kept_whole` (those achievements read) are never sampled, whatever it says."""
+        policy, overridden = load_policy(settings.sampling_file).protecting(kept_whole)
+        if overridden:
+            log.warning("sampling policy: %s kept at 100 %% (achievements read them; a "
+                        "player outside the sample could never reach those achievements)",
+                        ", ".join(overridden))
         metrics = Metrics(multiprocess_dir=settings.prometheus_multiproc_dir)
         high_water = settings.bus_high_water * settings.bus_queue_size
         gate = WriteGate(

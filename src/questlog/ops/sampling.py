@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -90,6 +90,24 @@ class Policy(BaseModel):
             for r in self.rules
         )
         return Policy(version=self.version, default=self.default, rules=rules)
+
+    def protecting(self, types: Iterable[str]) -> tuple[Policy, list[str]]:
+        """The policy with every event of `types` kept whole (a first rule at 100 %), and
+        the types that needed it: those some rule, or the default, would have sampled.
+
+        For the types achievements read: a player outside a sample would otherwise never
+        reach an achievement counted on them."""
+        sampled = sorted(
+            t for t in set(types)
+            if any(t in r.types and r.rate < 1 for r in self.rules)
+            or (self.default.rate < 1 and all(t not in r.types for r in self.rules))
+        )
+        if not sampled:
+            return self, []
+        keep = Rule(name="read by achievements: kept whole", types=tuple(sampled), rate=1.0,
+                    priority=3)
+        return Policy(version=self.version, default=self.default,
+                      rules=(keep, *self.rules)), sampled
 
     def digest(self) -> str:
         """A version that changes with any rate: what clients compare to refetch."""
