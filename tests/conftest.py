@@ -7,6 +7,8 @@ in tests/api, whose tests run on both: then it is the session's real server.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 # (durability is not what the tests measure; the fsync would only slow them).
 TEST_SERVER = ServerOptions(ttl_sweep_seconds=1, sync_on_commit=False)
 API_TESTS = Path(__file__).parent / "api"
+KEEP_ALL_SAMPLING = Path(__file__).parent / "keep_all_sampling.yaml"
 INGEST_KEY, READ_KEY, ADMIN_KEY = "test-ingest", "test-read", "test-admin"
 API_KEYS = f"{INGEST_KEY}:ingest;{READ_KEY}:read;{ADMIN_KEY}:admin"
 # The raw events' indexes the reads need (seed 003 section 8, and sessions).
@@ -46,21 +49,25 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def real_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def real_server_url() -> Iterator[str]:
     """The real-server tier's MongoDB: QUESTLOG_TEST_MONGODB_URL, or one local
     secantusd-rs for the whole session (fresh data dir, a TTL sweep every second).
     When it cannot start, every test that needs it fails and says why: never a skip."""
     if url := os.environ.get("QUESTLOG_TEST_MONGODB_URL"):
         yield url
         return
+    # Not under pytest's basetemp: another pytest run on the machine prunes old basetemps,
+    # which would delete the data of a server still serving this one.
+    data = Path(tempfile.mkdtemp(prefix="questlog-test-server-"))
     try:
-        server = ensure_running(tmp_path_factory.mktemp("secantusd"), TEST_SERVER)
+        server = ensure_running(data, TEST_SERVER)
     except LocalServerError as exc:
         pytest.fail(f"the real-server tier cannot start its server: {exc}", pytrace=False)
     try:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -86,6 +93,7 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
         api_keys=API_KEYS,
         scheduler_enabled=False,
         env="development",  # the development secrets, also on a real test server
+        sampling_file=KEEP_ALL_SAMPLING,
     )
 
 

@@ -22,6 +22,10 @@ from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
 from questlog.ingest.service import Ingestor
+from questlog.ops import documents as ops_documents
+from questlog.ops.jobs import operations_jobs
+from questlog.ops.runtime import Operations
+from questlog.ops.wiring import watch_live_state
 from questlog.sessions import documents as session_documents
 from questlog.sessions.runtime import Sessions
 from questlog.settings import Settings
@@ -38,6 +42,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
     *access_documents.MODELS,
     *session_documents.MODELS,
+    *ops_documents.MODELS,
 ]
 
 
@@ -55,6 +60,7 @@ class Questlog:
     sessions: Sessions
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
     access: Access
+    ops: Operations  # metrics, backpressure, export (questlog.ops)
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -70,6 +76,7 @@ class Questlog:
         await self.bus.stop()
         await self.achievements.close()
         await self.sessions.close()
+        await self.ops.close()  # after the writers: it counts what they stored
         self.store.close()
         if _running is self:
             _running = None
@@ -100,6 +107,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
     access = Access.start(settings)
+    ops = Operations.build(settings, bus, kept_whole=book.event_types)
     ingestor = Ingestor(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
@@ -107,6 +115,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         counts=event_documents.RejectionCount.get_motor_collection(),
         bus=bus,
         gate=access.gate,
+        hooks=ops.hooks,
     )
     best_effort = BestEffortLogger(ingestor)
     achievements = await Achievements.start(settings=settings, book=book, bus=bus)
@@ -119,20 +128,24 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     )
     access.with_stats(database=store.database, stats=stats, bus=bus)
     sessions = Sessions.start(settings=settings, bus=bus)
+    for collection, player_field in session_documents.PLAYER_DATA:
+        access.erasing().data.also(collection, player_field)  # erased and exported too
     bus.start()
     best_effort.start()
     scheduler = None
     if settings.scheduler_enabled:
         leases = Leases(stats_documents.Lease.get_motor_collection())
-        jobs = [*JOBS, sweep_sessions.job(sessions.sweeper)]
-        scheduler = JobScheduler(jobs=jobs, stats=stats, leases=leases)
+        jobs = [*JOBS, sweep_sessions.job(sessions.sweeper),
+                *operations_jobs(settings, ops.exporter, ops.metrics, ops.hooks.acknowledged)]
+        scheduler = JobScheduler(jobs=jobs, stats=stats, leases=leases, on_run=ops.observe_run)
         scheduler.start()
     global _running
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler, access=access, sessions=sessions,
+        stats=stats, scheduler=scheduler, access=access, sessions=sessions, ops=ops,
     )
+    watch_live_state(_running)
     return _running
 
 

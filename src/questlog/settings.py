@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)
 
+    # Operations (issue 12): metrics, backpressure, export, sampling.
+    # A key /metrics requires as a Bearer token; empty: no key (scrape from inside).
+    metrics_key: str = ""
+    # prometheus-client's multiprocess mode, for several worker processes.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+    # Backpressure: events being written at once, and the bus fill (0..1) past which
+    # ingestion answers 503 overloaded with Retry-After.
+    max_in_flight_events: int = Field(default=20_000, ge=1)
+    bus_high_water: float = Field(default=0.8, gt=0, le=1)
+    overload_retry_after_seconds: int = Field(default=1, ge=1)
+    # The daily export of raw events (seed 002's warm store): a directory or a URL
+    # pyarrow opens (s3://bucket/prefix); unset: no scheduled export.
+    export_dir: str | None = None
+    export_retention_days: int = Field(default=183, ge=1)
+    # The sampling policy (YAML); unset: the shipped one, seed 002's table.
+    sampling_file: Path | None = None
+
     # Aggregates (issue 3) and achievements (issue 4).
     bucket_tz: str = "UTC"
     daily_ttl_days: int = Field(default=180, ge=1)

@@ -48,6 +48,8 @@ async def erased(admin_client: httpx.AsyncClient, ingest_client: httpx.AsyncClie
     assert data_of(await ingest_client.post(BATCH, json={"events": played()}))["accepted"] == 8
     await ingest_client.post(EVENTS, json={"type": "BILL_VOTE", "user_id": "player-1"})  # invalid
     await questlog.bus.drain()
+    await admin_client.post("/api/v1/sessions/s-player-1/close")
+    assert await questlog.store.database["sessions"].find_one({"_id": "s-player-1"})
     await rollup(admin_client)
     receipt: dict[str, Any] = data_of(await admin_client.delete(f"{PLAYERS}/player-1"))
     return receipt
@@ -62,6 +64,8 @@ async def test_an_erased_players_events_progress_and_quarantine_are_gone(
     assert await quarantined(questlog) == []
     assert await database["player_progress"].find_one({"_id": "player-1"}) is None
     assert await database["session_owners"].find_one({"user_id": "player-1"}) is None
+    assert await database["sessions"].count_documents({"user_id": "player-1"}) == 0
+    assert await database["sessions"].count_documents({"user_id": "player-2"}) == 1
     assert await database["daily_stats"].count_documents({"user_id": "player-1"}) == 0
     assert await database["weekly_stats"].count_documents({"user_id": "player-1"}) == 0
 

@@ -77,7 +77,8 @@ async def test_the_service_schedules_every_job_and_stops_them_at_shutdown(
     async with app.router.lifespan_context(app):
         scheduler = app.state.questlog.scheduler
         scheduled = {job.id: job.next_run_time for job in scheduler.scheduled()}
-        assert set(scheduled) == {job.name for job in JOBS} | {sweep_sessions.NAME}
+        # jobs.JOBS, the sessions sweep, and the jobs of operations (data_quality always)
+        assert set(scheduled) == {job.name for job in JOBS} | {sweep_sessions.NAME, "data_quality"}
         assert all(when is not None for when in scheduled.values())
         assert scheduler.running
     assert not scheduler.running

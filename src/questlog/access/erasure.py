@@ -74,7 +74,13 @@ class Erasure:
         days = await self._days_touched(user_id)
         await self._flags.mark_erased(user_id, now)  # first: late events are dropped from now
         removed: dict[str, int] = {}
+        # Only collections that exist: secantusd-rs answers a delete on a collection never
+        # written with a storage error where MongoDB deletes nothing.
+        existing = set(await self._db.list_collection_names())
         for collection, player_field in self.data.owned:
+            if collection not in existing:
+                removed[collection] = 0
+                continue
             gone = await self._db[collection].delete_many({player_field: user_id})
             removed[collection] = gone.deleted_count
         gone = await self._db["rejected_events"].delete_many(quarantine_filter(user_id))

@@ -104,8 +104,11 @@ class Evaluator:
     async def _run(self) -> None:
         backoff = 1.0
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that arrives as the wake-up does, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                async with asyncio.timeout(SWEEP_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.evaluate_pending(pace=PACE)

@@ -12,15 +12,19 @@ from questlog.api import (
     achievements,
     companies,
     compat,
+    config,
     dashboard,
     dashboard_compat,
     events,
+    exports,
     health,
     jobs,
     keys,
+    metrics,
     players,
     privacy,
     reference,
+    replay,
     sessions,
     stats,
 )
@@ -37,6 +41,7 @@ ROUTERS = (
     privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
     reference.router,
     sessions.router, *compat.ROUTERS,
+    metrics.router, exports.router, replay.router, config.router,
 )
 
 
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app, settings)
     install_docs(app)
     install_error_handlers(app)
+    metrics.install_operations(app)
     app.add_middleware(ReadDeadline, seconds=settings.read_deadline_seconds)
     app.add_middleware(RequestHeadLimits, settings=settings)
     install_cors(app, settings)  # outermost: a browser reads even a 414's answer

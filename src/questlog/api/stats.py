@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from questlog.api.deps import QuestlogDep, ReadDep
-from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.envelope import ApiError, ok
 from questlog.api.query import StrictQueryRoute
 from questlog.events import EVENT_TYPES
+from questlog.ops.export.tables import items_csv
 from questlog.sessions.stats import SESSION_TYPE
 from questlog.stats.buckets import Scope
 from questlog.stats.periods import Period, Rejected
@@ -54,7 +56,8 @@ async def get_stats(
     period: Period = "daily",
     from_: Annotated[date | None, Query(alias="from", description=RANGE)] = None,
     to: Annotated[date | None, Query(description=f"Default today. {RANGE}")] = None,
-) -> EnvelopeResponse:
+    format: Literal["json", "csv"] = "json",
+) -> Response:
     try:
         query = stats_query(
             event_type=type, scope=scope, company_id=company_id, user_id=user_id,
@@ -69,4 +72,6 @@ async def get_stats(
         raise ApiError(422, exc.code, str(exc)) from exc
     except WithheldForPrivacy as exc:
         raise ApiError(403, "below_privacy_threshold", str(exc)) from exc
+    if format == "csv":  # one row per period, nested figures as dotted columns
+        return Response(items_csv(items), media_type="text/csv")
     return ok(items, meta)

@@ -15,6 +15,7 @@ from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
 from questlog.bench.rollup import RollupFigures, bench_rollup
 from questlog.cli.context import command_settings, running_questlog
+from questlog.ops.jobs import OPS_JOB_NAMES, operations_jobs
 from questlog.settings import Settings
 from questlog.stats.documents import Lease
 from questlog.stats.lease import Leases
@@ -29,7 +30,7 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
         description="Run the rollup jobs on their schedule (whatever "
         "QUESTLOG_SCHEDULER_ENABLED says); a lease in MongoDB keeps each job to one process.",
     )
-    jobs.add_argument("--once", choices=[job.name for job in JOBS],
+    jobs.add_argument("--once", choices=[*(job.name for job in JOBS), *OPS_JOB_NAMES],
                       help="run this job once now (under its lease) and exit")
     jobs.set_defaults(run=_run_jobs)
 
@@ -72,7 +73,13 @@ async def _jobs(once: str | None) -> int:
                      ", ".join(job.name for job in JOBS))
             await stop.wait()
             return 0
-        job = next(job for job in JOBS if job.name == once)
+        ops = questlog.ops
+        known = [*JOBS, *operations_jobs(questlog.settings, ops.exporter, ops.metrics,
+                                         ops.hooks.acknowledged)]
+        job = next((job for job in known if job.name == once), None)
+        if job is None:  # export_events without QUESTLOG_EXPORT_DIR
+            print(f"{once} is not configured here (see docs/operations.md)", file=sys.stderr)
+            return 2
         leases = Leases(Lease.get_motor_collection())
         run = await JobScheduler(jobs=[job], stats=questlog.stats, leases=leases).run_once(job)
     if run is None:
@@ -102,7 +109,7 @@ async def _rollup(first: date, last: date) -> int:
 
 def _run_figures(run: dict[str, Any]) -> list[tuple[str, str]]:
     keys = ("days", "weeks", "skipped_days", "events_read", "documents_written",
-            "documents_deleted", "duration_s", "errors")
+            "documents_deleted", "duration_s", "errors", "warnings")
     return [(key, str(run[key])) for key in keys]
 
 

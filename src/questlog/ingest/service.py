@@ -18,9 +18,10 @@ from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal
+from questlog.ingest.hooks import IngestHooks
 from questlog.ingest.quarantine import Quarantine
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
-from questlog.ingest.writer import insert_events
+from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.settings import Settings
 from questlog.store.documents import REJECTION_COUNTS
 from questlog.store.retry import deadline
@@ -43,6 +44,7 @@ class BatchResult:
     duplicate_ids: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     opted_out: int = 0  # dropped for a player who opted out or was erased: not an error
+    sampled_out: int = 0  # valid, but left out by the sampling policy (and counted)
 
     @property
     def duplicates(self) -> int:
@@ -80,9 +82,11 @@ class Ingestor:
         counts: MotorCollection | None = None,
         clock: Callable[[], datetime] = utcnow,
         gate: Gate | None = None,
+        hooks: IngestHooks | None = None,
     ) -> None:
         self._settings = settings
         self.gate: Gate = gate or OpenGate()
+        self._hooks = hooks or IngestHooks()
         self._events = events
         self._quarantine = Quarantine(
             settings=settings, rejected=rejected,
@@ -120,22 +124,31 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append((index, checked))
-        # One deadline for the whole write, retries included, and the access checks'
-        # reads before it: a store that does not answer costs the client
-        # write_deadline_seconds, then a 503 to retry.
-        async with deadline(self._settings.write_deadline_seconds):
-            documents = await self._screen(documents, origin, result)
-            await self.quarantine(result.rejections, context=context, api_key=api_key)
-            outcome = await insert_events(
-                self._events, [d for _, d in documents], retries=self._settings.write_retries,
-                backoff=self._settings.write_backoff_seconds,
-            ) if documents else None
-        if outcome is not None:
+        async with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
+            # One deadline for the whole write, retries included, and the access checks'
+            # reads before it: a store that does not answer costs the client
+            # write_deadline_seconds, then a 503 to retry.
+            async with deadline(self._settings.write_deadline_seconds):
+                screened = await self._screen(documents, origin, result)
+                kept = self._hooks.sampled([d for _, d in screened])
+                result.sampled_out = len(screened) - len(kept)
+                await self.quarantine(result.rejections, context=context, api_key=api_key)
+                outcome = WriteOutcome(stored=[], duplicates=[])
+                if kept:
+                    async with self._hooks.inserting(len(kept)):
+                        outcome = await insert_events(
+                            self._events, kept, retries=self._settings.write_retries,
+                            backoff=self._settings.write_backoff_seconds,
+                        )
             result.accepted = len(outcome.stored)
             result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
             if outcome.stored:
                 self._bus.publish(EventsStored(tuple(outcome.stored)))
+        self._hooks.ingested(
+            items=len(items), stored=outcome.stored, duplicates=outcome.duplicates,
+            rejections=result.rejections,
+        )
         return result
 
     async def _screen(

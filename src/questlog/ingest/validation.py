@@ -166,7 +166,7 @@ def corrected_time(occurred_at: datetime | None, context: Context) -> datetime |
 def normalise(
     document: dict[str, Any], occurred_at: datetime | None, context: Context
 ) -> dict[str, Any]:
-    event_id = document.pop("event_id") or str(uuid.uuid4())
+    event_id = document.pop("event_id") or sequence_event_id(document) or str(uuid.uuid4())
     company_name = document.pop("company_name", None)
     if company_name and not document.get("company_id"):
         document["company_id"] = company_id_for(company_name, context.company_salt)
@@ -179,6 +179,17 @@ def normalise(
     document["event_time"] = document["occurred_at"] or context.received_at
     document["ingest_id"] = context.ingest_id
     return {"_id": event_id, **document}
+
+
+def sequence_event_id(document: dict[str, Any]) -> str | None:
+    """Seed 002's dedup key as an event_id: the same (user_id, client_guid, seq) is the
+    same event, however often it is sent. None unless the event has all three (only
+    gameplay events have a client_guid)."""
+    user_id, client_guid, seq = (document.get(k) for k in ("user_id", "client_guid", "seq"))
+    if user_id is None or client_guid is None or seq is None:
+        return None
+    key = f"{user_id}\x1f{client_guid}\x1f{seq}".encode()
+    return "seq-" + hashlib.sha256(key).hexdigest()[:32]
 
 
 def to_millis(moment: datetime) -> datetime:

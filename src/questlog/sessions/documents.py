@@ -91,3 +91,5 @@ class SessionSweep(Document):
 
 
 MODELS: list[type[Document]] = [Session, PlayerModel, SessionSweep]
+# Where a player's sessions and model live, for erasure and export (questlog.access).
+PLAYER_DATA = [(SESSIONS, "user_id"), (PLAYER_MODELS, "_id")]

@@ -91,6 +91,9 @@ class JobRun(Document):
     documents_written: int = 0
     documents_deleted: int = 0
     errors: list[str] = Field(default_factory=list)
+    # What a check found (the data-quality job): figures, and warnings that do not fail it.
+    figures: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
 
     class Settings:
         name = JOB_RUNS

@@ -22,6 +22,7 @@ from questlog.stats.periods import Calendar
 from questlog.stats.sketch import users_of
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
+SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
 HOUR = timedelta(hours=1)
 
 
@@ -34,9 +35,11 @@ def day_pipeline(
     event_type: str, shape: TypeShape, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
     """One row per (company_id, user_id) of `event_type` events in [start, end)."""
+    weight = {"$divide": [1, {"$ifNull": [f"${SAMPLE_RATE}", 1]}]}  # 1 / sample_rate
     group: dict[str, Any] = {
         "_id": {"company_id": "$company_id", "user_id": "$user_id"},
         "count": {"$sum": 1},
+        "weighted_count": {"$sum": weight},
     }
     if shape.has_success:
         group["successes"] = {"$sum": {"$cond": [{"$eq": [f"${SUCCESS_FIELD}", True]}, 1, 0]}}
@@ -48,6 +51,7 @@ def day_pipeline(
         group[f"f{index}_sq"] = {"$sum": {"$multiply": [zero_if_absent, zero_if_absent]}}
         group[f"f{index}_min"] = {"$min": value}
         group[f"f{index}_max"] = {"$max": value}
+        group[f"f{index}_wsum"] = {"$sum": {"$multiply": [zero_if_absent, weight]}}
     return [
         {"$match": {"type": event_type, "event_time": {"$gte": start, "$lt": end}}},
         {"$group": group},
@@ -62,6 +66,7 @@ def read_row(row: dict[str, Any], shape: TypeShape) -> tuple[str | None, str | N
         name: FieldStats(
             n=row[f"f{i}_n"], total=row[f"f{i}_sum"], total_sq=row[f"f{i}_sq"],
             low=row[f"f{i}_min"], high=row[f"f{i}_max"],
+            weighted_total=_sampled(row, f"f{i}_wsum", f"f{i}_sum"),
         )
         for i, name in enumerate(shape.numeric)
     }
@@ -70,7 +75,15 @@ def read_row(row: dict[str, Any], shape: TypeShape) -> tuple[str | None, str | N
         successes=row["successes"] if shape.has_success else None,
         users=users_of([user_id] if user_id is not None else []),
         fields=fields,
+        weighted_count=_sampled(row, "weighted_count", "count"),
     )
+
+
+def _sampled(row: dict[str, Any], weighted: str, plain: str) -> float | None:
+    """The weighted figure of a row, or None when it equals the plain one (no sampled
+    event in the row: every weight was 1), so unsampled buckets stay as they were."""
+    value = row.get(weighted)
+    return None if value is None or value == row[plain] else float(value)
 
 
 def hours_pipeline(received_since: datetime) -> list[dict[str, Any]]:
