@@ -15,6 +15,7 @@ from jobs.scheduler import JobScheduler
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.rules import Book
 from questlog.achievements.runtime import Achievements, load_book
+from questlog.analytics.service import AnalyticsService
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
@@ -46,6 +47,7 @@ class Questlog:
     achievements: Achievements
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
+    analytics: AnalyticsService
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -115,6 +117,8 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
         stats=stats, scheduler=scheduler,
+        analytics=AnalyticsService(events=event_documents.StoredEvent.get_motor_collection(),
+                                   min_company_n=settings.min_company_n),
     )
     return _running
 
