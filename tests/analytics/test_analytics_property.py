@@ -91,11 +91,13 @@ def plain_retention(docs: list[dict[str, Any]], first: date, last: date) -> list
 def plain_funnel(docs: list[dict[str, Any]], steps: list[Step], window: timedelta,
                  scope: Range) -> list[int]:
     def fits(d: dict[str, Any], step: Step) -> bool:
-        return d["type"] == step.event_type and (step.field is None or d.get(step.field) == step.value)
+        same = step.field is None or d.get(step.field) == step.value
+        return bool(d["type"] == step.event_type and same)
 
     reached = [0] * len(steps)
     for player in {d["user_id"] for d in docs if d.get("user_id")}:
-        mine = sorted((d for d in docs if d.get("user_id") == player), key=lambda d: d["event_time"])
+        mine = sorted((d for d in docs if d.get("user_id") == player),
+                      key=lambda d: d["event_time"])
         entries = [d["event_time"] for d in mine if fits(d, steps[0])
                    and scope.start <= d["event_time"] < scope.end]
         if not entries:

@@ -46,7 +46,8 @@ class Activity:
         return {player: min(days) for player, days in self.days_by_player.items()}
 
     def players_between(self, first: date, last: date) -> set[str]:
-        return {p for p, days in self.days_by_player.items() if any(first <= d <= last for d in days)}
+        return {p for p, days in self.days_by_player.items()
+                if any(first <= d <= last for d in days)}
 
 
 def active_players(activity: Activity, first: date, last: date) -> list[dict[str, Any]]:

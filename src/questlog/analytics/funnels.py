@@ -100,7 +100,9 @@ def walk(
     return reached
 
 
-def conversion(steps: Sequence[Step], reached: Mapping[str, list[datetime]]) -> list[dict[str, Any]]:
+def conversion(
+    steps: Sequence[Step], reached: Mapping[str, list[datetime]]
+) -> list[dict[str, Any]]:
     """Per step: players who reached it, conversion from the previous step and from the
     first, and the median time to convert (from the previous step and from the start)."""
     rows = []

@@ -131,7 +131,8 @@ class AnalyticsService:
             match = pipelines.scope_match(
                 company_id=scope.company_id, start=scope.start, end=scope.end + funnel.window
             ) | step.match()
-            later.append({r["_id"]: r["times"] for r in await self._rows(pipelines.all_times(match))})
+            rows = await self._rows(pipelines.all_times(match))
+            later.append({r["_id"]: r["times"] for r in rows})
         reached = funnels.walk(starts, later, funnel.window)
         meta = {"query": scope.echo(), "funnel": funnel.public()}
         return funnels.conversion(funnel.steps, reached), meta
