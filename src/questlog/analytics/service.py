@@ -147,3 +147,12 @@ class AnalyticsService:
         self._guard(scope, len({r["_id"].get("u") for r in rows} - {None}))
         meta = {"query": {**scope.echo(), "type": event_type, "field": field}}
         return breakdown.counts(rows), meta
+
+    async def companies(self, scope: Range) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The companies with events in the range, with their events and players."""
+        match = pipelines.scope_match(company_id=None, start=scope.start, end=scope.end,
+                                      players_only=False) | {"company_id": {"$ne": None}}
+        rows = breakdown.counts(await self._rows(pipelines.value_counts("company_id", match)))
+        listed = [{"company_id": r["value"], "events": r["events"], "players": r["players"],
+                   "above_threshold": r["players"] >= self._min_company_n} for r in rows]
+        return listed, {"query": scope.echo(), "min_company_n": self._min_company_n}

@@ -15,6 +15,7 @@ from questlog.analytics.service import Range, analytics_range, checked_type
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
 from questlog.bootstrap import Questlog
+from questlog.events import EVENT_TYPES
 from questlog.stats.periods import Rejected
 from questlog.stats.reads import WithheldForPrivacy
 
@@ -103,6 +104,17 @@ async def get_breakdown(questlog: QuestlogDep, _: ReadDep, type: str, field: str
                         company_id: CompanyParam = None) -> EnvelopeResponse:
     scope = scope_of(questlog, from_, to, company_id)
     return await answer(questlog.analytics.breakdown(scope, type, field))
+
+
+@router.get("/companies", summary="Companies with events in the range, and their players")
+async def get_companies(questlog: QuestlogDep, _: ReadDep, from_: FromParam = None,
+                        to: ToParam = None) -> EnvelopeResponse:
+    return await answer(questlog.analytics.companies(scope_of(questlog, from_, to, None)))
+
+
+@router.get("/types", summary="The event types Questlog knows, by name")
+async def get_types(_: ReadDep) -> EnvelopeResponse:
+    return ok(sorted(EVENT_TYPES))
 
 
 @router.get("/fields", summary="The fields of an event type a count can be broken down by")

@@ -8,13 +8,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from questlog import bootstrap
-from questlog.api import achievements, analytics, events, health, jobs, players, stats
+from questlog.api import (
+    achievements,
+    analytics,
+    dashboard,
+    events,
+    health,
+    jobs,
+    players,
+    stats,
+)
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    analytics.router,
+    analytics.router, dashboard.router,
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from questlog.bench.commands import add_ingest_benchmarks
 from questlog.cli.achievements import add_achievement_commands
+from questlog.cli.dashboards import add_dashboard_commands
 from questlog.cli.demo import add_demo_commands
 from questlog.cli.serve import add_serve_commands
 from questlog.cli.stats import add_stats_commands
@@ -28,7 +29,7 @@ Registrar = Callable[[Subcommands, Subcommands], None]
 
 REGISTRARS: list[Registrar] = [
     add_serve_commands, add_ingest_benchmarks, add_contracts, add_stats_commands,
-    add_achievement_commands, add_demo_commands,
+    add_achievement_commands, add_demo_commands, add_dashboard_commands,
 ]
 
 

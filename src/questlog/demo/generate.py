@@ -21,7 +21,7 @@ from questlog.contracts.schemas import event_schema
 from questlog.events import EVENT_MODELS
 
 # Four companies above the privacy threshold, and one below it (3 players).
-COMPANIES = {"demo-acme": 10, "demo-globex": 9, "demo-initech": 8, "demo-umbrella": 6,
+COMPANIES = {"demo-acme": 16, "demo-globex": 14, "demo-initech": 12, "demo-umbrella": 10,
              "demo-tiny": 3}
 PLATFORMS = ("windows", "mac", "linux", "switch")
 BUILDS = ("1.4.0", "1.4.1", "1.5.0")
@@ -164,8 +164,8 @@ def every_other_type(rng: random.Random, events: list[dict[str, Any]]) -> list[d
             continue
         for source in rng.sample(sources, k=min(6, len(sources))):
             fields = {k: source[k] for k in ("user_id", "company_id", "occurred_at")}
-            if "session_id" in example:
-                fields["session_id"] = f"{source['user_id']}-{example['type'].lower()}"
+            if "session_id" in example:  # one short session per catalog and visit
+                fields["session_id"] = f"{source['session_id']}-{model.catalog}"
             out.append({**example, **fields})
     return out
 
