@@ -19,7 +19,8 @@ from questlog.analytics.service import AnalyticsService
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
-from questlog.ingest.service import Ingestor
+from questlog.ingest.service import EventsStored, Ingestor
+from questlog.live.feed import LiveFeed
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
@@ -48,6 +49,7 @@ class Questlog:
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
     analytics: AnalyticsService
+    live: LiveFeed
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -97,6 +99,8 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         bus=bus,
     )
     best_effort = BestEffortLogger(ingestor)
+    live = LiveFeed()
+    bus.subscribe(EventsStored, live.on_events_stored)
     achievements = await Achievements.start(settings=settings, book=book, bus=bus)
     stats = StatsService(
         settings=settings,
@@ -119,6 +123,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         stats=stats, scheduler=scheduler,
         analytics=AnalyticsService(events=event_documents.StoredEvent.get_motor_collection(),
                                    min_company_n=settings.min_company_n),
+        live=live,
     )
     return _running
 

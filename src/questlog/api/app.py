@@ -15,15 +15,17 @@ from questlog.api import (
     events,
     health,
     jobs,
+    live,
     players,
     stats,
+    ws,
 )
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    analytics.router, dashboard.router,
+    analytics.router, dashboard.router, live.router, ws.router,
 )
 
 

@@ -29,10 +29,14 @@ Q.tokenPage(async () => {
     { id: "total", label: "Achievements", value: rows.length },
   ]);
   Q.table(root, { id: "achievements", title: "Achievements", rows, columns: [
-    { key: "name" }, { key: "description" }, { key: "tier" },
+    { key: "name", render: (value, row) => Q.el("span", { title: row.description, text: value }) },
+    { key: "tier" },
     { key: "percent", label: "progress", render: (value, row) => progressBar(value, row) },
-    { key: "value" }, { key: "threshold" }, { key: "unlocked_at", label: "unlocked at" },
-    { key: "redeemed", render: (value, row) => redeemButton(row, credential) }] });
+    { key: "value", kind: "float" }, { key: "threshold", kind: "float" },
+    { key: "unlocked_at", label: "unlocked at", render: (value) => Q.el("span", {
+      text: value ? value.slice(0, 16).replace("T", " ") : "—" }) },
+    { key: "redeemed", label: "reward", render: (value, row) => redeemButton(row, credential) },
+    { key: "description" }] });
 }).catch((error) => Q.status(error.message, true));
 
 function progressBar(percent, row) {
