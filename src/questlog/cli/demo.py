@@ -52,8 +52,19 @@ async def load_demo(questlog: Questlog, *, days: int, seed: int,
     run = await questlog.stats.recompute(
         days_from(today - timedelta(days=days), today), job="demo", source="cli")
     await questlog.bus.drain()
+    await achievements_caught_up(questlog)
     return {"events": len(events), **totals, "days_rolled_up": len(run.days),
             "players": len({e["user_id"] for e in events})}
+
+
+async def achievements_caught_up(questlog: Questlog, *, timeout: float = 300.0) -> None:
+    """Wait until the evaluator applied every stored event (it works in its own task)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (await questlog.achievements.evaluator.lag()).pending:
+        if loop.time() > deadline:
+            raise RuntimeError(f"achievements still pending after {timeout:.0f} s")
+        await asyncio.sleep(0.2)
 
 
 async def _demo(*, days: int, seed: int) -> list[tuple[str, str]]:

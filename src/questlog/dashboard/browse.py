@@ -77,7 +77,8 @@ def questlog_command() -> list[str]:
 @contextmanager
 def demo_server(data_dir: Path, *, days: int = 28) -> Iterator[DemoServer]:
     """`questlog demo` into a fresh local store in data_dir, then `questlog serve` on it."""
-    env = {**os.environ, "QUESTLOG_DATA_DIR": str(data_dir)}
+    # No scheduler: the figures stay as the demo left them while they are compared.
+    env = {**os.environ, "QUESTLOG_DATA_DIR": str(data_dir), "QUESTLOG_SCHEDULER_ENABLED": "false"}
     for name in ("QUESTLOG_MONGODB_URL", "QUESTLOG_API_KEYS", "QUESTLOG_PLAYER_TOKEN_SECRET"):
         env.pop(name, None)
     log = (data_dir.parent / f"{data_dir.name}-serve.log").open("w")
