@@ -107,6 +107,9 @@ const Q = (() => {
 
   const content = () => document.getElementById("content");
 
+  // A line of explanation above the page's panels (the status line says how loading went).
+  const note = (text, id = "note") => content().append(el("p", { class: "note", id, text }));
+
   function status(message, isError = false) {
     const node = document.getElementById("status");
     node.textContent = message || "";
@@ -180,10 +183,23 @@ const Q = (() => {
       x: rows.map((r) => pick(r, x)), y: rows.map((r) => pick(r, s.key)), name: s.label || s.key,
       type: s.type || "scatter", mode: s.type ? undefined : "lines+markers",
     }));
-    Plotly.newPlot(area, traces, {
+    // plotly.js (4.8 MB) is fetched by the first chart only: tables and cards need none.
+    charts.push(plotly().then(() => Plotly.newPlot(area, traces, {
       margin: { t: 10, r: 10, b: 40, l: 50 }, legend: { orientation: "h" }, ...layout,
-    }, { displaylogo: false, responsive: true, staticPlot: false });
+    }, { displaylogo: false, responsive: true })));
     return box;
+  }
+
+  let plotlyLoaded = null;
+  let charts = [];
+  function plotly() {
+    plotlyLoaded = plotlyLoaded || new Promise((resolve, reject) => {
+      const script = el("script", { src: "/dashboard/static/vendor/plotly.min.js" });
+      script.onload = resolve;
+      script.onerror = () => reject(new Error("the chart library did not load"));
+      document.head.append(script);
+    });
+    return plotlyLoaded;
   }
 
   function cards(parent, items) {
@@ -254,7 +270,9 @@ const Q = (() => {
     status("Loading…");
     content().replaceChildren();
     try {
+      charts = [];
       await loader();
+      await Promise.all(charts);  // ready once the charts are drawn too
       status(`Loaded in ${Math.round(performance.now() - started)} ms.`);
     } catch (error) {
       if (error.status === 401 && document.body.dataset.audience !== "player"
@@ -327,7 +345,7 @@ const Q = (() => {
 
   return {
     api, probe, signIn, signOut, key, scopes, param, setParams, fmt, el, content, status,
-    csv, download, table, chart, cards, select, input, rangeControl, range, companyControl,
+    csv, download, table, chart, cards, note, select, input, rangeControl, range, companyControl,
     designerPage, tokenPage, stream, run, isoDay, DAY,
   };
 })();

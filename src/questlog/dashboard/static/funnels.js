@@ -12,7 +12,6 @@ Q.designerPage(async () => {
   const reset = Q.el("button", { type: "button", id: "example", text: `Use ${shipped.name}`,
     onclick: () => Q.setParams({ steps: shipped.steps, window_hours: shipped.window_hours }) });
   document.getElementById("controls").append(reset);
-  Q.status(shipped.description);
 }, async () => {
   const examples = (await Q.api("/api/v1/analytics/funnels")).data;
   const params = { steps: Q.param("steps", examples[0].steps),
@@ -29,6 +28,8 @@ Q.designerPage(async () => {
   }
   const rows = answer.data;
   const root = Q.content();
+  const shipped = examples.find((f) => f.steps === params.steps);
+  Q.note(shipped ? `${shipped.name}: ${shipped.description}` : "A custom funnel.");
   Q.chart(root, { id: "funnel", title: "Players reaching each step", rows, x: "label",
     series: [{ key: "players", label: "players", type: "bar" }] });
   Q.table(root, { id: "funnel", title: "Steps", rows, columns: [

@@ -37,5 +37,6 @@ Q.designerPage(async () => {
       { key: "d30", label: "D30", kind: "pct", render: cell },
       { key: "d1_eligible", label: "D1 observed" }, { key: "d7_eligible", label: "D7 observed" },
       { key: "d30_eligible", label: "D30 observed" }] });
-  Q.status(`Raw events reach back to ${answer.meta.oldest_day}; a cell is empty until its day N has come.`);
+  Q.note(`Raw events reach back to ${answer.meta.oldest_day} (their retention); a cell is `
+         + "empty until its day N has come.");
 });

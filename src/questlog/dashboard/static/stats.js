@@ -41,6 +41,7 @@ Q.designerPage(async () => {
                  { key: `fields.${f}.max`, label: `${f} max`, kind: "float" });
   }
   Q.table(root, { id: "stats", title: "Buckets", rows, columns });
-  if (!answer.meta.last_period_open) return;
-  Q.status("The last period is still open: its figures grow until it ends.");
+  if (answer.meta.last_period_open) {
+    Q.note("The last period is still open: its figures grow until it ends.");
+  }
 });
