@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from browser_tier import LOAD_TIMES
 from playwright.sync_api import Page
-from timings import LOAD_TIMES
 
 from questlog.dashboard.browse import DemoServer, open_page, wait_ready
 
@@ -47,7 +47,8 @@ def only(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
 def card(page: Page, card_id: str) -> tuple[Any, str]:
     """A card's raw value and the text shown."""
     node = page.locator(f"#card-{card_id}")
-    return json.loads(node.get_attribute("data-value") or "null"), node.locator(".value").inner_text()
+    raw = json.loads(node.get_attribute("data-value") or "null")
+    return raw, node.locator(".value").inner_text()
 
 
 def fmt(value: Any, kind: str | None = None) -> str:

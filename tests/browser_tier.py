@@ -1,4 +1,5 @@
-"""Browser tests: a `questlog serve` holding `questlog demo` data, and headless Chromium.
+"""The browser tier (tests/dashboard): a `questlog serve` holding `questlog demo` data, and
+headless Chromium; tests/conftest.py imports these hooks and fixtures.
 
 Without Chromium (or playwright) the tests marked `browser` are deselected and the
 terminal summary says so, and why; under CI (CI=true) they fail instead, since CI
@@ -12,7 +13,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from timings import LOAD_TIMES
 
 from questlog.dashboard.browse import DemoServer, demo_server, launch, missing_browser
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 NOT_RUN: list[str] = []
+LOAD_TIMES: list[tuple[str, float]] = []  # (page, seconds to load), printed in the summary
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,7 +49,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright runs an event loop of its own while it is
+# open, which the asyncio tests of the modules after it must not find running.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     why = missing_browser()
     if why:
