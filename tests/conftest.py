@@ -53,7 +53,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def real_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real-server tier's MongoDB: QUESTLOG_TEST_MONGODB_URL, or one local
     secantusd-rs for the whole session (fresh data dir, a TTL sweep every second).
     When it cannot start, every test that needs it fails and says why: never a skip."""
@@ -88,10 +88,11 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
     on_server = store_under_test == "server" or request.node.get_closest_marker("mongodb")
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        mongodb_url=request.getfixturevalue("server_url") if on_server else "memory",
+        mongodb_url=request.getfixturevalue("real_server_url") if on_server else "memory",
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,
+        env="development",  # the development secrets, also on a real test server
     )
 
 

@@ -12,6 +12,9 @@ from beanie import Document
 
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
+from questlog.access import documents as access_documents
+from questlog.access.runtime import Access
+from questlog.access.secrets_check import check_secrets
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.rules import Book
 from questlog.achievements.runtime import Achievements, load_book
@@ -32,7 +35,8 @@ from questlog.store.indexes import ensure_ttl_index
 log = logging.getLogger(__name__)
 
 DOCUMENT_MODELS: list[type[Document]] = [
-    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS
+    *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
+    *access_documents.MODELS,
 ]
 
 
@@ -48,6 +52,7 @@ class Questlog:
     achievements: Achievements
     stats: StatsService
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
+    access: Access
     analytics: AnalyticsService
     live: LiveFeed
 
@@ -80,6 +85,7 @@ def running() -> Questlog:
 
 
 async def start(settings: Settings) -> Questlog:
+    check_secrets(settings)  # development secrets against a real MongoDB stop the start here
     book = load_book(settings)  # a bad definitions file stops the start here, naming it
     store = await open_documents(settings)
     try:
@@ -92,11 +98,13 @@ async def start(settings: Settings) -> Questlog:
 async def _start_services(settings: Settings, book: Book, store: Store) -> Questlog:
     await ensure_retention(store, settings)
     bus = Bus(max_queue=settings.bus_queue_size)
+    access = Access.start(settings)
     ingestor = Ingestor(
         settings=settings,
         events=event_documents.StoredEvent.get_motor_collection(),
         rejected=event_documents.RejectedEvent.get_motor_collection(),
         bus=bus,
+        gate=access.gate,
     )
     best_effort = BestEffortLogger(ingestor)
     live = LiveFeed()
@@ -109,6 +117,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
     )
+    access.with_stats(database=store.database, stats=stats, bus=bus)
     bus.start()
     best_effort.start()
     scheduler = None
@@ -120,7 +129,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler,
+        stats=stats, scheduler=scheduler, access=access,
         analytics=AnalyticsService(events=event_documents.StoredEvent.get_motor_collection(),
                                    min_company_n=settings.min_company_n),
         live=live,
@@ -139,14 +148,22 @@ async def open_documents(settings: Settings) -> Store:
         raise
 
 
-async def ensure_retention(store: Store, settings: Settings) -> None:
-    """Apply the configured TTLs; a changed setting takes effect here, at start, in place."""
-    for document, field, ttl in (
+def retention(settings: Settings) -> list[tuple[type[Document], str, timedelta]]:
+    """Each collection that expires, the field its TTL index counts from, and how long."""
+    return [
         (event_documents.StoredEvent, "received_at", settings.raw_ttl),
         (event_documents.RejectedEvent, "received_at", timedelta(days=settings.rejected_ttl_days)),
         # A bucket's retention counts from the start of its period.
         (stats_documents.DailyStat, "starts_at", timedelta(days=settings.daily_ttl_days)),
         (stats_documents.WeeklyStat, "starts_at", timedelta(days=settings.weekly_ttl_days)),
         (stats_documents.JobRun, "started_at", timedelta(days=settings.job_runs_ttl_days)),
-    ):
+        # A session is owned while its events may still arrive and be stored.
+        (access_documents.SessionOwner, "first_seen",
+         settings.raw_ttl + timedelta(days=settings.max_past_days)),
+    ]
+
+
+async def ensure_retention(store: Store, settings: Settings) -> None:
+    """Apply the configured TTLs; a changed setting takes effect here, at start, in place."""
+    for document, field, ttl in retention(settings):
         await ensure_ttl_index(store.database[document.get_collection_name()], field, ttl)

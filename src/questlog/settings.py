@@ -10,6 +10,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCOPES = frozenset({"ingest", "read", "admin"})
+DEV_COMPANY_SALT = "questlog-dev-salt"
+DEV_PLAYER_ID_SECRET = "questlog-dev-player-id-secret"
+DEV_DASHBOARD_TOKEN_SECRET = "questlog-dev-dashboard-token-secret"
 
 
 class Settings(BaseSettings):
@@ -38,11 +41,18 @@ class Settings(BaseSettings):
     max_future_seconds: int = Field(default=300, ge=0)
     max_past_days: int = Field(default=30, ge=1)
     rejected_raw_cap_bytes: int = Field(default=8192, ge=256)
-    company_salt: str = "questlog-dev-salt"
+    company_salt: str = DEV_COMPANY_SALT
 
-    # Writes to MongoDB: transient errors are retried with exponential backoff.
+    # Writes to MongoDB: transient errors are retried with exponential backoff, and the
+    # whole write, retries included, gives up after write_deadline_seconds (then 503).
     write_retries: int = Field(default=4, ge=0)
     write_backoff_seconds: float = Field(default=0.05, ge=0)
+    write_deadline_seconds: float = Field(default=3.0, gt=0)
+    # A read request's store work gives up after read_deadline_seconds (then 503).
+    read_deadline_seconds: float = Field(default=3.0, gt=0)
+
+    # Reads: a page by number may skip this many items at most; deeper, page with `after`.
+    max_page_skip: int = Field(default=10_000, ge=0)
 
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)
@@ -59,6 +69,18 @@ class Settings(BaseSettings):
     # with many API processes, evaluating in a few of them saves their duplicated work.
     achievements_evaluator: bool = True
 
+    # Access and privacy (issue 11, docs/privacy.md).
+    env: str = "production"  # "development" allows the development secrets below
+    pseudonymize: bool = False
+    player_id_secret: str = DEV_PLAYER_ID_SECRET
+    dashboard_token_secret: str = DEV_DASHBOARD_TOKEN_SECRET
+    rate_limits_enabled: bool = True
+    rate_limits_file: Path | None = None
+    rate_limit_shared: bool = False
+    allowed_origins: str = ""  # comma-separated; none allowed by default
+    geoip: bool = True
+    trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
+
     @field_validator("bucket_tz")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
@@ -73,6 +95,10 @@ class Settings(BaseSettings):
     def _well_formed_keys(cls, value: str) -> str:
         parse_api_keys(value)
         return value
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     @property
     def raw_ttl(self) -> timedelta:

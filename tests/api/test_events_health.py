@@ -47,7 +47,9 @@ async def test_health_answers_503_when_the_store_does_not_answer_a_ping(
 
     monkeypatch.setattr(Store, "ping", no_answer)
 
-    error_of(await anonymous_client.get(HEALTH), 503, "store_unavailable")
+    response = await anonymous_client.get(HEALTH)
+    error_of(response, 503, "store_unavailable")
+    assert response.headers["retry-after"] == "5"
 
 
 async def test_health_answers_503_when_the_database_is_unreachable(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 import uvicorn
 from conftest import INGEST_KEY, READ_KEY, bill_vote
@@ -19,11 +20,15 @@ from conftest import INGEST_KEY, READ_KEY, bill_vote
 from questlog.api.app import create_app
 from questlog.client import QuestlogClient
 from questlog.settings import Settings
+from questlog.store.connection import store_kind
 
 
 @pytest.fixture
 def server_url(settings: Settings) -> Iterator[str]:
-    """The app on the in-memory store, on a free port, for as long as the test runs."""
+    """The app on the test store, on a free port, for as long as the test runs."""
+    if store_kind(settings.mongodb_url) != "memory":  # a real server: start from an empty database
+        with pymongo.MongoClient(settings.mongodb_url) as mongodb:
+            mongodb.drop_database(settings.database)
     server = uvicorn.Server(uvicorn.Config(
         create_app(settings), log_level="warning", ws="none", lifespan="on",
     ))

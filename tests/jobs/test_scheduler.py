@@ -117,9 +117,13 @@ async def test_a_failing_job_is_logged_and_the_others_still_run(
         jobs=[Job("broken", broken, now_trigger), Job("healthy", healthy, now_trigger)],
         stats=questlog.stats, leases=Leases(Lease.get_motor_collection()),
     )
+    async def logged(text: str) -> None:
+        while text not in caplog.text:
+            await asyncio.sleep(0.01)
+
     scheduler.start()
-    try:
-        await asyncio.wait_for(done.wait(), timeout=5)
+    try:  # both finished: stopping earlier would cancel broken's release of its lease
+        await asyncio.wait_for(asyncio.gather(done.wait(), logged("broken failed")), timeout=5)
     finally:
         await scheduler.stop()
 

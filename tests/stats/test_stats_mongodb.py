@@ -18,7 +18,7 @@ from questlog.stats.documents import Lease
 from questlog.stats.fields import shape_of
 from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_pipeline, hours_pipeline
-from questlog.stats.rollup import OWNER_ORDER
+from questlog.stats.rollup import day_buckets
 
 pytestmark = pytest.mark.mongodb
 
@@ -76,18 +76,27 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
     assert "received_at_ttl" in plan
 
 
-async def test_a_week_reads_its_days_in_owner_order_without_sorting(
+async def test_a_week_reads_each_day_as_one_range_of_an_owner_index(
     questlog: Questlog,
 ) -> None:
-    days = [(questlog.stats.today() - timedelta(days=d)).isoformat() for d in range(7)]
-    cursor = questlog.store.database["daily_stats"].find(
-        {"type": "LOBBY_ATTEMPT", "period_start": {"$in": days}}
-    ).sort(OWNER_ORDER)
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(i) for i in range(30)])
+    await stats.recompute([stats.today() - timedelta(days=d) for d in range(7)], job="test")
+    daily = questlog.store.database["daily_stats"]
+    day = stats.today() - timedelta(days=2)
+    of_that_day = {"period_start": day.isoformat(), "type": "LOBBY_ATTEMPT"}
 
-    plan = json.dumps(await cursor.explain(), default=str)
+    plan = await day_buckets(daily, day, "LOBBY_ATTEMPT").explain()
+    documents = await day_buckets(daily, day, "LOBBY_ATTEMPT").to_list(None)
 
-    assert "period_type_owner" in plan
-    assert '"SORT"' not in plan  # a blocking in-memory sort; SORT_MERGE of ranges is fine
+    text = json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
+    assert "IXSCAN" in text
+    assert "COLLSCAN" not in text
+    examined = plan["executionStats"]["totalDocsExamined"]
+    assert examined == len(documents) == await daily.count_documents(of_that_day) > 0
+    owners = [tuple(d[f] or "" for f in ("scope", "company_id", "user_id")) for d in documents]
+    assert owners == sorted(owners)
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:

@@ -37,6 +37,7 @@ from pymongo.errors import DuplicateKeyError
 from questlog.achievements.documents import EVALUATION_ORDER, EVALUATION_QUEUE
 from questlog.achievements.rules import Book, Outcome, apply_events
 from questlog.clock import utcnow
+from questlog.store.indexes import ensure_indexes
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Evaluator:
         self.stats = EvaluatorStats()
 
     async def start(self) -> None:
-        await self._events.create_indexes([EVALUATION_QUEUE])
+        await ensure_indexes(self._events, [EVALUATION_QUEUE])
         self._task = asyncio.create_task(self._run(), name="questlog-achievements")
 
     async def stop(self) -> None:

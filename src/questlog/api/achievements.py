@@ -20,17 +20,24 @@ from questlog.achievements.service import (
     NoReward,
     NotUnlocked,
     UnknownAchievement,
+    UnknownCategory,
 )
 from questlog.api.deps import PlayerAdminDep, PlayerReadDep, QuestlogDep, ReadDep, player_of
 from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.params import IdsParam
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
+router = APIRouter(
+    prefix="/api/v1/achievements", tags=["achievements"], route_class=StrictQueryRoute
+)
 
 UserIdParam = Annotated[str | None, Query(min_length=1, max_length=128)]
-AchievementIdParam = Annotated[str, Query(min_length=1, max_length=64)]
+AchievementIdParam = Annotated[str | None, Query(min_length=1, max_length=64)]
+CategoryParam = Annotated[str | None, Query(min_length=1, max_length=64)]
 
 ERRORS: dict[type[AchievementError], tuple[int, str]] = {
     UnknownAchievement: (404, "not_found"),
+    UnknownCategory: (422, "invalid_query"),
     NoReward: (422, "no_reward"),
     NotUnlocked: (422, "not_unlocked"),
     AlreadyRedeemed: (409, "already_redeemed"),
@@ -51,31 +58,49 @@ def refused(exc: AchievementError) -> ApiError:
     return ApiError(status, code, str(exc))
 
 
-@router.get("", summary="Achievement definitions; with user_id, each with that player's progress")
+@router.get(
+    "", summary="Achievement definitions, by category or ids; with user_id, each with that "
+                "player's progress",
+    responses=NOT_FOUND,
+)
 async def list_achievements(
-    questlog: QuestlogDep, principal: PlayerReadDep, user_id: UserIdParam = None
+    questlog: QuestlogDep, principal: PlayerReadDep, user_id: UserIdParam = None,
+    category: CategoryParam = None, ids: IdsParam = None,
 ) -> EnvelopeResponse:
-    listed = await questlog.achievements.service.listing(user_id=player_of(principal, user_id))
+    try:
+        listed = await questlog.achievements.service.listing(
+            user_id=player_of(principal, user_id), ids=ids, category=category
+        )
+    except AchievementError as exc:
+        raise refused(exc) from None
     return ok([AchievementOut.of(item).model_dump(mode="json") for item in listed])
 
 
 @router.get(
-    "/progress", summary="One achievement's progress for one player", responses=NOT_FOUND
+    "/progress", responses=NOT_FOUND,
+    summary="A player's progress in one achievement (achievement_id: data is an object) "
+            "or several (achievement_ids: a list, in the order asked)",
 )
 async def get_progress(
-    questlog: QuestlogDep, principal: PlayerReadDep, achievement_id: AchievementIdParam,
+    questlog: QuestlogDep, principal: PlayerReadDep,
+    achievement_id: AchievementIdParam = None, achievement_ids: IdsParam = None,
     user_id: UserIdParam = None,
 ) -> EnvelopeResponse:
     player = player_of(principal, user_id)
     if player is None:
         raise ApiError(422, "invalid_query", "user_id: required with an API key")
+    if (achievement_id is None) == (achievement_ids is None):
+        raise ApiError(422, "invalid_query", "give achievement_id (one achievement) or "
+                                             "achievement_ids (several), one of the two")
+    wanted = [achievement_id] if achievement_id is not None else achievement_ids or []
     try:
-        view = await questlog.achievements.service.progress(
-            user_id=player, achievement_id=achievement_id
+        views = await questlog.achievements.service.progress_of(
+            user_id=player, achievement_ids=wanted
         )
     except AchievementError as exc:
         raise refused(exc) from None
-    return ok(ProgressOut.of(view).model_dump(mode="json"))
+    out = [ProgressOut.of(view).model_dump(mode="json") for view in views]
+    return ok(out if achievement_ids is not None else out[0])
 
 
 @router.post(
@@ -85,7 +110,11 @@ async def get_progress(
 async def redeem(
     questlog: QuestlogDep, principal: PlayerAdminDep, body: RedeemIn
 ) -> EnvelopeResponse:
-    player = player_of(principal, body.user_id) or body.user_id
+    player = player_of(principal, body.user_id)
+    if player is None:  # an API key names the player; a token is its own player
+        raise ApiError(422, "invalid_body", "user_id: required with an API key",
+                       [{"field": "user_id", "message": "required with an API key",
+                         "kind": "missing"}])
     try:
         redemption = await questlog.achievements.service.redeem(
             user_id=player, achievement_id=body.achievement_id

@@ -11,21 +11,32 @@ from questlog import bootstrap
 from questlog.api import (
     achievements,
     analytics,
+    companies,
     dashboard,
+    dashboard_compat,
+    dashboard_pages,
     events,
     health,
     jobs,
+    keys,
     live,
     players,
+    privacy,
+    reference,
     stats,
     ws,
 )
+from questlog.api.cors import install_cors
+from questlog.api.deadline import ReadDeadline
 from questlog.api.envelope import ERROR_RESPONSES, install_error_handlers
 from questlog.settings import Settings
 
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
-    analytics.router, dashboard.router, live.router, ws.router,
+    privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
+    reference.router,
+    analytics.router, live.router, ws.router,
+    dashboard_pages.router,  # last: its /dashboard/{page} comes after seed 004's /dashboard/...
 )
 
 
@@ -50,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(ReadDeadline, seconds=settings.read_deadline_seconds)
+    install_cors(app, settings)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

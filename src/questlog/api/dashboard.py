@@ -1,47 +1,71 @@
-"""/dashboard: the pages for designers, players and companies (static files; their data
-comes from the JSON API, read by the page's script with the viewer's own credential)."""
+"""A company's dashboard reads (seed 004), with its dashboard token as ?t= or a bearer token."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Query, Request
 
-from questlog.api.envelope import ApiError
-from questlog.dashboard import PAGES_BY_SLUG, STATIC, plotly_bundle, render
+from questlog.access.dashboard import BelowThreshold, Bucket, Period
+from questlog.api.deps import SCOPE_CHECKS, QuestlogDep
+from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/dashboard", include_in_schema=False)
-ASSETS = frozenset(p.name for p in STATIC.iterdir() if p.suffix in {".js", ".css"})
-NO_CACHE = {"Cache-Control": "no-cache"}
-
-
-@router.get("")
-async def sign_in() -> FileResponse:
-    return FileResponse(STATIC / "signin.html", headers=NO_CACHE)
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], route_class=StrictQueryRoute)
 
 
-@router.get("/")
-async def sign_in_slash() -> RedirectResponse:
-    return RedirectResponse("/dashboard")
+async def company_of(request: Request, questlog: QuestlogDep,
+                     t: Annotated[str | None, Query(max_length=256)] = None) -> str:
+    """The company a dashboard token reads: 401 without one, 403 unknown or revoked."""
+    header = request.headers.get("authorization", "")
+    scheme, _, bearer = header.partition(" ")
+    token = t or (bearer.strip() if scheme.lower() == "bearer" else "")
+    if not token:
+        raise ApiError(401, "unauthorized", "send the dashboard token as ?t= or a bearer token")
+    company_id = await questlog.access.companies.resolve(token)
+    if company_id is None:
+        raise ApiError(403, "forbidden", "unknown or revoked dashboard token")
+    return company_id
 
 
-@router.get("/static/vendor/plotly.min.js")
-async def plotly_js() -> FileResponse:
-    return FileResponse(plotly_bundle(), media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+SCOPE_CHECKS[company_of] = "a company dashboard token"
+CompanyDep = Annotated[str, Depends(company_of)]
+FromParam = Annotated[date | None, Query(alias="from")]
 
 
-@router.get("/static/{name}")
-async def asset(name: Annotated[str, Path(max_length=64)]) -> FileResponse:
-    if name not in ASSETS:
-        raise ApiError(404, "not_found", f"no dashboard file {name!r}")
-    return FileResponse(STATIC / name, headers=NO_CACHE)
+def period_of(questlog: QuestlogDep, first: date | None, last: date | None) -> Period:
+    try:
+        return questlog.access.dashboards().period(first, last)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_range", str(exc)) from None
 
 
-@router.get("/{slug}")
-async def page(slug: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
-    found = PAGES_BY_SLUG.get(slug)
-    if found is None:
-        raise ApiError(404, "not_found", f"no dashboard page {slug!r}")
-    return HTMLResponse(render(found), headers=NO_CACHE)
+def withheld(exc: BelowThreshold) -> ApiError:
+    return ApiError(403, "below_privacy_threshold", str(exc))
+
+
+@router.get("/company", summary="The company, its player count and status (always answers)")
+async def company(questlog: QuestlogDep, company_id: CompanyDep) -> EnvelopeResponse:
+    return ok(await questlog.access.dashboards().company(company_id))
+
+
+@router.get("/summary", summary="Players, sessions, FTA level, repetition burden, earth "
+            "scores and event counts over a period")
+async def summary(questlog: QuestlogDep, company_id: CompanyDep, from_: FromParam = None,
+                  to: date | None = None) -> EnvelopeResponse:
+    try:
+        return ok(await questlog.access.dashboards().summary(
+            company_id, period_of(questlog, from_, to)))
+    except BelowThreshold as exc:
+        raise withheld(exc) from None
+
+
+@router.get("/timeseries", summary="The summary's figures per day or ISO week")
+async def timeseries(questlog: QuestlogDep, company_id: CompanyDep, bucket: Bucket = "day",
+                     from_: FromParam = None, to: date | None = None) -> EnvelopeResponse:
+    try:
+        return ok(await questlog.access.dashboards().timeseries(
+            company_id, period_of(questlog, from_, to), bucket))
+    except BelowThreshold as exc:
+        raise withheld(exc) from None

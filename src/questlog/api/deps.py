@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from questlog.achievements.tokens import PREFIX as PLAYER_TOKEN_PREFIX
-from questlog.api.auth import (
-    Principal,
-    bearer_token,
-    principal_for_key,
-    principal_for_player_token,
-)
+from questlog.api import credentials
+from questlog.api.auth import Principal, bearer_token, principal_for_key
 from questlog.api.envelope import ApiError
 from questlog.bootstrap import Questlog
 
@@ -29,12 +23,11 @@ def get_questlog(request: Request) -> Questlog:
 QuestlogDep = Annotated[Questlog, Depends(get_questlog)]
 
 
-def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
+async def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
     token = bearer_token(request)
     principal = principal_for_key(token, questlog.settings.api_key_scopes)
-    if principal is None and token.startswith(PLAYER_TOKEN_PREFIX):
-        tokens = questlog.achievements.tokens
-        principal = principal_for_player_token(token, tokens, now=datetime.now(UTC))
+    if principal is None:
+        principal = await credentials.principal_for(token, questlog)
     if principal is None:
         raise ApiError(
             401, "unauthorized",
@@ -46,6 +39,7 @@ def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
 
 # Each scope check made by require(), with its scope: route_scopes() finds them in routes.
 _SCOPE_CHECKS: dict[Callable[..., Any], str] = {}
+SCOPE_CHECKS = _SCOPE_CHECKS  # for credentials checked outside require() (dashboard tokens)
 
 
 def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -58,7 +52,21 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return check
 
 
-IngestDep = Annotated[Principal, Depends(require("ingest"))]
+def require_ingest() -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A key with ingest, or a player token with ingest (which writes its own events only)."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        allowed = (principal.has("ingest") if principal.user_id is None
+                   else "ingest" in principal.player_scopes)
+        if not allowed:
+            raise ApiError(403, "forbidden", "this key or token lacks the 'ingest' scope")
+        return principal
+
+    _SCOPE_CHECKS[check] = "ingest or the player's token with ingest"
+    return check
+
+
+IngestDep = Annotated[Principal, Depends(require_ingest())]
 ReadDep = Annotated[Principal, Depends(require("read"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 
@@ -69,6 +77,10 @@ def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.user_id is None and not principal.has(scope):
             raise ApiError(403, "forbidden", f"this key lacks the {scope!r} scope")
+        # A token issued for ingest only does not read (admin routes: any own token).
+        reads = scope == "read" and principal.user_id is not None
+        if reads and "read" not in principal.player_scopes:
+            raise ApiError(403, "forbidden", "this player token lacks the 'read' scope")
         return principal
 
     _SCOPE_CHECKS[check] = f"{scope} or the player's token"

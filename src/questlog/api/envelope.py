@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from questlog.ingest.validation import summarize
@@ -60,10 +60,12 @@ NOT_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.headers = dict(headers or {})
 
 
 def ok(data: Any, meta: dict[str, Any] | None = None, status: int = 200) -> EnvelopeResponse:
@@ -78,6 +80,9 @@ def error(
     return EnvelopeResponse(body, status_code=status, headers=headers)
 
 
+# When a client may try again after a 503 store_unavailable.
+RETRY_AFTER_SECONDS = "5"
+
 # FastAPI raises a 400 only when it cannot parse a body model's JSON (not UTF-8, nested
 # too deep): the code the write routes give the same body.
 HTTP_CODES = {
@@ -90,8 +95,8 @@ HTTP_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error(exc.status, exc.code, exc.message, exc.details, headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return error(exc.status, exc.code, exc.message, exc.details, headers | exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(_: Request, exc: RequestValidationError) -> Response:
@@ -121,7 +126,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_store_down(_: Request, exc: Exception) -> Response:
         log.error("store unavailable: %s", exc)
         return error(503, "store_unavailable", "MongoDB is not answering; retry later",
-                     headers={"Retry-After": "5"})
+                     headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    @app.exception_handler(PyMongoError)
+    async def on_store_error(request: Request, exc: Exception) -> Response:
+        # A deadline that passed (api/deadline.py) surfaces as a timeout error of the
+        # operation it cut short, such as the server's maxTimeMS: the store did not answer.
+        if isinstance(exc, PyMongoError) and exc.timeout:
+            return await on_store_down(request, exc)
+        return await on_bug(request, exc)
 
     @app.exception_handler(Exception)
     async def on_bug(_: Request, exc: Exception) -> Response:

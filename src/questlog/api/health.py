@@ -7,9 +7,16 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from questlog.api.deps import QuestlogDep
-from questlog.api.envelope import EnvelopeResponse, ErrorEnvelope, error, ok
+from questlog.api.envelope import (
+    RETRY_AFTER_SECONDS,
+    EnvelopeResponse,
+    ErrorEnvelope,
+    error,
+    ok,
+)
+from questlog.api.query import StrictQueryRoute
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], route_class=StrictQueryRoute)
 
 
 @router.get(
@@ -18,7 +25,8 @@ router = APIRouter(prefix="/api/v1", tags=["health"])
 )
 async def health(questlog: QuestlogDep) -> EnvelopeResponse:
     if not await questlog.store.ping():
-        return error(503, "store_unavailable", f"the {questlog.store.kind} store is not answering")
+        return error(503, "store_unavailable", f"the {questlog.store.kind} store is not answering",
+                     headers={"Retry-After": RETRY_AFTER_SECONDS})
     return ok({
         "status": "ok",
         "store": questlog.store.kind,

@@ -9,21 +9,22 @@ from fastapi import APIRouter, Query
 
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 from questlog.stats.buckets import Scope
 from questlog.stats.periods import Period, Rejected
 from questlog.stats.reads import WithheldForPrivacy, stats_query
 
-router = APIRouter(prefix="/api/v1", tags=["stats"])
+router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=StrictQueryRoute)
 
 
 @router.get("/stats", summary="Daily or weekly aggregates of one event type, oldest first")
 async def get_stats(
     questlog: QuestlogDep,
     _: ReadDep,
-    type: str,
+    type: Annotated[str, Query(min_length=1, max_length=128)],
     scope: Scope = "global",
-    company_id: str | None = None,
-    user_id: str | None = None,
+    company_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     period: Period = "daily",
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,

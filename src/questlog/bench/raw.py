@@ -23,6 +23,7 @@ from questlog.bench.synthetic import chunked, politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
+from questlog.store.durability import durable_database
 from questlog.store.indexes import ensure_ttl_index
 from questlog.store.types import MotorCollection
 
@@ -68,7 +69,9 @@ async def insert_raw(
 ) -> RawFigures:
     documents = stored_documents(events)
     average = sum(len(bson.encode(d)) for d in documents) / max(len(documents), 1)
-    collection = connection.client[DATABASE][f"raw_{secrets.token_hex(4)}"]
+    # With the write concern Questlog's own writes carry: acknowledged once durable.
+    database = await durable_database(connection.client, DATABASE)
+    collection = database[f"raw_{secrets.token_hex(4)}"]
     try:
         await collection.create_indexes(StoredEvent.Settings.indexes)
         # The retention does not change the cost of an insert: any TTL will do.

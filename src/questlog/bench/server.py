@@ -54,7 +54,10 @@ async def own_server(connection: Connection) -> AsyncIterator[BenchServer]:
     env = dict(os.environ)
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest", QUESTLOG_DATABASE=database,
                QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false",
-               QUESTLOG_MONGODB_URL=connection.url)
+               QUESTLOG_MONGODB_URL=connection.url,
+               # The benchmark floods on purpose, into a scratch database of its own.
+               QUESTLOG_RATE_LIMITS_ENABLED="false")
+    env.setdefault("QUESTLOG_ENV", "development")
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
     url = f"http://127.0.0.1:{port}"

@@ -15,7 +15,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from questlog.access.secrets_check import DevelopmentSecrets
 from questlog.bench.commands import add_ingest_benchmarks
+from questlog.bench.reads import add_reads_benchmark
+from questlog.cli.access import add_access_commands
 from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.dashboards import add_dashboard_commands
 from questlog.cli.demo import add_demo_commands
@@ -29,7 +32,10 @@ Registrar = Callable[[Subcommands, Subcommands], None]
 
 REGISTRARS: list[Registrar] = [
     add_serve_commands, add_ingest_benchmarks, add_contracts, add_stats_commands,
-    add_achievement_commands, add_demo_commands, add_dashboard_commands,
+    add_achievement_commands,
+    add_access_commands,  # after achievements: it adds to their `players` command
+    add_reads_benchmark,
+    add_demo_commands, add_dashboard_commands,
 ]
 
 
@@ -50,6 +56,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except LocalServerError as exc:  # what to do instead is in the message
+    except (LocalServerError, DevelopmentSecrets) as exc:  # the message says what to do
         print(f"questlog {args.command}: {exc}", file=sys.stderr)
         return 2

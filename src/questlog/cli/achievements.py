@@ -11,6 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from questlog.access.pseudonyms import Pseudonyms
 from questlog.achievements.backfill import backfill, changed_ids
 from questlog.achievements.definitions import DefinitionsError
 from questlog.achievements.documents import BackfillRecord, PlayerProgress
@@ -46,6 +47,8 @@ def add_achievement_commands(commands: Any, bench: Any) -> None:
         "QUESTLOG_PLAYER_TOKEN_TTL_HOURS; the expiry goes to stderr.",
     )
     token.add_argument("user_id")
+    token.add_argument("--scope", dest="scopes", action="append", choices=["read", "ingest"],
+                       help="read (the default) and/or ingest (the player's own events)")
     token.set_defaults(run=_token)
 
     add_achievements_benchmark(bench)
@@ -95,7 +98,11 @@ def _token(args: argparse.Namespace) -> int:
               "here; set the same secret for both", file=sys.stderr)
         return 2
     settings = command_settings()  # a local run's secret is kept in its data dir
-    issued = PlayerTokens.from_settings(settings).issue(args.user_id, now=datetime.now(UTC))
+    player = Pseudonyms(secret=settings.player_id_secret, enabled=settings.pseudonymize)
+    issued = PlayerTokens.from_settings(settings).issue(
+        player.player(args.user_id), now=datetime.now(UTC),
+        scopes=frozenset(args.scopes or ["read"]),
+    )
     print(issued.token)
     print(f"expires at {issued.expires_at.isoformat()}", file=sys.stderr)
     return 0

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from questlog import bootstrap
+from questlog.access.secrets_check import check_secrets
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 from questlog.store.connection import Store, store_kind
@@ -25,8 +26,13 @@ SECRETS_FILE = "secrets.json"
 
 
 def command_settings(**overrides: object) -> Settings:
-    """The environment's settings, with the development secrets of a local run filled in."""
-    return with_development_secrets(Settings().model_copy(update=overrides))
+    """The environment's settings, with the development secrets of a local run filled in.
+
+    DevelopmentSecrets when they name a real MongoDB while a secret is still a
+    development default (checked before anything is filled in)."""
+    settings = Settings().model_copy(update=overrides)
+    check_secrets(settings)
+    return with_development_secrets(settings)
 
 
 def with_development_secrets(settings: Settings) -> Settings:

@@ -11,8 +11,10 @@ from typing import Any
 from questlog.bench.report import print_figures
 from questlog.bootstrap import Questlog
 from questlog.cli.context import command_settings, running_questlog
-from questlog.demo.generate import batches, demo_events
+from questlog.demo.generate import COMPANIES, batches, demo_events
 from questlog.stats.periods import days_from
+
+PLAYER = "acme-01"
 
 
 def add_demo_commands(commands: Any, bench: Any) -> None:
@@ -31,10 +33,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     if not 2 <= args.days <= 29:
         print("questlog demo: --days is 2..29 (events older than 30 days are refused)")
         return 2
-    figures = asyncio.run(_demo(days=args.days, seed=args.seed))
+    figures, links = asyncio.run(_demo(days=args.days, seed=args.seed))
     print_figures("questlog demo", figures)
-    print("Open http://127.0.0.1:8000/dashboard and sign in with the admin key "
+    print("Designers: open http://127.0.0.1:8000/dashboard and sign in with the admin key "
           "(.questlog/secrets.json, or the log's export line).")
+    print_figures("A player's page (the token lasts QUESTLOG_PLAYER_TOKEN_TTL_HOURS)",
+                  [(PLAYER, f"http://127.0.0.1:8000/dashboard/player?token={links.pop(PLAYER)}")])
+    print_figures("Company pages (demo-tiny has too few players to show)",
+                  [(c, f"http://127.0.0.1:8000/dashboard/company-page?t={t}")
+                   for c, t in links.items()])
     return 0
 
 
@@ -67,7 +74,18 @@ async def achievements_caught_up(questlog: Questlog, *, timeout: float = 300.0) 
         await asyncio.sleep(0.2)
 
 
-async def _demo(*, days: int, seed: int) -> list[tuple[str, str]]:
+async def _demo(*, days: int, seed: int) -> tuple[list[tuple[str, str]], dict[str, str]]:
     async with running_questlog(command_settings(scheduler_enabled=False)) as questlog:
         figures = await load_demo(questlog, days=days, seed=seed)
-    return [(key, str(value)) for key, value in figures.items()]
+        links = await demo_tokens(questlog)
+    return [(key, str(value)) for key, value in figures.items()], links
+
+
+async def demo_tokens(questlog: Questlog) -> dict[str, str]:
+    """A token for one demo player, and a new dashboard token for each demo company."""
+    now = datetime.now(UTC)
+    tokens = {PLAYER: questlog.achievements.tokens.issue(PLAYER, now=now).token}
+    for company in COMPANIES:
+        await questlog.access.companies.ensure(company)
+        tokens[company] = (await questlog.access.companies.issue_token(company)).token
+    return tokens

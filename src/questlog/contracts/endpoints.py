@@ -12,7 +12,7 @@ from typing import Any
 from questlog.api.deps import route_scopes
 from questlog.ingest.codes import HTTP_STATUS, Code
 
-PAGINATION = ("page", "page_size")
+PAGINATION = ("page", "page_size", "after")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -23,13 +23,24 @@ def _answers(*codes: Code) -> tuple[str, ...]:
 EVENT_CODES = (
     Code.INVALID_EVENT, Code.UNKNOWN_EVENT_TYPE, Code.UNSUPPORTED_VERSION,
     Code.EVENT_TOO_LARGE, Code.TIMESTAMP_IN_FUTURE, Code.TIMESTAMP_TOO_OLD,
+    Code.FORBIDDEN, Code.SESSION_NOT_OWNED, Code.RATE_LIMITED, Code.UNKNOWN_REFERENCE,
+    Code.UNSUPPORTED_MOMENTUM,
 )
+DASHBOARD_ERRORS = ("403 below_privacy_threshold", "422 invalid_range")
 DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/events"): _answers(Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES),
     ("POST", "/api/v1/events/batch"): _answers(
-        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE, Code.RATE_LIMITED
     ),
+    ("GET", "/api/v1/dashboard/summary"): DASHBOARD_ERRORS,
+    ("GET", "/api/v1/dashboard/timeseries"): DASHBOARD_ERRORS,
+    ("GET", "/dashboard/summary"): DASHBOARD_ERRORS,
+    ("GET", "/dashboard/timeseries"): DASHBOARD_ERRORS,
+    ("POST", "/admin/seed_company"): ("403 forbidden",),
+    ("POST", "/api/v1/companies/{company_id}/token"): ("404 not_found",),
+    ("DELETE", "/api/v1/keys/{key_id}"): ("404 not_found",),
     ("GET", "/api/v1/health"): ("503 store_unavailable",),
+    ("GET", "/api/v1/achievements"): ("404 not_found",),
     ("GET", "/api/v1/achievements/progress"): ("404 not_found",),
     ("POST", "/api/v1/achievements/redeem"): (
         "404 not_found", "409 already_redeemed", "422 no_reward", "422 not_unlocked",
@@ -51,13 +62,19 @@ Generated from the app's routes by `make contracts`; do not edit. The full
 request and response shapes are in `openapi.json`.
 
 - Auth: `Authorization: Bearer KEY`; an `admin` key holds every scope. A player token
-  (`POST /api/v1/players/{user_id}/token`) holds none: it reads its own player's
-  achievements and redeems their rewards, and gets 403 forbidden anywhere else.
+  (`POST /api/v1/players/{user_id}/token`) holds no key scope: with `read` it reads its
+  own player's achievements and redeems their rewards, with `ingest` it writes its own
+  player's events, and it gets 403 forbidden anywhere else. A company dashboard token
+  (`?t=` or bearer) reads its company's dashboard routes only (see docs/privacy.md).
 - Responses: `{"ok": true, "data", "meta"}`, or `{"ok": false, "error": {"code",
   "message", "details"}}` with the status and code listed below.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
   `data.rejections` with the code the single-event endpoint would answer.
 - Any route may also answer `503 store_unavailable` while MongoDB does not answer.
+- Query parameters: the names below, or their camelCase spelling (`page_size` or
+  `pageSize`); any other answers `422 invalid_query` naming it, on every route, as does
+  a parameter given twice (only `ids` and `achievement_ids` may repeat). Lists page on
+  with `after=` the previous page's `meta.next_after` (docs/reads.md).
 
 | method | path | what | scope | filters | pagination | errors |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -95,7 +112,7 @@ def _row(method: str, path: str, operation: dict[str, Any], scopes: frozenset[st
         errors += ["400 malformed_json", "415 unsupported_media_type", "422 invalid_body"]
     cells = [
         method, f"`{path}`", operation.get("summary", ""), ", ".join(sorted(scopes)) or "none",
-        ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(errors)) or "-",
+        ", ".join(filters) or "-", ", ".join(pages) or "-", ", ".join(sorted(set(errors))) or "-",
     ]
     return "| " + " | ".join(cells) + " |\n"
 

@@ -31,7 +31,7 @@ PAGES = (
     Page("events", "Event explorer", "designer"),
     Page("admin", "Jobs and rejections", "admin"),
     Page("player", "My achievements", "player"),
-    Page("company", "Company", "company"),
+    Page("company-page", "Company", "company"),  # /dashboard/company is seed 004's JSON
 )
 PAGES_BY_SLUG = {page.slug: page for page in PAGES}
 

@@ -40,6 +40,14 @@ class DemoServer:
         headers = {"Authorization": f"Bearer {credential or self.admin_key}"}
         return httpx.get(self.url + path, params=params, headers=headers, timeout=30)
 
+    def company_token(self, company_id: str) -> str:
+        """A new dashboard token of a company (the previous one stops working)."""
+        response = httpx.post(f"{self.url}/api/v1/companies/{company_id}/token",
+                              headers={"Authorization": f"Bearer {self.admin_key}"}, timeout=30)
+        response.raise_for_status()
+        token: str = response.json()["data"]["dashboard_token"]
+        return token
+
     def player_token(self, user_id: str) -> str:
         response = httpx.post(f"{self.url}/api/v1/players/{user_id}/token",
                               headers={"Authorization": f"Bearer {self.admin_key}"}, timeout=30)

@@ -16,7 +16,7 @@ from questlog.dashboard.browse import (
     sign_in,
 )
 
-# (file name, path under the server, needs a player token)
+# (file name, path under the server with the tokens it needs)
 SHOTS = (
     ("signin", "/dashboard"),
     ("home", "/dashboard/home?days=14"),
@@ -27,7 +27,8 @@ SHOTS = (
     ("events", "/dashboard/events?type=AttemptSubmitted"),
     ("admin", "/dashboard/admin"),
     ("player", "/dashboard/player?token={player_token}"),
-    ("company", "/dashboard/company"),
+    ("company", "/dashboard/company-page?t={company_token}&days=28"),
+    ("company-not-enough", "/dashboard/company-page?t={small_company_token}"),
 )
 PLAYER = "acme-01"
 
@@ -59,7 +60,9 @@ def take(out: Path, *, url: str | None = None, key: str | None = None) -> list[t
         page.goto(f"{server.url}/dashboard")
         page.screenshot(path=str(out / "signin.png"))
         sign_in(page, server)
-        fills = {"player_token": server.player_token(PLAYER)}
+        fills = {"player_token": server.player_token(PLAYER),
+                 "company_token": server.company_token("demo-acme"),
+                 "small_company_token": server.company_token("demo-tiny")}
         for name, path in SHOTS[1:]:
             seconds = open_page(page, server.url + path.format(**fills))
             page.wait_for_timeout(300)  # charts finish their transition

@@ -31,6 +31,9 @@ class IngestResultOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    opted_out: int = Field(
+        default=0, description="Events of players who opted out: dropped, never an error."
+    )
     event_ids: list[str]
     rejections: list[RejectionOut]
 
@@ -40,6 +43,7 @@ class IngestResultOut(BaseModel):
             accepted=result.accepted,
             duplicates=result.duplicates,
             rejected=result.rejected,
+            opted_out=result.opted_out,
             event_ids=result.event_ids,
             rejections=[
                 RejectionOut(index=r.index, event_id=r.event_id, code=r.code, message=r.message)

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel
 
 from questlog.bus import Bus
 from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
+from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
 from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
-from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.retry import StoreUnavailable, deadline, with_retries
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class BatchResult:
     event_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    opted_out: int = 0  # dropped for a player who opted out or was erased: not an error
 
     @property
     def duplicates(self) -> int:
@@ -69,8 +72,10 @@ class Ingestor:
         rejected: MotorCollection,
         bus: Bus,
         clock: Callable[[], datetime] = utcnow,
+        gate: Gate | None = None,
     ) -> None:
         self._settings = settings
+        self.gate: Gate = gate or OpenGate()
         self._events = events
         self._rejected = rejected
         self._bus = bus
@@ -87,8 +92,10 @@ class Ingestor:
         *,
         sent_at: datetime | None = None,
         api_key: str | None = None,
+        origin: Origin | None = None,
     ) -> BatchResult:
         """Store every valid event of `items`; the invalid ones are quarantined, never lost."""
+        origin = origin or Origin(api_key=api_key)
         context = Context(
             received_at=to_millis(self._clock()),
             ingest_id=uuid.uuid4().hex,
@@ -97,23 +104,51 @@ class Ingestor:
         )
         documents, result = [], BatchResult()
         for index, item in enumerate(items):
-            checked = check_event(item, index=index, limits=self._limits, context=context)
+            prepared = self.gate.prepare(item, origin)
+            checked = check_event(prepared, index=index, limits=self._limits, context=context)
             if isinstance(checked, Rejection):
                 result.rejections.append(checked)
             else:
-                documents.append(checked)
-        await self.quarantine(result.rejections, context=context, api_key=api_key)
-        if documents:
+                documents.append((index, checked))
+        # One deadline for the whole write, retries included, and the access checks'
+        # reads before it: a store that does not answer costs the client
+        # write_deadline_seconds, then a 503 to retry.
+        async with deadline(self._settings.write_deadline_seconds):
+            documents = await self._screen(documents, origin, result)
+            await self.quarantine(result.rejections, context=context, api_key=api_key)
             outcome = await insert_events(
-                self._events, documents, retries=self._settings.write_retries,
+                self._events, [d for _, d in documents], retries=self._settings.write_retries,
                 backoff=self._settings.write_backoff_seconds,
-            )
+            ) if documents else None
+        if outcome is not None:
             result.accepted = len(outcome.stored)
             result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
             if outcome.stored:
                 self._bus.publish(EventsStored(tuple(outcome.stored)))
         return result
+
+    async def _screen(
+        self, documents: list[tuple[int, dict[str, Any]]], origin: Origin, result: BatchResult
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The documents access control keeps; the refused ones join the rejections."""
+        if not documents:
+            return documents
+        verdicts = await self.gate.screen([d for _, d in documents], origin)
+        kept = []
+        for (index, document), verdict in zip(documents, verdicts, strict=True):
+            if verdict is None:
+                kept.append((index, document))
+            elif verdict == OPTED_OUT:
+                result.opted_out += 1
+            elif isinstance(verdict, Refusal):
+                result.rejections.append(Rejection(
+                    index=index, code=verdict.code, message=verdict.message,
+                    event_id=document["_id"], event_type=document["type"],
+                    raw=pydantic_core.to_json(document, fallback=str).decode(),
+                ))
+        result.rejections.sort(key=lambda r: r.index)
+        return kept
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         """Store one event from this process; return its event_id (also for a duplicate).
@@ -133,7 +168,8 @@ class Ingestor:
         """Quarantine a request that could not be read as a batch at all."""
         context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
         rejection = Rejection(index=-1, code=code, message=message, raw=raw)
-        await self.quarantine([rejection], context=context, api_key=api_key)
+        async with deadline(self._settings.write_deadline_seconds):
+            await self.quarantine([rejection], context=context, api_key=api_key)
 
     async def quarantine(
         self, rejections: Sequence[Rejection], *, context: Context, api_key: str | None

@@ -2,13 +2,14 @@
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
 $group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
-owner order, and the buckets go back in big unordered batches. Nothing is ever
-incremented: rebuilding a period twice, or from two processes at once, writes the
-same documents.
+owner order, a day at a time, and the buckets go back in big unordered batches.
+Nothing is ever incremented: rebuilding a period twice, or from two processes at once,
+writes the same documents.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,7 +36,6 @@ from questlog.store.types import MotorCollection, MotorCursor
 
 WRITE_CHUNK = 1000
 DUPLICATE_KEY = 11000
-OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]  # see period_type_owner
 
 
 @dataclass
@@ -82,12 +82,12 @@ class Rollup:
         """Rebuild every bucket of the ISO week starting `monday` from its daily buckets,
         one owner at a time, so memory stays small however many players there are."""
         span = self.span("weekly", monday)
-        days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
-        types = await self._daily.distinct("type", {"period_start": {"$in": days}})
+        days = [monday + timedelta(days=i) for i in range(7)]
+        query = {"period_start": {"$in": [day.isoformat() for day in days]}}
+        types = await self._daily.distinct("type", query)
         writer = await PeriodWriter.open(self._weekly, monday)
         for event_type in sorted(types):
-            query = {"type": event_type, "period_start": {"$in": days}}
-            documents = self._daily.find(query).sort(OWNER_ORDER)
+            documents = in_owner_order([day_buckets(self._daily, d, event_type) for d in days])
             batch = []
             async for owner, group in _by_owner(documents):
                 batch.append(to_document(span, event_type, owner, merge(group)))
@@ -98,7 +98,52 @@ class Rollup:
         return await writer.close(events_read=0)
 
 
-async def _by_owner(documents: MotorCursor) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
+OWNER_ORDER = [("scope", 1), ("company_id", 1), ("user_id", 1)]
+
+
+def day_buckets(daily: MotorCollection, day: date, event_type: str) -> MotorCursor:
+    """The daily buckets of one type on `day`, in owner order.
+
+    One day at a time: the query is an equality prefix of `period_type_owner` (and of
+    `owner_period`), so MongoDB reads one ordered range of the index with no sort; a
+    server that sorts anyway (secantusd-rs) sorts one day of one type, not a week.
+    """
+    query = {"period_start": day.isoformat(), "type": event_type}
+    return daily.find(query).sort(OWNER_ORDER)
+
+
+async def in_owner_order(days: list[MotorCursor]) -> AsyncIterator[dict[str, Any]]:
+    """The documents of every day, merged into one stream in owner order.
+
+    Each day comes in owner order already (day_buckets), as the server orders values:
+    null (no company_id, no user_id) before any string, strings by their bytes (as
+    Python orders str for every code point), so each owner's days come together.
+    """
+
+    def owner_key(document: dict[str, Any]) -> tuple[tuple[bool, str], ...]:
+        return tuple(
+            (document.get(field) is not None, document.get(field) or "")
+            for field, _ in OWNER_ORDER
+        )
+
+    heads: list[tuple[tuple[tuple[bool, str], ...], int, dict[str, Any]]] = []
+
+    async def advance(n: int) -> None:
+        document = await anext(days[n], None)
+        if document is not None:
+            heapq.heappush(heads, (owner_key(document), n, document))
+
+    for n in range(len(days)):
+        await advance(n)
+    while heads:
+        _, n, document = heapq.heappop(heads)
+        yield document
+        await advance(n)
+
+
+async def _by_owner(
+    documents: AsyncIterator[dict[str, Any]],
+) -> AsyncIterator[tuple[Owner, list[Aggregate]]]:
     """(owner, its aggregates) for each run of documents of one owner, as they stream by."""
     owner: Owner = GLOBAL
     group: list[Aggregate] = []

@@ -19,6 +19,8 @@ from beanie import Document, init_beanie
 from pymongo.errors import PyMongoError
 
 from questlog.settings import Settings
+from questlog.store.durability import durable_database
+from questlog.store.indexes import declared_indexes, ensure_indexes
 from questlog.store.local import LocalServer, ServerOptions, ensure_running
 from questlog.store.memory import memory_client
 from questlog.store.types import MotorClient, MotorDatabase
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 
 MEMORY = "memory"
 StoreKind = Literal["local", "memory", "mongodb"]
+# How long an operation waits for a server to answer at all: a dead store is told from a
+# slow one this soon (then 503 store_unavailable); writes and reads also have deadlines.
+SERVER_SELECTION_MS = 2000
 
 
 def store_kind(url: str | None) -> StoreKind:
@@ -78,7 +83,7 @@ def server_options(settings: Settings) -> ServerOptions:
 
 
 def _client(url: str) -> MotorClient:
-    return MotorClient(url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return MotorClient(url, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_MS)
 
 
 def _without_password(url: str) -> str:
@@ -118,12 +123,15 @@ class Store:
 async def open_store(
     connection: Connection, database: str, documents: Sequence[type[Document]]
 ) -> Store:
-    """Initialise Beanie on `database` with `documents` and create their indexes."""
+    """Initialise Beanie on `database` with `documents` and create the indexes they declare."""
     if connection.kind == "memory":
         log.warning(
             "QUESTLOG_MONGODB_URL=memory: an in-memory store. NOTHING IS PERSISTED; every "
             "event is lost when the process stops."
         )
-    db = connection.client[database]
-    await init_beanie(database=db, document_models=list(documents))
+    db = await durable_database(connection.client, database)
+    # Beanie's own index creation merges compound indexes on the same fields: see indexes.py.
+    await init_beanie(database=db, document_models=list(documents), skip_indexes=True)
+    for document in documents:
+        await ensure_indexes(document.get_motor_collection(), declared_indexes(document))
     return Store(connection=connection, database=db)

@@ -8,6 +8,7 @@ from typing import cast
 import mongomock_motor
 from mongomock.store import CollectionStore
 
+from questlog.store.memory_thread import run_off_the_event_loop
 from questlog.store.types import MotorClient
 
 TTL_SWEEP_SECONDS = 1.0
@@ -38,5 +39,6 @@ def _throttle_ttl_sweeps() -> None:
 
 def memory_client() -> MotorClient:
     _throttle_ttl_sweeps()
+    run_off_the_event_loop()
     # mongomock-motor mimics Motor's client without subclassing it: callers use it as one.
     return cast(MotorClient, mongomock_motor.AsyncMongoMockClient(tz_aware=True))
