@@ -33,11 +33,17 @@ VALID = {
     "job": "rollup_daily", "category": "voting", "ids": "first_vote,well_read",
     "achievement_id": "first_vote", "achievement_ids": "first_vote,well_read",
     "t": "qlc1.unknown.token", "bucket": "day",  # a company token no company holds: 403 alike
+    "cohort": "week", "steps": "BILL_VOTE,LOBBY_ATTEMPT", "name": "onboarding",
+    "window_hours": "24", "field": "stance", "seconds": "0.05",
 }
 # What each route needs to answer 200, besides the parameter under test.
 BASE = {
     "/api/v1/stats": {"type": "BILL_VOTE"},
     "/api/v1/achievements/progress": {"user_id": "player-1", "achievement_id": "first_vote"},
+    "/api/v1/analytics/breakdown": {"type": "BILL_VOTE", "field": "stance"},
+    "/api/v1/analytics/fields": {"type": "BILL_VOTE"},
+    "/api/v1/analytics/funnel": {"name": "onboarding"},  # with steps too: 422 both spellings
+    "/api/v1/events/stream": {"seconds": "0.05"},  # a stream that ends
 }
 # Every declared parameter refuses it: too long for each string, not a number, time, etc.
 INVALID = "x" * 300
@@ -100,7 +106,9 @@ async def test_the_camel_case_spelling_is_the_same_parameter(
     answers = []
     for spelling in (name, to_camel(name)):
         response = await admin_client.get(url(path), params={**base, spelling: VALID[name]})
-        answers.append((response.status_code, _steady(response.json())))
+        streamed = response.headers["content-type"].startswith("text/event-stream")
+        answers.append((response.status_code,
+                        response.text if streamed else _steady(response.json())))
         # An invalid value under either spelling is refused as that parameter's: not dropped.
         response = await admin_client.get(url(path), params={**base, spelling: INVALID})
         error = error_of(response, 422, "invalid_query")

@@ -14,16 +14,20 @@ from questlog.analytics.funnels import EXAMPLES, Funnel, parse_steps
 from questlog.analytics.service import Range, analytics_range, checked_type
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
+from questlog.api.query import StrictQueryRoute
 from questlog.bootstrap import Questlog
 from questlog.events import EVENT_TYPES
 from questlog.stats.periods import Rejected
 from questlog.stats.reads import WithheldForPrivacy
 
-router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], route_class=StrictQueryRoute)
 
 FromParam = Annotated[date | None, Query(alias="from", description="first UTC day")]
 ToParam = Annotated[date | None, Query(description="last UTC day, included; default today")]
-CompanyParam = Annotated[str | None, Query(description="one company (privacy threshold)")]
+CompanyParam = Annotated[str | None, Query(max_length=128,
+                                            description="one company (privacy threshold)")]
+TypeParam = Annotated[str, Query(max_length=64, description="an event type")]
+FieldParam = Annotated[str, Query(max_length=64, description="one of the type's fields")]
 
 
 def scope_of(questlog: Questlog, first: date | None, last: date | None,
@@ -74,8 +78,9 @@ async def get_funnels(_: ReadDep) -> EnvelopeResponse:
 async def get_funnel(
     questlog: QuestlogDep, _: ReadDep,
     steps: Annotated[str | None, Query(
-        description="comma-separated steps, each TYPE or TYPE:FIELD=VALUE")] = None,
-    name: Annotated[str | None, Query(description="a shipped funnel, e.g. onboarding")] = None,
+        max_length=256, description="comma-separated steps, each TYPE or TYPE:FIELD=VALUE")] = None,
+    name: Annotated[str | None, Query(
+        max_length=64, description="a shipped funnel, e.g. onboarding")] = None,
     window_hours: Annotated[float, Query(gt=0, le=24 * 90)] = 24 * 7,
     from_: FromParam = None, to: ToParam = None, company_id: CompanyParam = None,
 ) -> EnvelopeResponse:
@@ -99,7 +104,7 @@ def funnel_of(name: str | None, steps: str | None, window_hours: float) -> Funne
 
 
 @router.get("/breakdown", summary="Events and players of one type by the values of a field")
-async def get_breakdown(questlog: QuestlogDep, _: ReadDep, type: str, field: str,
+async def get_breakdown(questlog: QuestlogDep, _: ReadDep, type: TypeParam, field: FieldParam,
                         from_: FromParam = None, to: ToParam = None,
                         company_id: CompanyParam = None) -> EnvelopeResponse:
     scope = scope_of(questlog, from_, to, company_id)
@@ -118,7 +123,7 @@ async def get_types(_: ReadDep) -> EnvelopeResponse:
 
 
 @router.get("/fields", summary="The fields of an event type a count can be broken down by")
-async def get_fields(_: ReadDep, type: str) -> EnvelopeResponse:
+async def get_fields(_: ReadDep, type: TypeParam) -> EnvelopeResponse:
     try:
         return ok(dimensions_of(checked_type(type)))
     except Rejected as exc:

@@ -1,47 +1,55 @@
 """/dashboard: the pages for designers, players and companies (static files; their data
-comes from the JSON API, read by the page's script with the viewer's own credential)."""
+comes from the JSON API, read by the page's script with the viewer's own credential).
+
+Plain Starlette routes, not API routes: they answer HTML and files, and their query
+strings (?days=, ?token=, ?t=...) are read by the pages' scripts, not by the server.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-
-from questlog.api.envelope import ApiError
+from questlog.api.envelope import error
 from questlog.dashboard import PAGES_BY_SLUG, STATIC, plotly_bundle, render
 
-router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router = APIRouter()
 ASSETS = frozenset(p.name for p in STATIC.iterdir() if p.suffix in {".js", ".css"})
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-@router.get("")
-async def sign_in() -> FileResponse:
+async def sign_in(_: Request) -> Response:
     return FileResponse(STATIC / "signin.html", headers=NO_CACHE)
 
 
-@router.get("/")
-async def sign_in_slash() -> RedirectResponse:
+async def sign_in_slash(_: Request) -> Response:
     return RedirectResponse("/dashboard")
 
 
-@router.get("/static/vendor/plotly.min.js")
-async def plotly_js() -> FileResponse:
+async def plotly_js(_: Request) -> Response:
     return FileResponse(plotly_bundle(), media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
-@router.get("/static/{name}")
-async def asset(name: Annotated[str, Path(max_length=64)]) -> FileResponse:
+async def asset(request: Request) -> Response:
+    name = str(request.path_params["name"])
     if name not in ASSETS:
-        raise ApiError(404, "not_found", f"no dashboard file {name!r}")
+        return error(404, "not_found", f"no dashboard file {name[:64]!r}")
     return FileResponse(STATIC / name, headers=NO_CACHE)
 
 
-@router.get("/{slug}")
-async def page(slug: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+async def page(request: Request) -> Response:
+    slug = str(request.path_params["slug"])
     found = PAGES_BY_SLUG.get(slug)
     if found is None:
-        raise ApiError(404, "not_found", f"no dashboard page {slug!r}")
+        return error(404, "not_found", f"no dashboard page {slug[:64]!r}")
     return HTMLResponse(render(found), headers=NO_CACHE)
+
+
+for path, endpoint in (
+    ("/dashboard", sign_in), ("/dashboard/", sign_in_slash),
+    ("/dashboard/static/vendor/plotly.min.js", plotly_js),
+    ("/dashboard/static/{name}", asset), ("/dashboard/{slug}", page),
+):
+    router.add_route(path, endpoint, methods=["GET"], include_in_schema=False)

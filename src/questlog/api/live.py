@@ -12,10 +12,12 @@ from starlette.background import BackgroundTask
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError
 from questlog.api.params import TimeParam
+from questlog.api.query import StrictQueryRoute
 from questlog.live.feed import Filters, LiveFeed, Subscriber, TooManySubscribers
 from questlog.live.stream import frames
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+Short = Annotated[str | None, Query(max_length=128)]
+router = APIRouter(prefix="/api/v1/events", tags=["events"], route_class=StrictQueryRoute)
 
 
 @router.get(
@@ -27,9 +29,10 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 )
 async def stream_events(
     questlog: QuestlogDep, _: ReadDep,
-    type: str | None = None, user_id: str | None = None, company_id: str | None = None,
-    session_id: str | None = None,
+    type: Short = None, user_id: Short = None, company_id: Short = None, session_id: Short = None,
     from_: Annotated[TimeParam | None, Query(alias="from")] = None, to: TimeParam | None = None,
+    seconds: Annotated[float | None, Query(
+        gt=0, le=86_400, description="end the stream after this long (default: never)")] = None,
 ) -> StreamingResponse:
     equal = {k: v for k, v in (("type", type), ("user_id", user_id),
                                ("company_id", company_id), ("session_id", session_id)) if v}
@@ -40,15 +43,16 @@ async def stream_events(
     except TooManySubscribers as exc:
         raise ApiError(503, "too_many_viewers", str(exc)) from exc
     return StreamingResponse(
-        _body(feed, subscriber), media_type="text/event-stream",
+        _body(feed, subscriber, seconds), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(feed.close, subscriber),  # also when the viewer left early
     )
 
 
-async def _body(feed: LiveFeed, subscriber: Subscriber) -> AsyncIterator[bytes]:
+async def _body(feed: LiveFeed, subscriber: Subscriber,
+                seconds: float | None) -> AsyncIterator[bytes]:
     try:
-        async for frame in frames(subscriber):
+        async for frame in frames(subscriber, seconds=seconds):
             yield frame
     finally:
         feed.close(subscriber)

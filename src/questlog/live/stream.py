@@ -20,13 +20,21 @@ def sse(kind: str, data: Any) -> bytes:
 
 
 async def frames(subscriber: Subscriber, *, keepalive: float = KEEPALIVE_SECONDS,
-                 ) -> AsyncIterator[bytes]:
+                 seconds: float | None = None) -> AsyncIterator[bytes]:
+    """The stream's frames; it ends after `seconds` (None: when the viewer leaves)."""
+    loop = asyncio.get_running_loop()
+    deadline = None if seconds is None else loop.time() + seconds
     yield sse("ready", {"filters": dict(subscriber.filters.equal)})
     while True:
+        wait = keepalive if deadline is None else min(keepalive, deadline - loop.time())
+        if wait <= 0:
+            yield sse("end", {"seconds": seconds})
+            return
         try:
-            event = await asyncio.wait_for(subscriber.queue.get(), timeout=keepalive)
+            event = await asyncio.wait_for(subscriber.queue.get(), timeout=wait)
         except TimeoutError:
-            yield b": keepalive\n\n"
+            if deadline is None or loop.time() < deadline:
+                yield b": keepalive\n\n"
             continue
         dropped = subscriber.unreported_drops()
         if dropped:

@@ -71,6 +71,7 @@ function live(root, companyId) {
   box.insertBefore(note, list);
   Q.stream("/api/v1/events/stream", { company_id: companyId }, (kind, data) => {
     if (kind === "ready") { note.textContent = "connected; new events appear here"; return; }
+    if (kind === "end") { note.textContent = "the stream ended"; return; }
     if (kind === "dropped") { note.textContent = `${data.dropped} events skipped (slow viewer)`; return; }
     const line = Q.el("div", { class: "live-event",
       text: `${data.event_time} ${data.type} ${data.user_id || ""} ${data.company_id || ""}` });
