@@ -10,7 +10,7 @@ from typing import Any
 
 from beanie import Document
 
-from jobs import JOBS
+from jobs import JOBS, sweep_sessions
 from jobs.scheduler import JobScheduler
 from questlog.access import documents as access_documents
 from questlog.access.runtime import Access
@@ -24,6 +24,8 @@ from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
 from questlog.ingest.service import EventsStored, Ingestor
 from questlog.live.feed import LiveFeed
+from questlog.sessions import documents as session_documents
+from questlog.sessions.runtime import Sessions
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 DOCUMENT_MODELS: list[type[Document]] = [
     *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
     *access_documents.MODELS,
+    *session_documents.MODELS,
 ]
 
 
@@ -51,6 +54,7 @@ class Questlog:
     best_effort: BestEffortLogger
     achievements: Achievements
     stats: StatsService
+    sessions: Sessions
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
     access: Access
     analytics: AnalyticsService
@@ -69,6 +73,7 @@ class Questlog:
         await self.best_effort.stop()
         await self.bus.stop()
         await self.achievements.close()
+        await self.sessions.close()
         self.store.close()
         if _running is self:
             _running = None
@@ -118,18 +123,20 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         runs=stats_documents.JobRun.get_motor_collection(),
     )
     access.with_stats(database=store.database, stats=stats, bus=bus)
+    sessions = Sessions.start(settings=settings, bus=bus)
     bus.start()
     best_effort.start()
     scheduler = None
     if settings.scheduler_enabled:
         leases = Leases(stats_documents.Lease.get_motor_collection())
-        scheduler = JobScheduler(jobs=JOBS, stats=stats, leases=leases)
+        jobs = [*JOBS, sweep_sessions.job(sessions.sweeper)]
+        scheduler = JobScheduler(jobs=jobs, stats=stats, leases=leases)
         scheduler.start()
     global _running
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler, access=access,
+        stats=stats, scheduler=scheduler, access=access, sessions=sessions,
         analytics=AnalyticsService(events=event_documents.StoredEvent.get_motor_collection(),
                                    min_company_n=settings.min_company_n),
         live=live,

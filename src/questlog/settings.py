@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # Evaluate achievements in this process. Every process may (the store keeps it exact);
     # with many API processes, evaluating in a few of them saves their duplicated work.
     achievements_evaluator: bool = True
+    # Sessions (issue 10): an open session whose last event is older than this is closed.
+    session_idle_minutes: int = Field(default=30, ge=1)
+    # Summarize the sessions of the events this process stores. Every process may (the
+    # version guard keeps it exact); off, the sweep job summarizes them within a minute.
+    sessions_worker: bool = True
 
     # Access and privacy (issue 11, docs/privacy.md).
     env: str = "production"  # "development" allows the development secrets below

@@ -12,6 +12,7 @@ from questlog.api import (
     achievements,
     analytics,
     companies,
+    compat,
     dashboard,
     dashboard_compat,
     dashboard_pages,
@@ -23,6 +24,7 @@ from questlog.api import (
     players,
     privacy,
     reference,
+    sessions,
     stats,
     ws,
 )
@@ -35,6 +37,7 @@ ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
     privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
     reference.router,
+    sessions.router, *compat.ROUTERS,
     analytics.router, live.router, ws.router,
     dashboard_pages.router,  # last: its /dashboard/{page} comes after seed 004's /dashboard/...
 )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from questlog.api.deps import QuestlogDep, ReadDep
 from questlog.api.envelope import ApiError, EnvelopeResponse, ok
 from questlog.api.query import StrictQueryRoute
+from questlog.sessions.stats import SESSION_TYPE
 from questlog.stats.buckets import Scope
 from questlog.stats.periods import Period, Rejected
 from questlog.stats.reads import WithheldForPrivacy, stats_query
@@ -17,7 +18,7 @@ from questlog.stats.reads import WithheldForPrivacy, stats_query
 router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=StrictQueryRoute)
 
 
-@router.get("/stats", summary="Daily or weekly aggregates of one event type, oldest first")
+@router.get("/stats", summary="Daily or weekly aggregates of one event type (or type=session)")
 async def get_stats(
     questlog: QuestlogDep,
     _: ReadDep,
@@ -33,8 +34,12 @@ async def get_stats(
         query = stats_query(
             event_type=type, scope=scope, company_id=company_id, user_id=user_id,
             period=period, first=from_, last=to, today=questlog.stats.today(),
+            extra_types=frozenset({SESSION_TYPE}),
         )
-        items, meta = await questlog.stats.read(query)
+        if query.event_type == SESSION_TYPE:  # computed from the sessions collection
+            items, meta = await questlog.sessions.read_stats(query, questlog.stats)
+        else:
+            items, meta = await questlog.stats.read(query)
     except Rejected as exc:
         raise ApiError(422, exc.code, str(exc)) from exc
     except WithheldForPrivacy as exc:

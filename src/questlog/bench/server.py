@@ -45,9 +45,10 @@ async def own_server(connection: Connection) -> AsyncIterator[BenchServer]:
     """Serve on 127.0.0.1 until the block ends, on the store of `connection` (the memory
     store: one of the server's own), in a scratch database dropped afterwards.
 
-    The server ingests and nothing else: the scheduler and the achievements evaluator,
-    which a deployment may run in processes of their own, are off, so the figures are
-    those of the write path (`questlog bench achievements` measures the evaluator).
+    The server ingests and nothing else: the scheduler, the achievements evaluator and
+    the sessions worker, which a deployment may run in processes of their own, are off,
+    so the figures are those of the write path (`questlog bench achievements` measures
+    the evaluator, `questlog bench sessions` the sessions).
     """
     port, key = free_port(), secrets.token_urlsafe(16)
     database = f"questlog_bench_{secrets.token_hex(4)}"
@@ -56,7 +57,7 @@ async def own_server(connection: Connection) -> AsyncIterator[BenchServer]:
                QUESTLOG_SCHEDULER_ENABLED="false", QUESTLOG_ACHIEVEMENTS_EVALUATOR="false",
                QUESTLOG_MONGODB_URL=connection.url,
                # The benchmark floods on purpose, into a scratch database of its own.
-               QUESTLOG_RATE_LIMITS_ENABLED="false")
+               QUESTLOG_RATE_LIMITS_ENABLED="false", QUESTLOG_SESSIONS_WORKER="false")
     env.setdefault("QUESTLOG_ENV", "development")
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]

@@ -23,6 +23,7 @@ from questlog.cli.achievements import add_achievement_commands
 from questlog.cli.dashboards import add_dashboard_commands
 from questlog.cli.demo import add_demo_commands
 from questlog.cli.serve import add_serve_commands
+from questlog.cli.sessions import add_session_commands
 from questlog.cli.stats import add_stats_commands
 from questlog.contracts.command import add_contracts
 from questlog.store.local import LocalServerError
@@ -35,6 +36,7 @@ REGISTRARS: list[Registrar] = [
     add_achievement_commands,
     add_access_commands,  # after achievements: it adds to their `players` command
     add_reads_benchmark,
+    add_session_commands,
     add_demo_commands, add_dashboard_commands,
 ]
 

@@ -41,6 +41,24 @@ DECLARED_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", "/api/v1/keys/{key_id}"): ("404 not_found",),
     ("GET", "/api/v1/health"): ("503 store_unavailable",),
     ("GET", "/api/v1/achievements"): ("404 not_found",),
+    ("POST", "/api/v1/sessions/{session_id}/close"): ("400 mixed_company", "404 not_found"),
+    ("POST", "/api/v1/sessions/{session_id}/finalize"): ("400 mixed_company", "404 not_found"),
+    ("GET", "/api/v1/sessions/{session_id}"): ("404 not_found",),
+    ("POST", "/api/v1/telemetry/events"): _answers(
+        Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES
+    ),
+    ("POST", "/api/v1/telemetry/batch"): _answers(
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
+    ),
+    ("POST", "/api/v1/telemetry/session/{session_id}/close"): (
+        "400 mixed_company", "404 not_found",
+    ),
+    ("POST", "/v1/telemetry/events"): _answers(
+        Code.MALFORMED_JSON, Code.INVALID_BATCH, Code.BATCH_TOO_LARGE
+    ),
+    ("POST", "/events"): _answers(Code.MALFORMED_JSON, Code.BATCH_TOO_LARGE, *EVENT_CODES),
+    ("POST", "/sessions/{session_id}/finalize"): ("400 mixed_company", "404 not_found"),
+    ("GET", "/health"): ("503 store_unavailable",),
     ("GET", "/api/v1/achievements/progress"): ("404 not_found",),
     ("POST", "/api/v1/achievements/redeem"): (
         "404 not_found", "409 already_redeemed", "422 no_reward", "422 not_unlocked",
@@ -63,9 +81,13 @@ request and response shapes are in `openapi.json`.
 
 - Auth: `Authorization: Bearer KEY`; an `admin` key holds every scope. A player token
   (`POST /api/v1/players/{user_id}/token`) holds no key scope: with `read` it reads its
-  own player's achievements and redeems their rewards, with `ingest` it writes its own
-  player's events, and it gets 403 forbidden anywhere else. A company dashboard token
-  (`?t=` or bearer) reads its company's dashboard routes only (see docs/privacy.md).
+  own player's achievements, sessions and model and redeems their rewards, with `ingest`
+  it writes its own player's events, and it gets 403 forbidden anywhere else. A company
+  dashboard token (`?t=` or bearer) reads its company's dashboard routes only (see
+  docs/privacy.md).
+- The seeds' own routes (`/api/v1/telemetry/...`, `/v1/telemetry/events`, `/events`,
+  `/sessions/...`, `/players/{player_id}/sessions`, `/model/state/...`, `/health`) answer
+  in their seed's shapes (see `seeds/`); their errors are Questlog's envelope.
 - Responses: `{"ok": true, "data", "meta"}`, or `{"ok": false, "error": {"code",
   "message", "details"}}` with the status and code listed below.
 - A batch answers 200 when it is well formed; each rejected event is then listed in
