@@ -13,7 +13,7 @@ from typing import Any
 from browser_tier import LOAD_TIMES
 from playwright.sync_api import Page
 
-from questlog.dashboard.browse import DemoServer, open_page, wait_ready
+from questlog.dashboard.browse import DemoServer, open_page, wait_charts, wait_ready
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -89,12 +89,13 @@ def same_as_csv(rows: list[dict[str, Any]], lines: list[dict[str, str]]) -> bool
 
 
 def visit(page: Page, demo: DemoServer, path: str, name: str) -> None:
-    """Open `path` (signed in already), record its load time, save a screenshot."""
-    LOAD_TIMES.append((name, open_page(page, demo.url + path)))
+    """Open `path` (signed in already), record its load times, save a screenshot."""
+    LOAD_TIMES.append((name, *open_page(page, demo.url + path)))
     shoot(page, name)
 
 
 def shoot(page: Page, name: str) -> None:
+    wait_charts(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

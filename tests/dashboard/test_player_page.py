@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page
-from shown import changed, downloaded_csv, fmt, only, same_as_csv, table, visit
+from shown import (
+    card,
+    changed,
+    downloaded_csv,
+    fmt,
+    only,
+    projected,
+    same_as_csv,
+    table,
+    visit,
+)
 
 from questlog.dashboard.browse import DemoServer
 
@@ -54,6 +64,24 @@ def test_a_player_sees_their_progress_and_redeems_a_reward(page: Page, demo: Dem
     assert after["Statesman"]["redeemed"] is True
     assert page.locator("#table-achievements tr:has-text('Statesman') .badge").inner_text() == (
         "redeemed")
+
+
+def test_a_player_sees_their_sessions_trends_and_model(page: Page, demo: DemoServer) -> None:
+    token = demo.player_token("acme-01")
+    visit(page, demo, f"/dashboard/player?token={token}", "player-sessions")
+    sessions = demo.api("/api/v1/players/acme-01/sessions", credential=token, page_size="200")
+    model = demo.api("/api/v1/players/acme-01/model", credential=token).json()["data"]
+    rows = sessions.json()["data"]
+    keys = ["started_at", "session_id", "status", "event_count", "features.fta_level",
+            "features.repetition_burden", "features.earth_score_bucket"]
+    assert only(table(page, "sessions"), keys) == projected(rows, keys)
+    assert card(page, "sessions")[0] == sessions.json()["meta"]["total"]
+    assert card(page, "prediction") == (model["prediction"], fmt(model["prediction"], "float"))
+    assert card(page, "model-status")[0] == model["status"] == "trained"
+    earth = sorted((r for r in rows if "fta_level" in r["features"]), key=lambda r: r["started_at"])
+    assert same_as_csv(projected(earth, ["started_at", "features.fta_level"]),
+                       downloaded_csv(page, "chart-fta"))
+    assert earth
 
 
 def test_the_page_without_a_token_says_what_to_open(page: Page, demo: DemoServer) -> None:

@@ -58,10 +58,14 @@ async def load_demo(questlog: Questlog, *, days: int, seed: int,
     today = questlog.stats.today()
     run = await questlog.stats.recompute(
         days_from(today - timedelta(days=days), today), job="demo", source="cli")
-    await questlog.bus.drain()
+    await questlog.sessions.settle(questlog.bus)
+    session_ids = sorted({e["session_id"] for e in events if "session_id" in e})
+    for session_id in session_ids:  # those without an end event too (earth, skills, exams)
+        await questlog.sessions.service.close(session_id)
+    await questlog.sessions.settle(questlog.bus)
     await achievements_caught_up(questlog)
-    return {"events": len(events), **totals, "days_rolled_up": len(run.days),
-            "players": len({e["user_id"] for e in events})}
+    return {"events": len(events), **totals, "sessions_closed": len(session_ids),
+            "days_rolled_up": len(run.days), "players": len({e["user_id"] for e in events})}
 
 
 async def achievements_caught_up(questlog: Questlog, *, timeout: float = 300.0) -> None:

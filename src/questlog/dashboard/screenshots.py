@@ -43,8 +43,9 @@ def served(url: str | None, key: str | None) -> Iterator[DemoServer]:
         yield server
 
 
-def take(out: Path, *, url: str | None = None, key: str | None = None) -> list[tuple[str, float]]:
-    """Screenshot every page into `out`; (name, seconds to load) of each."""
+def take(out: Path, *, url: str | None = None,
+         key: str | None = None) -> list[tuple[str, float, float]]:
+    """Screenshot every page into `out`; (name, seconds to its figures, to its charts)."""
     why = missing_browser()
     if why:
         raise RuntimeError(f"cannot take screenshots: {why}")
@@ -64,10 +65,10 @@ def take(out: Path, *, url: str | None = None, key: str | None = None) -> list[t
                  "company_token": server.company_token("demo-acme"),
                  "small_company_token": server.company_token("demo-tiny")}
         for name, path in SHOTS[1:]:
-            seconds = open_page(page, server.url + path.format(**fills))
+            shown, drawn = open_page(page, server.url + path.format(**fills))
             page.wait_for_timeout(300)  # charts finish their transition
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-            timings.append((name, seconds))
+            timings.append((name, shown, drawn))
         browser.close()
         if errors:
             raise RuntimeError(f"the pages raised: {errors}")

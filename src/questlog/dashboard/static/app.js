@@ -266,14 +266,16 @@ const Q = (() => {
   async function run() {
     if (!loader) return;
     document.body.dataset.ready = "0";
+    document.body.dataset.charts = "0";
     const started = performance.now();
     status("Loading…");
     content().replaceChildren();
     try {
       charts = [];
       await loader();
-      await Promise.all(charts);  // ready once the charts are drawn too
       status(`Loaded in ${Math.round(performance.now() - started)} ms.`);
+      document.body.dataset.ready = "1";  // the figures are shown; charts may still draw
+      await Promise.all(charts);
     } catch (error) {
       if (error.status === 401 && document.body.dataset.audience !== "player"
           && document.body.dataset.audience !== "company") {
@@ -283,6 +285,7 @@ const Q = (() => {
       status(error.message, true);
     }
     document.body.dataset.ready = "1";
+    document.body.dataset.charts = "1";
   }
 
   function nav() {

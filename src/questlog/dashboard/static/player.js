@@ -44,7 +44,54 @@ Q.tokenPage(async () => {
       text: value ? value.slice(0, 16).replace("T", " ") : "—" }) },
     { key: "redeemed", label: "reward", render: (value, row) => redeemButton(row, credential) },
     { key: "description" }] });
+  await sessionsAndModel(root, credential);
 }).catch((error) => Q.status(error.message, true));
+
+// Seed 004's player view: session history, FTA level and repetition burden trends, the
+// earth score distribution, the model and its next-session prediction.
+async function sessionsAndModel(root, credential) {
+  const player = playerOf(credential);
+  const [sessions, model] = await Promise.all([
+    Q.api(`/api/v1/players/${encodeURIComponent(player)}/sessions`, { page_size: 200 },
+          { credential }),
+    Q.api(`/api/v1/players/${encodeURIComponent(player)}/model`, {}, { credential }),
+  ]);
+  const m = model.data;
+  Q.cards(root, [
+    { id: "sessions", label: "Sessions", value: sessions.meta.total },
+    { id: "model-status", label: "Model", value: m.status },
+    { id: "prediction", label: "Next session's FTA level (predicted)", value: m.prediction,
+      kind: "float" },
+    { id: "mae", label: "Model error (MAE)", value: m.mae, kind: "float" },
+  ]);
+  const earth = sessions.data.filter((s) => s.features && s.features.fta_level !== undefined)
+    .sort((a, b) => a.started_at.localeCompare(b.started_at));
+  const charts = Q.el("div", { class: "grid2" });
+  root.append(charts);
+  Q.chart(charts, { id: "fta", title: "FTA level per earth session", rows: earth,
+    x: "started_at", series: [{ key: "features.fta_level", label: "FTA level" }],
+    layout: { yaxis: { range: [0, 1] } } });
+  Q.chart(charts, { id: "burden", title: "Repetition burden per earth session", rows: earth,
+    x: "started_at", series: [{ key: "features.repetition_burden", label: "repetition burden" }] });
+  const scores = [0, 5, 10].map((score) => ({
+    score: String(score),
+    sessions: earth.filter((s) => s.features.earth_score_bucket === score).length }));
+  Q.chart(charts, { id: "scores", title: "Earth score distribution", rows: scores, x: "score",
+    series: [{ key: "sessions", label: "sessions", type: "bar" }] });
+  Q.table(charts, { id: "model", title: "Model (predicts the next FTA level)", rows: [m], columns: [
+    { key: "status" }, { key: "n_samples", label: "samples" },
+    { key: "coefficients", label: "coefficients (FTA, burden)" },
+    { key: "intercept", kind: "float" }, { key: "prediction", kind: "float" },
+    { key: "trained_at", label: "trained at" }] });
+  Q.table(root, { id: "sessions", title: "Session history (newest first)", rows: sessions.data,
+    columns: [
+      { key: "started_at", label: "started" }, { key: "session_id", label: "session" },
+      { key: "catalogs" }, { key: "status" }, { key: "event_count", label: "events" },
+      { key: "features.duration_s", label: "seconds", kind: "float" },
+      { key: "features.fta_level", label: "FTA level", kind: "float" },
+      { key: "features.repetition_burden", label: "burden", kind: "float" },
+      { key: "features.earth_score_bucket", label: "earth score" }] });
+}
 
 function progressBar(percent, row) {
   const bar = Q.el("span", { class: "bar" }, Q.el("span", {}));
