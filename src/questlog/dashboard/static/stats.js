@@ -4,7 +4,8 @@
 
 Q.designerPage(async () => {
   const { data: types } = await Q.api("/api/v1/analytics/types");
-  Q.select("type", "Event type", types, "session_start");
+  // `session`: the closed sessions' statistics (duration and features), as the API has them.
+  Q.select("type", "Event type", ["session", ...types], "session_start");
   Q.select("period", "Bucket", [["daily", "day"], ["weekly", "week"]], "daily");
   Q.select("scope", "Scope", [["global", "game"], ["company", "company"], ["user", "player"]],
            "global");
