@@ -154,9 +154,13 @@ async def test_analytics_equal_a_plain_recomputation_from_raw_events(
     grid, _ = await service.retention(scope, "day")
     assert grid == plain_retention(docs, scope.first, scope.last)
 
-    sessions, _ = await service.sessions(scope)
     expected = plain_sessions(docs, scope)
-    assert {k: sessions["totals"][k] for k in expected} == expected
+    try:
+        sessions, _ = await service.sessions(scope)
+    except WithheldForPrivacy:  # the threshold counts the sessions' own players
+        assert expected["players"] == 0
+    else:
+        assert {k: sessions["totals"][k] for k in expected} == expected
 
     steps = [Step("session_start"), Step("engage_enemy"), Step("xp_gain", "xp_source", "combat")]
     window = timedelta(days=3)
