@@ -16,6 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_tier import (  # noqa: F401  (the browser tier's hooks and fixtures)
+    chromium,
+    demo,
+    page,
+    pytest_collection_modifyitems,
+    pytest_terminal_summary,
+)
 
 from questlog.api.app import create_app
 from questlog.bootstrap import Questlog

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,10 +19,12 @@ from questlog.access.secrets_check import check_secrets
 from questlog.achievements import documents as achievement_documents
 from questlog.achievements.rules import Book
 from questlog.achievements.runtime import Achievements, load_book
+from questlog.analytics.service import AnalyticsService
 from questlog.bus import Bus
 from questlog.events import EventBase
 from questlog.ingest.best_effort import BestEffortLogger
-from questlog.ingest.service import Ingestor
+from questlog.ingest.service import EventsStored, Ingestor
+from questlog.live.feed import LiveFeed
 from questlog.ops import documents as ops_documents
 from questlog.ops.jobs import operations_jobs
 from questlog.ops.runtime import Operations
@@ -37,6 +40,7 @@ from questlog.store.connection import Store, connect_configured, open_store
 from questlog.store.indexes import ensure_ttl_index
 
 log = logging.getLogger(__name__)
+STOP_STEP_SECONDS = 15.0
 
 DOCUMENT_MODELS: list[type[Document]] = [
     *event_documents.MODELS, *stats_documents.MODELS, *achievement_documents.MODELS,
@@ -61,6 +65,8 @@ class Questlog:
     scheduler: JobScheduler | None  # None when settings.scheduler_enabled is off
     access: Access
     ops: Operations  # metrics, backpressure, export (questlog.ops)
+    analytics: AnalyticsService
+    live: LiveFeed
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         return await self.ingestor.log_event(event)
@@ -69,14 +75,23 @@ class Questlog:
         return self.best_effort.log_nowait(event)
 
     async def close(self) -> None:
+        """Stop every part in order, each within STOP_STEP_SECONDS: a part that does not
+        stop is logged and left, so shutdown (SIGTERM included) never hangs on it."""
         global _running
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("best-effort buffer", self.best_effort.stop), ("bus", self.bus.stop),
+            ("achievements", self.achievements.close), ("sessions", self.sessions.close),
+            ("operations", self.ops.close),  # after the writers: it counts what they stored
+        ]
         if self.scheduler is not None:
-            await self.scheduler.stop()
-        await self.best_effort.stop()
-        await self.bus.stop()
-        await self.achievements.close()
-        await self.sessions.close()
-        await self.ops.close()  # after the writers: it counts what they stored
+            steps.insert(0, ("scheduler", self.scheduler.stop))
+        for name, stop in steps:
+            try:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await stop()
+            except TimeoutError:
+                log.error("the %s did not stop within %s s; shutting down without it",
+                          name, STOP_STEP_SECONDS)
         self.store.close()
         if _running is self:
             _running = None
@@ -118,6 +133,8 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         hooks=ops.hooks,
     )
     best_effort = BestEffortLogger(ingestor)
+    live = LiveFeed()
+    bus.subscribe(EventsStored, live.on_events_stored)
     achievements = await Achievements.start(settings=settings, book=book, bus=bus)
     stats = StatsService(
         settings=settings,
@@ -143,7 +160,10 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     _running = Questlog(
         settings=settings, store=store, bus=bus, ingestor=ingestor, best_effort=best_effort,
         achievements=achievements,
-        stats=stats, scheduler=scheduler, access=access, sessions=sessions, ops=ops,
+        stats=stats, scheduler=scheduler, access=access, sessions=sessions,
+        analytics=AnalyticsService(events=event_documents.StoredEvent.get_motor_collection(),
+                                   min_company_n=settings.min_company_n),
+        live=live, ops=ops,
     )
     watch_live_state(_running)
     return _running

@@ -34,12 +34,18 @@ VALID = {
     "achievement_id": "first_vote", "achievement_ids": "first_vote,well_read",
     "t": "qlc1.unknown.token",  # a company token no company holds: 403 alike
     "bucket": "day", "format": "csv",
+    "cohort": "week", "steps": "BILL_VOTE,LOBBY_ATTEMPT", "name": "onboarding",
+    "window_hours": "24", "field": "stance", "seconds": "0.05",
 }
 # What each route needs to answer 200, besides the parameter under test.
 BASE = {
     "/api/v1/stats": {"type": "BILL_VOTE"},
     "/api/v1/achievements/progress": {"user_id": "player-1", "achievement_id": "first_vote"},
     "/api/v1/events/export": {"from": VALID["from"], "to": VALID["to"]},
+    "/api/v1/analytics/breakdown": {"type": "BILL_VOTE", "field": "stance"},
+    "/api/v1/analytics/fields": {"type": "BILL_VOTE"},
+    "/api/v1/analytics/funnel": {"name": "onboarding"},  # with steps too: 422 both spellings
+    "/api/v1/events/stream": {"seconds": "0.05"},  # a stream that ends
 }
 # Every declared parameter refuses it: too long for each string, not a number, time, etc.
 INVALID = "x" * 300

@@ -227,3 +227,23 @@ async def test_an_event_is_copied_at_every_depth_when_logged(
     stored = await database["events"].find_one({"_id": "e-1"})
     assert stored is not None
     assert (stored["user_id"], stored["breakdown"]) == ("p-1", {"gifts": 20.5, "media": 1.0})
+
+
+async def test_a_part_that_never_stops_does_not_hold_the_shutdown(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from questlog import bootstrap
+
+    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": "memory"}))
+    never = asyncio.Event()
+
+    async def stuck() -> None:
+        await never.wait()
+
+    monkeypatch.setattr(bootstrap, "STOP_STEP_SECONDS", 0.05)
+    monkeypatch.setattr(started.bus, "stop", stuck)
+
+    await started.close()
+
+    assert "the bus did not stop within" in caplog.text
+    assert bootstrap._running is None

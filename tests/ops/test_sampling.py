@@ -165,3 +165,12 @@ async def test_the_server_keeps_whole_what_the_shipped_achievements_read(
     assert result.accepted == 100  # 30 % in the policy file; an achievement counts them
     served = sampled.ops.hooks.served_policy()
     assert rate_of(served, {"type": "craft_result"}) == 1.0
+
+
+def test_the_rates_by_type_leave_conditional_rules_to_the_server() -> None:
+    rates, priorities = load_policy(None).per_type()  # the shipped policy: seed 002's table
+
+    assert rates["client_tick"] == 0.1  # the heartbeat
+    assert (rates["session_start"], rates["xp_gain"]) == (1.0, 0.3)
+    assert rates["engage_enemy"] == 1.0  # boss and elite 100 %, others 50 %: by its tier
+    assert set(priorities) == set(rates)

@@ -64,6 +64,10 @@ export async function startQuestlog() {
     QUESTLOG_SCHEDULER_ENABLED: "false",
     QUESTLOG_MONGODB_URL: `mongodb://127.0.0.1:${storePort}`,
     QUESTLOG_DATABASE: `ts_e2e_${process.pid}_${port}`,
+    // A throwaway server: the development secrets are fine (serve refuses them otherwise),
+    // and no rate limits (1,000 BILL_VOTEs of one player are over its burst of 500).
+    QUESTLOG_ENV: "development",
+    QUESTLOG_RATE_LIMITS_ENABLED: "false",
   };
   const questlog = {
     url: `http://127.0.0.1:${port}`,

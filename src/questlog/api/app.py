@@ -10,16 +10,19 @@ from fastapi import FastAPI
 from questlog import bootstrap
 from questlog.api import (
     achievements,
+    analytics,
     companies,
     compat,
     config,
     dashboard,
     dashboard_compat,
+    dashboard_pages,
     events,
     exports,
     health,
     jobs,
     keys,
+    live,
     metrics,
     players,
     privacy,
@@ -27,6 +30,7 @@ from questlog.api import (
     replay,
     sessions,
     stats,
+    ws,
 )
 from questlog.api.cors import install_cors
 from questlog.api.deadline import ReadDeadline
@@ -42,6 +46,8 @@ ROUTERS = (
     reference.router,
     sessions.router, *compat.ROUTERS,
     metrics.router, exports.router, replay.router, config.router,
+    analytics.router, live.router, ws.router,
+    dashboard_pages.router,  # last: its /dashboard/{page} comes after seed 004's /dashboard/...
 )
 
 

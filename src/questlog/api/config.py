@@ -16,9 +16,12 @@ REFRESH_SECONDS = 300
 async def get_config(questlog: QuestlogDep, _: IngestDep) -> EnvelopeResponse:
     hooks = questlog.ops.hooks
     policy = hooks.served_policy()
+    rates, priorities = policy.per_type()
     return ok({
         "version": policy.digest(),
         "sampling": policy.model_dump(mode="json"),
+        # By type alone, as the TypeScript client reads them (clients/typescript/src/config.ts).
+        "sample_rates": rates, "priorities": priorities,
         "load_high": policy is not hooks.policy,
         "refresh_seconds": REFRESH_SECONDS,
     })

@@ -20,6 +20,8 @@ from questlog.bench.commands import add_ingest_benchmarks
 from questlog.bench.reads import add_reads_benchmark
 from questlog.cli.access import add_access_commands
 from questlog.cli.achievements import add_achievement_commands
+from questlog.cli.dashboards import add_dashboard_commands
+from questlog.cli.demo import add_demo_commands
 from questlog.cli.ops import add_ops_commands
 from questlog.cli.serve import add_serve_commands
 from questlog.cli.sessions import add_session_commands
@@ -36,7 +38,7 @@ REGISTRARS: list[Registrar] = [
     add_access_commands,  # after achievements: it adds to their `players` command
     add_reads_benchmark,
     add_session_commands,
-    add_ops_commands,
+    add_ops_commands, add_demo_commands, add_dashboard_commands,
 ]
 
 

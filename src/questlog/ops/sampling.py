@@ -81,6 +81,19 @@ class Policy(BaseModel):
     def rule_for(self, event: Mapping[str, Any]) -> Rule | None:
         return next((r for r in self.rules if r.matches(event)), None)
 
+    def per_type(self) -> tuple[dict[str, float], dict[str, int]]:
+        """Rates and priorities by event type alone, for clients that sample by type (the
+        TypeScript client): a type whose first rule has a `when` condition keeps rate 1
+        there, and the server applies the condition."""
+        rates: dict[str, float] = {}
+        priorities: dict[str, int] = {}
+        for rule in self.rules:
+            for event_type in rule.types:
+                if event_type not in priorities:
+                    priorities[event_type] = rule.priority
+                    rates[event_type] = 1.0 if rule.when else rule.rate
+        return rates, priorities
+
     def served(self, *, load_high: bool) -> Policy:
         """The policy as served now: adaptive rates lowered while the load is high."""
         if not load_high:
