@@ -27,7 +27,11 @@ SETTINGS = Settings(
 APP = create_app(SETTINGS)
 SCHEMA = schemathesis.openapi.from_dict(APP.openapi())
 SCHEMA.app = APP  # sent in process, through the ASGI app (schemathesis runs its lifespan)
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+# The live stream is left out: a server-sent stream does not end (its own tests in
+# tests/live and tests/api read it with ?seconds=), so a generated request would wait for ever.
+STREAMS = {"/api/v1/events/stream"}
+OPERATIONS = [op for op in (result.ok() for result in SCHEMA.get_all_operations())
+              if op.path not in STREAMS]
 TOKEN = PlayerTokens(secret=SECRET, ttl=timedelta(days=1)).issue(
     "player-1", now=datetime.now(UTC)
 ).token

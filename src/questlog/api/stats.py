@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -45,7 +45,14 @@ RANGE = (f"Days from {FIRST_DAY} to {LAST_DAY} (422 invalid_range); from..to spa
          f"{MAX_READ_DAYS} days (422 range_too_long) and from is not after to.")
 
 
-@router.get("/stats", summary="Daily or weekly aggregates of one event type (or type=session)")
+CSV_OR_JSON: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The envelope, or with format=csv one row per period",
+    "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+}}
+
+
+@router.get("/stats", summary="Daily or weekly aggregates of one event type (or type=session)",
+            responses=CSV_OR_JSON)
 async def get_stats(
     questlog: QuestlogDep,
     _: ReadDep,
