@@ -31,7 +31,15 @@ function doc(schema, indent) {
   return `${indent}/** ${lines.join(". ").replace(/\*\//g, "*\\/")} */\n`;
 }
 
+// The $defs of the schema being rendered: a $ref names one (a free-form JSON object such as
+// JsonObject), typed by its kind only, since such definitions may be recursive.
+let DEFS = {};
+
 function typeOf(schema) {
+  if (schema.$ref) {
+    const def = DEFS[schema.$ref.split("/").pop()];
+    return def && def.type === "object" ? "Record<string, unknown>" : "unknown";
+  }
   if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(" | ");
   if (schema.const !== undefined) return literal(schema.const);
   if (schema.enum) return schema.enum.map(literal).join(" | ");
@@ -74,6 +82,7 @@ export function render(schemasDir = SCHEMAS) {
   const blocks = [];
   for (const file of files) {
     const schema = JSON.parse(readFileSync(join(schemasDir, file), "utf8"));
+    DEFS = schema.$defs ?? {};
     const type = schema.properties.type.const;
     const version = schema.properties.schema_version.const;
     const name = interfaceName(type, version);

@@ -520,7 +520,7 @@ export interface ability_cast_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -549,7 +549,7 @@ export interface aoi_population_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -596,7 +596,7 @@ export interface client_tick_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -645,7 +645,7 @@ export interface craft_result_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -675,7 +675,7 @@ export interface damage_dealt_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -707,7 +707,7 @@ export interface damage_taken_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -737,7 +737,7 @@ export interface death_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -805,7 +805,7 @@ export interface emote_played_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -832,7 +832,7 @@ export interface engage_enemy_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -880,7 +880,7 @@ export interface friend_invite_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -967,7 +967,7 @@ export interface inventory_move_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1020,7 +1020,7 @@ export interface loot_drop_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1111,7 +1111,7 @@ export interface party_create_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1138,7 +1138,7 @@ export interface party_join_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1187,7 +1187,7 @@ export interface reconnect_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1276,7 +1276,7 @@ export interface session_crash_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1303,7 +1303,7 @@ export interface session_end_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1330,7 +1330,7 @@ export interface session_start_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1356,7 +1356,7 @@ export interface skill_rank_up_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1387,7 +1387,7 @@ export interface snapshot_size_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
@@ -1479,7 +1479,7 @@ export interface xp_gain_v1 {
   seq?: number | null;
   source?: string | null;
   game_version?: string | null;
-  /** minLength 1, maxLength 128 */
+  /** The client install. Without an event_id, an event with user_id and seq gets the event_id 'seq-' + sha256(user_id \x1f client_guid \x1f seq)[:32], so a resent event is a duplicate (seed 002's dedup by player, client_guid and seq).. minLength 1, maxLength 128 */
   client_guid: string;
   /** maxLength 256 */
   build: string;
