@@ -93,8 +93,8 @@ test("a page reloaded while the server is down sends its events once the server 
   }
   await page.waitForFunction(() => window.game.stats().queued === 0);
   // Unreadable while the server was down, the policy is asked for again once it is back;
-  // today's server has no GET /api/v1/config (issue 12): its 404 is tolerated.
-  await page.waitForFunction(() => window.game.stats().config === "absent");
+  // The server serves its sampling policy (GET /api/v1/config); the page loaded it.
+  await page.waitForFunction(() => window.game.stats().config === "loaded");
   assert.deepEqual(await page.evaluate(() => window.game.stored()), [], "acknowledged events leave IndexedDB");
   // The next reload sends nothing again: still six.
   await page.reload();
