@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import httpx
 import pytest
+from conftest import INGEST_KEY
 from events_http import error_of, post_raw
+
+from questlog.bootstrap import Questlog
 
 BODY_ROUTES = ["/api/v1/events", "/api/v1/events/batch", "/api/v1/achievements/redeem",
                "/api/v1/jobs/rollup"]
@@ -75,3 +81,29 @@ async def test_an_event_body_refused_for_its_media_type_leaves_a_record(
     [kept] = (await admin_client.get("/api/v1/events/rejected")).json()["data"]
 
     assert (kept["code"], kept["raw"]) == ("unsupported_media_type", body.decode())
+
+
+async def test_a_client_that_hangs_up_before_its_body_arrives_is_499_not_a_logged_bug(
+    app_and_questlog: tuple[Any, Questlog], caplog: pytest.LogCaptureFixture
+) -> None:
+    app, questlog = app_and_questlog
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "path": "/api/v1/events/batch", "raw_path": b"/api/v1/events/batch",
+             "query_string": b"", "root_path": "", "scheme": "http",
+             "server": ("test", 80), "client": ("127.0.0.1", 1),
+             "headers": [(b"authorization", f"Bearer {INGEST_KEY}".encode()),
+                         (b"content-type", b"application/json"), (b"content-length", b"40")]}
+
+    await app(scope, receive, send)
+
+    assert sent[0]["status"] == 499
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert await questlog.store.database["events"].count_documents({}) == 0
