@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint contracts clean
+.PHONY: run test test-ts lint contracts clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if command -v node >/dev/null 2>&1; then $(MAKE) --no-print-directory test-ts; \
+	else echo "make test: node is not on PATH, so the TypeScript client's tests did not run (make test-ts)"; fi
+
+# The TypeScript client: install from the lock file, build, unit tests, end-to-end tests
+# (a real questlog serve from .venv; headless Chromium at /usr/bin/chromium).
+test-ts: $(STAMP)
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run build && npm test && npm run test:e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check src jobs tests

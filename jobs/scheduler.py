@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from apscheduler.job import Job as ScheduledJob
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,8 +24,12 @@ MISFIRE_GRACE_SECONDS = 300
 
 
 class JobScheduler:
-    def __init__(self, *, jobs: Sequence[Job], stats: StatsService, leases: Leases) -> None:
+    def __init__(
+        self, *, jobs: Sequence[Job], stats: StatsService, leases: Leases,
+        on_run: Callable[[JobRun], None] | None = None,
+    ) -> None:
         self._jobs, self._stats, self._leases = list(jobs), stats, leases
+        self._on_run = on_run  # told of every finished run (the metrics count them)
         self._scheduler = AsyncIOScheduler(timezone=stats.calendar.zone)
         self._running: set[asyncio.Task[None]] = set()
 
@@ -37,6 +42,10 @@ class JobScheduler:
                 misfire_grace_time=MISFIRE_GRACE_SECONDS,
             )
         self._scheduler.start()
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        """Each job's next scheduled run, for its lag."""
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
     def scheduled(self) -> list[ScheduledJob]:
         return list(self._scheduler.get_jobs())
@@ -51,7 +60,10 @@ class JobScheduler:
             if not held:
                 log.info("%s is running in another process; not here", job.name)
                 return None
-            return await job.run(self._stats, self._stats.clock())
+            run = await job.run(self._stats, self._stats.clock())
+        if self._on_run is not None:
+            self._on_run(run)
+        return run
 
     async def _scheduled(self, job: Job) -> None:
         task = asyncio.current_task()

@@ -1,19 +1,41 @@
-"""Shared fixtures: an app on a fresh in-memory store per test, and HTTP clients with keys."""
+"""Shared fixtures: an app on a fresh store per test, and HTTP clients with keys.
+
+The store is the in-memory one (mongomock) unless a test is marked `mongodb`, or lives
+in tests/api, whose tests run on both: then it is the session's real server.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
+from browser_tier import (  # noqa: F401  (the browser tier's hooks and fixtures)
+    chromium,
+    demo,
+    page,
+    pytest_collection_modifyitems,
+    pytest_terminal_summary,
+)
 
 from questlog.api.app import create_app
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
+from questlog.store.connection import store_kind
+from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 
+# The test session's own server: expiry within a second, and no fsync per commit
+# (durability is not what the tests measure; the fsync would only slow them).
+TEST_SERVER = ServerOptions(ttl_sweep_seconds=1, sync_on_commit=False)
+API_TESTS = Path(__file__).parent / "api"
+KEEP_ALL_SAMPLING = Path(__file__).parent / "keep_all_sampling.yaml"
 INGEST_KEY, READ_KEY, ADMIN_KEY = "test-ingest", "test-read", "test-admin"
 API_KEYS = f"{INGEST_KEY}:ingest;{READ_KEY}:read;{ADMIN_KEY}:admin"
 # The raw events' indexes the reads need (seed 003 section 8, and sessions).
@@ -25,36 +47,82 @@ READ_INDEX_KEYS = {
 }
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("QUESTLOG_TEST_MONGODB_URL"):
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commands under test read QUESTLOG_* settings: keep them on a store of their own,
+    never a developer's .questlog nor a server the environment names."""
+    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "memory")
+    monkeypatch.setenv("QUESTLOG_DATA_DIR", str(tmp_path / "questlog-data"))
+    for name in ("QUESTLOG_API_KEYS", "QUESTLOG_PLAYER_TOKEN_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_server_url() -> Iterator[str]:
+    """The real-server tier's MongoDB: QUESTLOG_TEST_MONGODB_URL, or one local
+    secantusd-rs for the whole session (fresh data dir, a TTL sweep every second).
+    When it cannot start, every test that needs it fails and says why: never a skip."""
+    if url := os.environ.get("QUESTLOG_TEST_MONGODB_URL"):
+        yield url
         return
-    skip = pytest.mark.skip(reason="needs a real MongoDB: set QUESTLOG_TEST_MONGODB_URL")
-    for item in items:
-        if "mongodb" in item.keywords:
-            item.add_marker(skip)
+    # Not under pytest's basetemp: another pytest run on the machine prunes old basetemps,
+    # which would delete the data of a server still serving this one.
+    data = Path(tempfile.mkdtemp(prefix="questlog-test-server-"))
+    try:
+        server = ensure_running(data, TEST_SERVER)
+    except LocalServerError as exc:
+        pytest.fail(f"the real-server tier cannot start its server: {exc}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The HTTP tests (tests/api) run on both stores: in memory and on the real server."""
+    if "store_under_test" in metafunc.fixturenames and metafunc.definition.path.parent == API_TESTS:
+        metafunc.parametrize("store_under_test", ["memory", "server"])
 
 
 @pytest.fixture
-def settings() -> Settings:
+def store_under_test() -> str:
+    """`memory` (mongomock) unless a test is marked mongodb or lives in tests/api."""
+    return "memory"
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
     """Settings for one test; a test may override fields with model_copy(update=...)."""
+    on_server = store_under_test == "server" or request.node.get_closest_marker("mongodb")
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        mongodb_url=os.environ.get("QUESTLOG_TEST_MONGODB_URL") or None,
+        mongodb_url=request.getfixturevalue("real_server_url") if on_server else "memory",
         database=f"questlog_test_{os.getpid()}",
         api_keys=API_KEYS,
         scheduler_enabled=False,
+        env="development",  # the development secrets, also on a real test server
+        sampling_file=KEEP_ALL_SAMPLING,
     )
+
+
+def empty_database(settings: Settings) -> None:
+    """On a real server, empty every collection of the test database (indexes stay), before
+    the app starts: its evaluator and workers must not see an earlier test's documents."""
+    if store_kind(settings.mongodb_url) == "memory":
+        return
+    with pymongo.MongoClient(settings.mongodb_url) as client:
+        database = client[settings.database]
+        for name in database.list_collection_names():
+            database[name].delete_many({})
 
 
 @pytest.fixture
 async def app_and_questlog(settings: Settings) -> AsyncIterator[tuple[Any, Questlog]]:
+    empty_database(settings)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        questlog: Questlog = app.state.questlog
-        if questlog.store.persistent:  # a real server: start every test from an empty database
-            for name in await questlog.store.database.list_collection_names():
-                await questlog.store.database[name].delete_many({})
-        yield app, questlog
+        yield app, app.state.questlog
 
 
 @pytest.fixture

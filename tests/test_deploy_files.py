@@ -43,10 +43,22 @@ def test_compose_runs_mongodb_with_a_volume_and_a_ping_healthcheck(services: dic
     assert "db.adminCommand('ping').ok" in check
 
 
+def test_compose_runs_mongodb_as_a_replica_set_its_healthcheck_initiates(
+    services: dict[str, Any],
+):
+    mongodb = services["mongodb"]
+    assert mongodb["command"][:2] == ["--replSet", "rs0"]
+    check = " ".join(mongodb["healthcheck"]["test"])
+    assert "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'mongodb:27017'}]})" in check
+    for name, variable in (("questlog", "QUESTLOG_MONGODB_URL"),
+                           ("tests", "QUESTLOG_TEST_MONGODB_URL")):
+        assert services[name]["environment"][variable].endswith("?replicaSet=rs0")
+
+
 def test_compose_starts_questlog_once_mongodb_is_healthy(services: dict[str, Any]):
     questlog = services["questlog"]
     assert questlog["depends_on"]["mongodb"]["condition"] == "service_healthy"
-    assert questlog["environment"]["QUESTLOG_MONGODB_URL"] == "mongodb://mongodb:27017"
+    assert questlog["environment"]["QUESTLOG_MONGODB_URL"].startswith("mongodb://mongodb:27017")
     assert "8000:8000" in questlog["ports"]
     assert questlog["build"]["context"] == "."
 
@@ -66,12 +78,13 @@ def test_tests_service_runs_the_suite_against_the_compose_mongodb(services: dict
     tests = services["tests"]
     assert tests["profiles"] == ["test"]  # left out of `docker compose up`
     assert tests["depends_on"]["mongodb"]["condition"] == "service_healthy"
-    assert tests["environment"]["QUESTLOG_TEST_MONGODB_URL"] == "mongodb://mongodb:27017"
+    assert tests["environment"]["QUESTLOG_TEST_MONGODB_URL"].startswith("mongodb://mongodb:27017")
     assert tests["command"][:3] == ["python", "-m", "pytest"]
 
 
 def test_every_build_target_of_compose_is_a_dockerfile_stage(services: dict[str, Any]):
     targets = {s["build"]["target"] for s in services.values() if "build" in s}
+    assert services["prometheus"]["profiles"] == ["monitoring"]
     assert targets == {"runtime", "test"}
     assert targets <= set(stages())
     assert "[test]" in stages()["test"]

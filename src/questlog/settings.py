@@ -10,13 +10,22 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCOPES = frozenset({"ingest", "read", "admin"})
+DEV_COMPANY_SALT = "questlog-dev-salt"
+DEV_PLAYER_ID_SECRET = "questlog-dev-player-id-secret"
+DEV_DASHBOARD_TOKEN_SECRET = "questlog-dev-dashboard-token-secret"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUESTLOG_", extra="ignore")
 
-    # Storage. No URL means the embedded in-memory store: nothing is persisted.
+    # Storage: no URL is the local secantusd-rs server of data_dir (started when none
+    # runs); "memory" is an in-process mongomock store; anything else is a MongoDB URL.
     mongodb_url: str | None = None
+    data_dir: Path = Path(".questlog")
+    # The local server's TTL monitor period, and whether it fsyncs its log on every
+    # commit, which a journaled write concern asks for (docs/performance.md).
+    local_ttl_sweep_seconds: float = Field(default=60.0, gt=0)
+    local_sync_on_commit: bool = True
     database: str = "questlog"
     raw_ttl_days: int = Field(default=14, ge=1)
     rejected_ttl_days: int = Field(default=7, ge=1)
@@ -32,14 +41,50 @@ class Settings(BaseSettings):
     max_future_seconds: int = Field(default=300, ge=0)
     max_past_days: int = Field(default=30, ge=1)
     rejected_raw_cap_bytes: int = Field(default=8192, ge=256)
-    company_salt: str = "questlog-dev-salt"
+    # The quarantine's bounds: rejections stored per key and hour (past it they are
+    # counted, with a sample), and the documents it holds in all (the oldest go first).
+    rejected_budget_per_hour: int = Field(default=1000, ge=1)
+    rejected_max_documents: int = Field(default=100_000, ge=1)
+    # The body of a route that takes a small JSON command (rollup, redeem); the event
+    # routes' limit is max_body_bytes, from the two limits above.
+    max_small_body_bytes: int = Field(default=16_384, ge=1024)
+    # A request's head: past these, 414 and 431 (api.limits).
+    max_query_bytes: int = Field(default=8192, ge=256)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    company_salt: str = DEV_COMPANY_SALT
 
-    # Writes to MongoDB: transient errors are retried with exponential backoff.
+    # Writes to MongoDB: transient errors are retried with exponential backoff, and the
+    # whole write, retries included, gives up after write_deadline_seconds (then 503).
     write_retries: int = Field(default=4, ge=0)
     write_backoff_seconds: float = Field(default=0.05, ge=0)
+    write_deadline_seconds: float = Field(default=3.0, gt=0)
+    # A read request's store work gives up after read_deadline_seconds (then 503).
+    read_deadline_seconds: float = Field(default=3.0, gt=0)
+
+    # Reads: a page by number may skip this many items at most; deeper, page with `after`.
+    max_page_skip: int = Field(default=10_000, ge=0)
 
     # The in-process bus.
     bus_queue_size: int = Field(default=10_000, ge=1)
+
+    # Operations (issue 12): metrics, backpressure, export, sampling.
+    # A key /metrics requires as a Bearer token; empty: no key (scrape from inside).
+    metrics_key: str = ""
+    # prometheus-client's multiprocess mode, for several worker processes.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+    # Backpressure: events being written at once, and the bus fill (0..1) past which
+    # ingestion answers 503 overloaded with Retry-After.
+    max_in_flight_events: int = Field(default=20_000, ge=1)
+    bus_high_water: float = Field(default=0.8, gt=0, le=1)
+    overload_retry_after_seconds: int = Field(default=1, ge=1)
+    # The daily export of raw events (seed 002's warm store): a directory or a URL
+    # pyarrow opens (s3://bucket/prefix); unset: no scheduled export.
+    export_dir: str | None = None
+    export_retention_days: int = Field(default=183, ge=1)
+    # The sampling policy (YAML); unset: the shipped one, seed 002's table.
+    sampling_file: Path | None = None
 
     # Aggregates (issue 3) and achievements (issue 4).
     bucket_tz: str = "UTC"
@@ -52,6 +97,23 @@ class Settings(BaseSettings):
     # Evaluate achievements in this process. Every process may (the store keeps it exact);
     # with many API processes, evaluating in a few of them saves their duplicated work.
     achievements_evaluator: bool = True
+    # Sessions (issue 10): an open session whose last event is older than this is closed.
+    session_idle_minutes: int = Field(default=30, ge=1)
+    # Summarize the sessions of the events this process stores. Every process may (the
+    # version guard keeps it exact); off, the sweep job summarizes them within a minute.
+    sessions_worker: bool = True
+
+    # Access and privacy (issue 11, docs/privacy.md).
+    env: str = "production"  # "development" allows the development secrets below
+    pseudonymize: bool = False
+    player_id_secret: str = DEV_PLAYER_ID_SECRET
+    dashboard_token_secret: str = DEV_DASHBOARD_TOKEN_SECRET
+    rate_limits_enabled: bool = True
+    rate_limits_file: Path | None = None
+    rate_limit_shared: bool = False
+    allowed_origins: str = ""  # comma-separated; none allowed by default
+    geoip: bool = True
+    trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
 
     @field_validator("bucket_tz")
     @classmethod
@@ -67,6 +129,10 @@ class Settings(BaseSettings):
     def _well_formed_keys(cls, value: str) -> str:
         parse_api_keys(value)
         return value
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     @property
     def raw_ttl(self) -> timedelta:

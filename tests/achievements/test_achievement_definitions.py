@@ -36,6 +36,14 @@ def test_the_shipped_set_covers_every_catalog_and_the_issues_examples() -> None:
     assert statesman.window.start == datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def test_every_shipped_definition_has_a_category_and_a_file_may_leave_it_out() -> None:
+    shipped = load_definitions(None)
+
+    assert all(a.category != "general" for a in shipped)
+    [plain] = parse_definitions({"achievements": [GOOD]}, source="f.yaml")
+    assert plain.category == "general"
+
+
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_yaml_and_json_files_of_the_same_structure_load_alike(tmp_path: Path, suffix: str) -> None:
     data = {"achievements": [GOOD, {"id": "season", "rule": GOOD["rule"],
@@ -94,12 +102,14 @@ def rule(**fields: Any) -> dict[str, Any]:
          "start must be before end"),
         ({"rule": rule(), "colour": "red"}, "colour: Extra inputs are not permitted"),
         ({"rule": rule(threshold=0)}, "greater than 0"),
+        ({"rule": rule(), "category": "two words"}, "category: String should match"),
+        ({"rule": rule(), "category": ""}, "category: String should match"),
     ],
     ids=["unknown-event", "unknown-where-field", "impossible-where-value", "impossible-in-list",
          "where-on-a-list", "sum-of-text", "distinct-unknown-field", "unknown-kind",
          "no-threshold", "threshold-and-tiers", "streak-without-days", "tiers-not-increasing",
          "tier-names", "repeatable-tiers", "repeatable-streak", "window-backwards",
-         "unknown-option", "zero-threshold"],
+         "unknown-option", "zero-threshold", "category-with-a-space", "empty-category"],
 )
 def test_a_bad_definition_is_refused_naming_it(bad: dict[str, Any], message: str) -> None:
     with pytest.raises(DefinitionsError) as raised:

@@ -19,7 +19,7 @@ from achievements_http import (
     votes,
     with_definitions,
 )
-from conftest import INGEST_KEY, READ_KEY, iso
+from conftest import INGEST_KEY, READ_KEY, empty_database, iso
 from events_http import data_of, error_of
 
 from questlog.api.app import create_app
@@ -178,11 +178,9 @@ async def test_an_admin_issues_a_player_token_that_expires(
 async def test_a_process_without_the_evaluator_leaves_events_pending_and_shows_the_lag(
     settings: Settings,
 ) -> None:
+    empty_database(settings)
     app = create_app(settings.model_copy(update={"achievements_evaluator": False}))
     async with app.router.lifespan_context(app):
-        database = app.state.questlog.store.database
-        for name in await database.list_collection_names():  # a real server keeps data
-            await database[name].delete_many({})
         reader = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q",
                                    headers={"Authorization": f"Bearer {READ_KEY}"})
         writer = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://q",

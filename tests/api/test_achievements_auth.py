@@ -113,12 +113,12 @@ def tampered(token: str) -> str:
     ("make_token", "message"),
     [
         (lambda q: q.achievements.tokens.issue("player-1", now=datetime.now(UTC)
-                                               - timedelta(days=2)).token, "expired"),
-        (lambda q: foreign_token("player-1", issued=datetime.now(UTC)), "signature"),
+                                               - timedelta(days=2)).token, "expired at 20"),
+        (lambda q: foreign_token("player-1", issued=datetime.now(UTC)), "signed by another secret"),
         (lambda q: tampered(q.achievements.tokens.issue("player-1", now=datetime.now(UTC)).token),
          "signature"),
         (lambda q: "qlp1.garbage", "not a player token"),
-        (lambda q: "not-a-key", "unknown API key"),
+        (lambda q: "not-a-key", "unknown API key: none of the keys this server accepts"),
     ],
     ids=["expired", "other-secret", "tampered", "malformed", "neither"],
 )

@@ -55,8 +55,8 @@ async def test_batch_with_only_bad_events_is_still_answered_200(
 async def test_empty_batch_stores_nothing(ingest_client: httpx.AsyncClient) -> None:
     data = data_of(await post_batch(ingest_client, []))
 
-    assert data == {"accepted": 0, "duplicates": 0, "rejected": 0, "event_ids": [],
-                    "rejections": []}
+    assert data == {"accepted": 0, "duplicates": 0, "rejected": 0, "opted_out": 0, "sampled_out": 0,
+                    "event_ids": [], "rejections": []}
 
 
 async def test_duplicate_within_one_batch_is_stored_once(

@@ -19,7 +19,9 @@ async def test_valid_event_is_stored_and_answered_202(
     response = await ingest_client.post(EVENTS, json=bill_vote(event_id="e-1"))
 
     assert data_of(response, 202) == {
-        "accepted": 1, "duplicates": 0, "rejected": 0, "event_ids": ["e-1"], "rejections": [],
+        "accepted": 1, "duplicates": 0, "rejected": 0, "opted_out": 0, "sampled_out": 0,
+        "event_ids": ["e-1"],
+        "rejections": [],
     }
     [stored] = await stored_events(questlog)
     assert (stored["_id"], stored["bill_id"]) == ("e-1", "bill-7")

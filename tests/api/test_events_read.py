@@ -92,7 +92,10 @@ async def test_pages_split_the_list_and_meta_tells_the_total(
     for page in (1, 2, 3, 4):
         response = await read_client.get(EVENTS, params={"page": page, "page_size": 2})
         body = response.json()
-        assert body["meta"] == {"page": page, "page_size": 2, "total": 5}
+        assert {k: v for k, v in body["meta"].items() if k != "next_after"} == {
+            "page": page, "page_size": 2, "total": 5
+        }
+        assert (body["meta"]["next_after"] is None) == (page >= 3)  # a cursor while more follow
         pages.append([item["event_id"] for item in body["data"]])
 
     assert pages == [["e5", "e4"], ["e3", "e2"], ["e1"], []]
@@ -107,8 +110,9 @@ async def test_total_counts_the_filtered_events(read_client: httpx.AsyncClient) 
 
 
 async def test_default_page_is_the_first_hundred(read_client: httpx.AsyncClient) -> None:
-    assert (await read_client.get(EVENTS)).json()["meta"] == {"page": 1, "page_size": 100,
-                                                               "total": 0}
+    assert (await read_client.get(EVENTS)).json()["meta"] == {
+        "page": 1, "page_size": 100, "total": 0, "next_after": None
+    }
 
 
 async def test_page_size_of_1000_is_allowed(read_client: httpx.AsyncClient) -> None:

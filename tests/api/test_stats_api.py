@@ -16,7 +16,8 @@ from questlog.stats.quantiles import RELATIVE_ACCURACY
 STATS = "/api/v1/stats"
 ITEM_KEYS = {
     "period", "period_start", "type", "scope", "company_id", "user_id", "count",
-    "distinct_users", "distinct_users_exact", "success_rate", "fields",
+    "estimated_count", "sampled", "distinct_users", "distinct_users_exact", "success_rate",
+    "fields",
 }
 
 
@@ -54,12 +55,14 @@ async def test_daily_stats_come_oldest_first_in_the_documented_shape(
     assert items[0] == {
         "period": "daily", "period_start": (today - timedelta(days=2)).isoformat(),
         "type": "LOBBY_ATTEMPT", "scope": "global", "company_id": None, "user_id": None,
-        "count": 2, "distinct_users": 2, "distinct_users_exact": True, "success_rate": 0.5,
+        "count": 2, "estimated_count": 2, "sampled": False, "distinct_users": 2,
+        "distinct_users_exact": True, "success_rate": 0.5,
         "fields": {
             "difficulty_tier": {"sum": 6, "avg": 3, "std_dev": 0, "min": 3, "max": 3,
-                                **percentiles(3, 3, 3)},
+                                **percentiles(3, 3, 3), "estimated_sum": 6},
             "spend": {"sum": 40, "avg": 20, "std_dev": 10, "min": 10, "max": 30,
-                      **percentiles(10, 10, 10)},  # of 10 and 30, the lower quantiles
+                      **percentiles(10, 10, 10),  # of 10 and 30, the lower quantiles
+                      "estimated_sum": 40},
         },
     }
 
@@ -81,7 +84,7 @@ async def test_figures_past_the_largest_number_read_back_as_json(
 
     assert item["fields"]["spend"] == {
         "sum": None, "avg": None, "std_dev": None, "min": 1.0, "max": 1e308,
-        **percentiles(1e308, 1e308, 1e308),
+        **percentiles(1e308, 1e308, 1e308), "estimated_sum": None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Smoke tests of `questlog bench ingest` and `questlog bench raw` on the embedded store.
+"""Smoke tests of `questlog bench ingest` and `questlog bench raw` on the in-memory store.
 
 They check that the figures are printed and that the counts add up, never timings.
 """
@@ -6,6 +6,7 @@ They check that the figures are printed and that the counts add up, never timing
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from printed_figures import figures
@@ -13,9 +14,10 @@ from printed_figures import figures
 from questlog.bench.ingest import drive
 from questlog.bench.raw import stored_documents
 from questlog.bench.report import percentile
-from questlog.bench.server import free_port, local_server
+from questlog.bench.server import free_port, own_server
 from questlog.bench.synthetic import MIX
 from questlog.cli import main
+from questlog.store.connection import connect
 
 
 def test_bench_ingest_stores_every_batch_and_compares_with_raw(capsys: pytest.CaptureFixture[str]):
@@ -65,8 +67,8 @@ def test_unreachable_server_counts_every_event_as_failed(capsys: pytest.CaptureF
     assert http["errors"].startswith("4 requests, 20 events (first: ConnectError")
 
 
-async def test_a_refused_key_is_reported_as_errors_not_as_stored_events():
-    async with local_server(mongodb_url=None) as server:
+async def test_a_refused_key_is_reported_as_errors_not_as_stored_events(tmp_path: Path):
+    async with own_server(connect("memory", data_dir=tmp_path)) as server:
         tally = await drive(url=server.url, key="not-a-key", events=6, batch=3, concurrency=1,
                             single=False)
 

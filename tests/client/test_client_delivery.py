@@ -64,7 +64,9 @@ def make_client() -> Iterator[Callable[..., tuple[QuestlogClient, FakeServer]]]:
     def make(*script: Reply, **options: Any) -> tuple[QuestlogClient, FakeServer]:
         server = FakeServer(*script)
         slept: list[float] = []
-        options = {"flush_interval": 60.0, "sleep": slept.append, **options}
+        # No policy fetch: the scripted replies answer batches only (test_client_policy_fetch).
+        options = {"flush_interval": 60.0, "sleep": slept.append, "fetch_policy": False,
+                   **options}
         client = QuestlogClient("http://questlog", "key-1",
                                 transport=httpx.MockTransport(server), **options)
         client.slept = slept  # type: ignore[attr-defined]
@@ -217,7 +219,7 @@ def test_a_full_queue_drops_new_events_and_never_blocks() -> None:
         release.wait(5)  # a server that does not answer yet
         return answer(FakeServer.body(request)["events"])
 
-    client = QuestlogClient("http://questlog", "k", batch_size=2, capacity=3,
+    client = QuestlogClient("http://questlog", "k", batch_size=2, capacity=3, fetch_policy=False,
                             transport=httpx.MockTransport(stuck))
     try:
         client.track("BILL_VOTE")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from conftest import INGEST_KEY, READ_KEY, bill_vote
+from conftest import INGEST_KEY, READ_KEY, bill_vote, empty_database
 
 from questlog.api.app import create_app
 from questlog.client import QuestlogClient
@@ -23,7 +23,8 @@ from questlog.settings import Settings
 
 @pytest.fixture
 def server_url(settings: Settings) -> Iterator[str]:
-    """The app on the in-memory store, on a free port, for as long as the test runs."""
+    """The app on the test store, on a free port, for as long as the test runs."""
+    empty_database(settings)
     server = uvicorn.Server(uvicorn.Config(
         create_app(settings), log_level="warning", ws="none", lifespan="on",
     ))
@@ -40,6 +41,11 @@ def server_url(settings: Settings) -> Iterator[str]:
         finally:
             server.should_exit = True
             thread.join(10)
+
+
+# The shared CI machines can stall a request for seconds; these tests are about what is
+# stored, so they wait longer than the client's defaults before calling it lost.
+PATIENCE_SECONDS = 60.0
 
 
 def stored(url: str, **filters: str) -> list[dict[str, Any]]:
@@ -71,11 +77,12 @@ class LosesFirstAnswer(httpx.BaseTransport):
 
 
 def test_events_sent_through_the_client_are_stored_and_read_back(server_url: str) -> None:
-    with QuestlogClient(server_url, INGEST_KEY, batch_size=2) as client:
+    with QuestlogClient(server_url, INGEST_KEY, batch_size=2,
+                        timeout=PATIENCE_SECONDS) as client:
         for n in range(5):
             assert client.track(bill_vote(user_id=f"player-{n}", bill_id="bill-e2e"))
         assert client.track(bill_vote(user_id="player-9", stance="maybe"))  # invalid
-        assert client.flush()
+        assert client.flush(PATIENCE_SECONDS)
         stats = client.stats
     assert (stats.sent, stats.accepted, stats.rejected, stats.dropped) == (6, 5, 1, 0)
     items = stored(server_url, type="BILL_VOTE")
@@ -85,19 +92,21 @@ def test_events_sent_through_the_client_are_stored_and_read_back(server_url: str
 
 def test_a_batch_whose_answer_was_lost_is_stored_once(server_url: str) -> None:
     client = QuestlogClient(server_url, INGEST_KEY, transport=LosesFirstAnswer(),
-                            sleep=lambda seconds: None)
+                            sleep=lambda seconds: None, fetch_policy=False,
+                            timeout=PATIENCE_SECONDS)
     for n in range(3):
         client.track(bill_vote(user_id=f"player-{n}"))
-    assert client.close()
+    assert client.close(PATIENCE_SECONDS)
     stats = client.stats
     assert (stats.sent, stats.accepted, stats.duplicates, stats.retries) == (3, 0, 3, 1)
     assert len(stored(server_url)) == 3
 
 
 def test_a_wrong_key_drops_the_batch_without_retrying(server_url: str) -> None:
-    client = QuestlogClient(server_url, "not-a-key", sleep=lambda seconds: None)
+    client = QuestlogClient(server_url, "not-a-key", sleep=lambda seconds: None,
+                            timeout=PATIENCE_SECONDS)
     client.track(bill_vote())
-    assert client.close()
+    assert client.close(PATIENCE_SECONDS)
     stats = client.stats
     assert (stats.sent, stats.dropped, stats.failed_batches, stats.retries) == (0, 1, 1, 0)
 

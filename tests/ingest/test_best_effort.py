@@ -200,11 +200,50 @@ async def test_stats_show_what_waits_in_the_buffer(
 async def test_running_questlog_flushes_best_effort_events_at_close(settings: Settings) -> None:
     from questlog import bootstrap, log_event_nowait
 
-    # The embedded store: it can still be read once the Questlog has closed its client.
-    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": None}))
+    # The in-memory store: it can still be read once the Questlog has closed its client.
+    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": "memory"}))
     events = started.store.database["events"]
 
     assert log_event_nowait(bill_vote(event_id="nowait-1")) is True
     await started.close()
 
     assert await events.count_documents({"_id": "nowait-1"}) == 1
+
+
+async def test_an_event_is_copied_at_every_depth_when_logged(
+    settings: Settings, database: AsyncIOMotorDatabase
+) -> None:
+    logger = logger_for(settings, database, interval=60)
+    logger.start()
+    breakdown = {"gifts": 20.5, "media": 1.0}
+    event = {"type": "LOBBY_ATTEMPT", "event_id": "e-1", "user_id": "p-1", "difficulty_tier": 2,
+             "success": True, "spend": 21.5, "breakdown": breakdown}
+
+    assert logger.log_nowait(event) is True
+    breakdown["gifts"] = 999.0  # the caller reuses its objects at once
+    event["user_id"] = "mallory"
+    await logger.stop()
+
+    stored = await database["events"].find_one({"_id": "e-1"})
+    assert stored is not None
+    assert (stored["user_id"], stored["breakdown"]) == ("p-1", {"gifts": 20.5, "media": 1.0})
+
+
+async def test_a_part_that_never_stops_does_not_hold_the_shutdown(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from questlog import bootstrap
+
+    started: Questlog = await bootstrap.start(settings.model_copy(update={"mongodb_url": "memory"}))
+    never = asyncio.Event()
+
+    async def stuck() -> None:
+        await never.wait()
+
+    monkeypatch.setattr(bootstrap, "STOP_STEP_SECONDS", 0.05)
+    monkeypatch.setattr(started.bus, "stop", stuck)
+
+    await started.close()
+
+    assert "the bus did not stop within" in caplog.text
+    assert bootstrap._running is None

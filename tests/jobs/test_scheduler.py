@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.date import DateTrigger
 
-from jobs import JOBS, Job
+from jobs import JOBS, Job, sweep_sessions
 from jobs.scheduler import JobScheduler
 from questlog.api.app import create_app
 from questlog.bootstrap import Questlog
@@ -77,7 +77,8 @@ async def test_the_service_schedules_every_job_and_stops_them_at_shutdown(
     async with app.router.lifespan_context(app):
         scheduler = app.state.questlog.scheduler
         scheduled = {job.id: job.next_run_time for job in scheduler.scheduled()}
-        assert set(scheduled) == {job.name for job in JOBS}
+        # jobs.JOBS, the sessions sweep, and the jobs of operations (data_quality always)
+        assert set(scheduled) == {job.name for job in JOBS} | {sweep_sessions.NAME, "data_quality"}
         assert all(when is not None for when in scheduled.values())
         assert scheduler.running
     assert not scheduler.running
@@ -117,9 +118,13 @@ async def test_a_failing_job_is_logged_and_the_others_still_run(
         jobs=[Job("broken", broken, now_trigger), Job("healthy", healthy, now_trigger)],
         stats=questlog.stats, leases=Leases(Lease.get_motor_collection()),
     )
+    async def logged(text: str) -> None:
+        while text not in caplog.text:
+            await asyncio.sleep(0.01)
+
     scheduler.start()
-    try:
-        await asyncio.wait_for(done.wait(), timeout=5)
+    try:  # both finished: stopping earlier would cancel broken's release of its lease
+        await asyncio.wait_for(asyncio.gather(done.wait(), logged("broken failed")), timeout=5)
     finally:
         await scheduler.stop()
 

@@ -122,11 +122,16 @@ def _summary(key: Key, events: list[dict[str, Any]]) -> dict[str, Any]:
             "std_dev": statistics.pstdev(values) if values else None,
             "min": min(values, default=None),
             "max": max(values, default=None),
+            "estimated_sum": math.fsum(
+                e[name] / e.get("sample_rate", 1) for e in events if e.get(name) is not None
+            ),
         }
     successes = sum(e["success"] for e in events) if event_type in WITH_SUCCESS else None
     return {
         "period": period, "period_start": period_start, "type": event_type, "scope": scope,
         "company_id": company_id, "user_id": user_id, "count": len(events),
+        "estimated_count": math.fsum(1 / e.get("sample_rate", 1) for e in events),
+        "sampled": any("sample_rate" in e for e in events),
         "distinct_users": len({e["user_id"] for e in events if e["user_id"] is not None}),
         "distinct_users_exact": True,
         "success_rate": None if successes is None else successes / len(events),

@@ -20,10 +20,13 @@ from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
 from questlog.store.documents import StoredEvent
 
-# Near the real clock: the embedded store expires raw events by its TTL against real time.
+# Near the real clock: the in-memory store expires raw events by its TTL against real time.
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 amounts = st.floats(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False)
+# Seed 003's fairness checks: margins and errors are sizes, a seat weighs something.
+sizes = st.floats(min_value=0, max_value=1000, allow_nan=False, allow_infinity=False)
+weights = st.floats(min_value=0.001, max_value=1000, allow_nan=False, allow_infinity=False)
 payloads = st.one_of(
     st.fixed_dictionaries({
         "type": st.just("LOBBY_ATTEMPT"), "difficulty_tier": st.integers(1, 5),
@@ -31,12 +34,12 @@ payloads = st.one_of(
     }),
     st.fixed_dictionaries({
         "type": st.just("POLL_INTERVAL"), "schema_version": st.just(2),
-        "poll_id": st.just("poll-1"), "leading_candidate": st.just("a"), "margin": amounts,
-        "moe": st.none() | amounts, "sample_size": st.integers(1, 5000),
+        "poll_id": st.just("poll-1"), "leading_candidate": st.just("a"), "margin": sizes,
+        "moe": st.none() | sizes, "sample_size": st.integers(1, 5000),
     }),
     st.fixed_dictionaries({
         "type": st.just("BILL_VOTE"), "bill_id": st.just("bill-1"), "stance": st.just("yea"),
-        "seat_weight": amounts, "lobby_payments_count": st.integers(0, 10),
+        "seat_weight": weights, "lobby_payments_count": st.integers(0, 10),
     }),
 )
 

@@ -176,7 +176,7 @@ class TestBerlinBuckets:
 
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        # Kept long enough that the embedded store's real-time TTL leaves 2025 alone.
+        # Kept long enough that the in-memory store's real-time TTL leaves 2025 alone.
         return settings.model_copy(update={
             "bucket_tz": "Europe/Berlin", "raw_ttl_days": 36_500, "daily_ttl_days": 36_500,
             "weekly_ttl_days": 36_500, "max_past_days": 36_500,

@@ -1,4 +1,4 @@
-"""`questlog jobs`, `questlog rollup` and `questlog bench rollup` on the embedded store.
+"""`questlog jobs`, `questlog rollup` and `questlog bench rollup` on the in-memory store.
 
 They check what is printed and the exit codes, never timings.
 """
@@ -17,18 +17,13 @@ from printed_figures import figures
 from questlog.cli import main
 
 
-@pytest.fixture(autouse=True)
-def embedded_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commands read QUESTLOG_* settings: keep them off any real server."""
-    monkeypatch.setenv("QUESTLOG_MONGODB_URL", "")
-
-
 def test_bench_rollup_loads_the_events_and_times_both_rollups(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["bench", "rollup", "--events", "300", "--batch", "70"]) == 0
 
-    title = "bench rollup: 300 events over 14 days, 1000 players, 9 types, embedded in-memory store"
+    title = ("bench rollup: 300 events over 14 days, 1000 players, 9 types, "
+             "in-memory store (mongomock)")
     printed = figures(capsys.readouterr().out, title)
     assert printed["loaded"].startswith("300 events in ")
     assert printed["daily rollup"].startswith("14 days in ")

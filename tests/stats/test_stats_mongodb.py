@@ -75,14 +75,25 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
 
 
 async def test_a_week_reads_each_day_through_the_period_index(questlog: Questlog) -> None:
-    day = questlog.stats.today().isoformat()
-    cursor = questlog.store.database["daily_stats"].find(
-        {"period_start": day, "scope": {"$in": list(WEEKLY_SCOPES)}}
-    ).hint(WEEK_INDEX)
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(i) for i in range(30)])
+    await stats.recompute([stats.today() - timedelta(days=d) for d in range(7)], job="test")
+    daily = questlog.store.database["daily_stats"]
+    day = (stats.today() - timedelta(days=2)).isoformat()
+    of_that_day = {"period_start": day, "scope": {"$in": list(WEEKLY_SCOPES)}}
 
-    plan = json.dumps(await cursor.explain(), default=str)
+    def cursor() -> Any:
+        return daily.find(of_that_day).hint(WEEK_INDEX)
 
-    assert WEEK_INDEX in plan
+    plan = await cursor().explain()
+    documents = await cursor().to_list(None)
+
+    text = json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
+    assert WEEK_INDEX in text
+    assert "COLLSCAN" not in text
+    examined = plan["executionStats"]["totalDocsExamined"]
+    assert examined == len(documents) == await daily.count_documents(of_that_day) > 0
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:

@@ -16,7 +16,7 @@ from questlog.bootstrap import Questlog
 from questlog.bus import Bus
 from questlog.ingest.service import Ingestor
 from questlog.settings import Settings
-from questlog.store import embedded
+from questlog.store import memory
 
 DAY = 86_400
 
@@ -32,9 +32,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> AsyncMongoMockClient:
 def env_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(f"QUESTLOG_{name.upper()}", value)
-    return Settings(  # on the embedded store, also when the suite runs against a server
+    return Settings(  # on the in-memory store, whose client the fixture above shares
         _env_file=None,  # type: ignore[call-arg]
-        mongodb_url=None, database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
+        mongodb_url="memory", database="retention_test", api_keys=API_KEYS, scheduler_enabled=False,
     )
 
 
@@ -110,7 +110,7 @@ async def test_indexes_the_reads_need_exist(questlog: Questlog) -> None:
 async def test_events_received_longer_ago_than_the_ttl_expire(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(embedded, "TTL_SWEEP_SECONDS", 0)  # sweep at every read
+    monkeypatch.setattr(memory, "TTL_SWEEP_SECONDS", 0)  # sweep at every read
     started = await bootstrap.start(env_settings(monkeypatch))
     events = started.store.database["events"]
     received_long_ago = datetime.now(UTC) - started.settings.raw_ttl - timedelta(minutes=1)

@@ -133,6 +133,8 @@ class Achievement(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     name: str = ""
     description: str = ""
+    # What a game groups it under in its lists; GET /api/v1/achievements?category= reads it.
+    category: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "general"
     rule: Rule
     tiers: list[Tier] = Field(default_factory=list)
     hidden: bool = False

@@ -48,6 +48,7 @@ from questlog.achievements.documents import (
 )
 from questlog.achievements.rules import Book, Outcome, apply_events
 from questlog.clock import utcnow
+from questlog.store.indexes import ensure_indexes
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,11 @@ class Evaluator:
     async def _run(self) -> None:
         backoff = 1.0
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that arrives as the wake-up does, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                async with asyncio.timeout(SWEEP_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.evaluate_pending(pace=PACE)
@@ -169,8 +173,8 @@ class Evaluator:
 
     async def _ensure_index(self) -> None:
         if not self._indexed:  # the reads name it; the updates' guard needs the other
-            await self._events.create_indexes([EVALUATION_INDEX])
-            await self._progress.create_indexes([PROGRESS_GUARD])
+            await ensure_indexes(self._events, [EVALUATION_INDEX])
+            await ensure_indexes(self._progress, [PROGRESS_GUARD])
             self._indexed = True
 
     async def _quick(self, pace: float) -> int:

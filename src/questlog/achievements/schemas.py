@@ -58,6 +58,7 @@ class AchievementOut(BaseModel):
     id: str
     name: str
     description: str
+    category: str
     kind: str
     event: str | None
     hidden: bool
@@ -71,7 +72,8 @@ class AchievementOut(BaseModel):
     def of(cls, listed: Listed) -> AchievementOut:
         a = listed.achievement
         return cls(
-            id=a.id, name=a.title, description=a.description, kind=a.rule.kind,
+            id=a.id, name=a.title, description=a.description, category=a.category,
+            kind=a.rule.kind,
             event=getattr(a.rule, "event", None), hidden=a.hidden, repeatable=a.repeatable,
             reward=a.reward.description if a.reward else None,
             window=WindowOut(start=a.window.start, end=a.window.end) if a.window else None,
@@ -83,7 +85,10 @@ class AchievementOut(BaseModel):
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: Annotated[str, Field(min_length=1, max_length=128)]
+    user_id: Annotated[str | None, Field(
+        min_length=1, max_length=128,
+        description="required with an API key; a player token may leave it out",
+    )] = None
     achievement_id: Annotated[str, Field(min_length=1, max_length=64)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,10 @@ class AchievementError(Exception):
 
 
 class UnknownAchievement(AchievementError):
+    pass
+
+
+class UnknownCategory(AchievementError):
     pass
 
 
@@ -81,24 +85,50 @@ class AchievementService:
         doc = await self._progress.find_one({"_id": user_id}, {"applied": 0})
         return doc or {}
 
-    async def listing(self, *, user_id: str | None) -> list[Listed]:
-        """The definitions, hidden ones only once unlocked; with progress for a player."""
-        if user_id is None:
-            return [Listed(a, None) for a in self._book.achievements if not a.hidden]
-        doc, now = await self._player(user_id), self._clock()
+    async def listing(
+        self, *, user_id: str | None, ids: Sequence[str] | None = None,
+        category: str | None = None,
+    ) -> list[Listed]:
+        """The definitions in file order, hidden ones only once unlocked; with progress
+        for a player. `ids` and `category` narrow the list: an id the player cannot see
+        (unknown, or hidden and locked) is refused, as is a category no definition has.
+        """
+        book = self._book.achievements
+        if category is not None and category not in {a.category for a in book}:
+            shown = sorted({a.category for a in book if not a.hidden})
+            raise UnknownCategory(f"no achievement has the category {category!r}; "
+                                  f"categories: {', '.join(shown)}")
+        doc = await self._player(user_id) if user_id is not None else {}
         state, redeemed = doc.get("achievements", {}), doc.get("redeemed", {})
+        listed = [a for a in book if visible(a, state)]
+        if ids is not None:
+            seen, wanted = {a.id for a in listed}, set(ids)
+            _refuse_unknown([i for i in dict.fromkeys(ids) if i not in seen])
+            listed = [a for a in listed if a.id in wanted]
+        if category is not None:
+            listed = [a for a in listed if a.category == category]
+        now = self._clock()
         return [
-            Listed(a, progress_view(a, state, redeemed, now))
-            for a in self._book.achievements if visible(a, state)
+            Listed(a, progress_view(a, state, redeemed, now) if user_id is not None else None)
+            for a in listed
         ]
 
     async def progress(self, *, user_id: str, achievement_id: str) -> ProgressView:
-        achievement = self._achievement(achievement_id)
+        [view] = await self.progress_of(user_id=user_id, achievement_ids=[achievement_id])
+        return view
+
+    async def progress_of(
+        self, *, user_id: str, achievement_ids: Sequence[str]
+    ) -> list[ProgressView]:
+        """The progress of each achievement named, in the order named (each once)."""
+        wanted = list(dict.fromkeys(achievement_ids))
         doc = await self._player(user_id)
-        state = doc.get("achievements", {})
-        if not visible(achievement, state):  # a hidden one does not exist until unlocked
-            raise UnknownAchievement(f"no achievement {achievement_id!r}")
-        return progress_view(achievement, state, doc.get("redeemed", {}), self._clock())
+        state, now = doc.get("achievements", {}), self._clock()
+        by_id = self._book.by_id
+        # A hidden one does not exist for the player until unlocked.
+        _refuse_unknown([i for i in wanted if i not in by_id or not visible(by_id[i], state)])
+        redeemed = doc.get("redeemed", {})
+        return [progress_view(by_id[i], state, redeemed, now) for i in wanted]
 
     async def redeem(self, *, user_id: str, achievement_id: str) -> Redemption:
         """Redeem the reward of an unlock; once per unlock, whatever the races."""
@@ -149,3 +179,8 @@ class AchievementService:
             for a in self._book.achievements
         ]
         return Stats(days=days, since=since, active_players=players, rates=rates)
+
+
+def _refuse_unknown(ids: Sequence[str]) -> None:
+    if ids:
+        raise UnknownAchievement(f"no achievement {', '.join(map(repr, ids))}")

@@ -19,6 +19,7 @@ class Principal:
     label: str  # safe to log and store: a hash of the key, never the key
     scopes: frozenset[str]
     user_id: str | None = None  # set for a player token: that player only
+    player_scopes: frozenset[str] = frozenset({"read"})  # what a player token may do
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 
-from questlog.achievements.tokens import PREFIX as PLAYER_TOKEN_PREFIX
-from questlog.api.auth import (
-    Principal,
-    bearer_token,
-    principal_for_key,
-    principal_for_player_token,
-)
+from questlog.api import credentials
+from questlog.api.auth import Principal, bearer_token, principal_for_key
+from questlog.api.body import read_model
 from questlog.api.envelope import ApiError
 from questlog.bootstrap import Questlog
+from questlog.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_questlog(request: Request) -> Questlog:
@@ -29,19 +28,23 @@ def get_questlog(request: Request) -> Questlog:
 QuestlogDep = Annotated[Questlog, Depends(get_questlog)]
 
 
-def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
+async def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
     token = bearer_token(request)
     principal = principal_for_key(token, questlog.settings.api_key_scopes)
-    if principal is None and token.startswith(PLAYER_TOKEN_PREFIX):
-        tokens = questlog.achievements.tokens
-        principal = principal_for_player_token(token, tokens, now=datetime.now(UTC))
     if principal is None:
-        raise ApiError(401, "unauthorized", "unknown API key")
+        principal = await credentials.principal_for(token, questlog)
+    if principal is None:
+        raise ApiError(
+            401, "unauthorized",
+            "unknown API key: none of the keys this server accepts (QUESTLOG_API_KEYS, or the "
+            "development key its log printed at start)",
+        )
     return principal
 
 
 # Each scope check made by require(), with its scope: route_scopes() finds them in routes.
 _SCOPE_CHECKS: dict[Callable[..., Any], str] = {}
+SCOPE_CHECKS = _SCOPE_CHECKS  # for credentials checked outside require() (dashboard tokens)
 
 
 def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -54,9 +57,24 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return check
 
 
-IngestDep = Annotated[Principal, Depends(require("ingest"))]
-ReadDep = Annotated[Principal, Depends(require("read"))]
-AdminDep = Annotated[Principal, Depends(require("admin"))]
+def require_ingest() -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A key with ingest, or a player token with ingest (which writes its own events only)."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        allowed = (principal.has("ingest") if principal.user_id is None
+                   else "ingest" in principal.player_scopes)
+        if not allowed:
+            raise ApiError(403, "forbidden", "this key or token lacks the 'ingest' scope")
+        return principal
+
+    _SCOPE_CHECKS[check] = "ingest or the player's token with ingest"
+    return check
+
+
+INGEST, READ, ADMIN = require_ingest(), require("read"), require("admin")
+IngestDep = Annotated[Principal, Depends(INGEST)]
+ReadDep = Annotated[Principal, Depends(READ)]
+AdminDep = Annotated[Principal, Depends(ADMIN)]
 
 
 def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -65,14 +83,37 @@ def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.user_id is None and not principal.has(scope):
             raise ApiError(403, "forbidden", f"this key lacks the {scope!r} scope")
+        # A token issued for ingest only does not read (admin routes: any own token).
+        reads = scope == "read" and principal.user_id is not None
+        if reads and "read" not in principal.player_scopes:
+            raise ApiError(403, "forbidden", "this player token lacks the 'read' scope")
         return principal
 
     _SCOPE_CHECKS[check] = f"{scope} or the player's token"
     return check
 
 
-PlayerReadDep = Annotated[Principal, Depends(require_or_player("read"))]
-PlayerAdminDep = Annotated[Principal, Depends(require_or_player("admin"))]
+PLAYER_READ, PLAYER_ADMIN = require_or_player("read"), require_or_player("admin")
+PlayerReadDep = Annotated[Principal, Depends(PLAYER_READ)]
+PlayerAdminDep = Annotated[Principal, Depends(PLAYER_ADMIN)]
+
+
+def body_of(
+    model: type[M], *, guard: Callable[..., Coroutine[Any, Any, Principal]],
+    max_bytes: Callable[[Settings], int], optional: bool = False,
+) -> Callable[..., Coroutine[Any, Any, M]]:
+    """A dependency reading the body as `model`, after `guard` (the route's own scope
+    check, so FastAPI runs it once) accepted the credential: a request without a valid
+    one is answered before a byte of its body is read. FastAPI's own body parameters
+    read the whole body first, whatever its size, so routes take their body from here.
+    """
+
+    async def body(
+        request: Request, questlog: QuestlogDep, _: Principal = Depends(guard),  # noqa: B008
+    ) -> M:
+        return await read_model(request, model, max_bytes(questlog.settings), optional=optional)
+
+    return body
 
 
 def player_of(principal: Principal, user_id: str | None) -> str | None:

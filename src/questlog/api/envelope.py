@@ -11,9 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
+from questlog.api.methods import allowed_methods
 from questlog.ingest.validation import summarize
 from questlog.store.retry import StoreUnavailable
 
@@ -52,18 +54,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-# Answered by the routes whose body is a model (FastAPI parses it), besides 400 and 422.
-NOT_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+# Answered by every route that reads a body (api.body), besides 400 and 422.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorEnvelope, "description": "Body over the route's size limit"},
     415: {"model": ErrorEnvelope, "description": "Body not sent as application/json"},
 }
 
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.headers = dict(headers or {})
 
 
 def ok(data: Any, meta: dict[str, Any] | None = None, status: int = 200) -> EnvelopeResponse:
@@ -78,6 +83,9 @@ def error(
     return EnvelopeResponse(body, status_code=status, headers=headers)
 
 
+# When a client may try again after a 503 store_unavailable.
+RETRY_AFTER_SECONDS = "5"
+
 # FastAPI raises a 400 only when it cannot parse a body model's JSON (not UTF-8, nested
 # too deep): the code the write routes give the same body.
 HTTP_CODES = {
@@ -90,8 +98,8 @@ HTTP_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error(exc.status, exc.code, exc.message, exc.details, headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return error(exc.status, exc.code, exc.message, exc.details, headers | exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(_: Request, exc: RequestValidationError) -> Response:
@@ -112,16 +120,38 @@ def install_error_handlers(app: FastAPI) -> None:
         return error(422, code, summarize(details), details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = exc.headers
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers = {"Allow": ", ".join(allowed_methods(request))}
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        return error(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(StoreUnavailable)
     @app.exception_handler(ConnectionFailure)
     async def on_store_down(_: Request, exc: Exception) -> Response:
         log.error("store unavailable: %s", exc)
         return error(503, "store_unavailable", "MongoDB is not answering; retry later",
-                     headers={"Retry-After": "5"})
+                     headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    @app.exception_handler(PyMongoError)
+    async def on_store_error(request: Request, exc: Exception) -> Response:
+        # A deadline that passed (api/deadline.py) surfaces as a timeout error of the
+        # operation it cut short, such as the server's maxTimeMS: the store did not answer.
+        if isinstance(exc, PyMongoError) and exc.timeout:
+            return await on_store_down(request, exc)
+        return await on_bug(request, exc)
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, _: Exception) -> Response:
+        # The client hung up before its body arrived (its own timeout, say): nothing was
+        # read, so nothing was stored, and the answer reaches nobody. Nginx's 499 says so
+        # in the access log and the metrics, where a 500 would page an operator.
+        log.info("client disconnected before its body was read: %s %s",
+                 request.method, request.url.path)
+        return error(499, "client_disconnected", "the client closed the connection")
 
     @app.exception_handler(Exception)
     async def on_bug(_: Request, exc: Exception) -> Response:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from questlog.api.deps import AdminDep, QuestlogDep
-from questlog.api.envelope import NOT_JSON_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
-from questlog.api.params import PageParam, PageSizeParam
+from questlog.api.body import body_doc
+from questlog.api.deps import ADMIN, AdminDep, QuestlogDep, body_of
+from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
+from questlog.api.params import page_meta, paging
+from questlog.api.query import StrictQueryRoute
 from questlog.stats.periods import Rejected
 from questlog.store.queries import Page
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], route_class=StrictQueryRoute)
 
 
 class RollupIn(BaseModel):
@@ -23,14 +26,20 @@ class RollupIn(BaseModel):
     last: date = Field(alias="to", description="last day, included")
 
 
+RollupBody = Annotated[RollupIn, Depends(
+    body_of(RollupIn, guard=ADMIN, max_bytes=lambda s: s.max_small_body_bytes)
+)]
+
+
 @router.post(
     "/rollup", summary="Recompute the days from..to and their weeks now (admin)",
+    openapi_extra=body_doc(RollupIn),
     responses={
-        **NOT_JSON_RESPONSES,
+        **BODY_RESPONSES,
         503: {"model": ErrorEnvelope, "description": "Some period failed; see details"},
     },
 )
-async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> EnvelopeResponse:
+async def post_rollup(questlog: QuestlogDep, _: AdminDep, body: RollupBody) -> EnvelopeResponse:
     try:
         run = await questlog.stats.recompute_range(body.first, body.last, source="api")
     except Rejected as exc:
@@ -42,8 +51,8 @@ async def post_rollup(body: RollupIn, questlog: QuestlogDep, _: AdminDep) -> Env
 
 @router.get("/runs", summary="Rollup runs, newest first (admin)")
 async def list_runs(
-    questlog: QuestlogDep, _: AdminDep, job: str | None = None, page: PageParam = 1,
-    page_size: PageSizeParam = 50,
+    questlog: QuestlogDep, _: AdminDep, page: Annotated[Page, Depends(paging(50))],
+    job: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> EnvelopeResponse:
-    runs, total = await questlog.stats.runs.page(job=job, page=Page(number=page, size=page_size))
-    return ok([r.public() for r in runs], {"page": page, "page_size": page_size, "total": total})
+    runs, found = await questlog.stats.runs.page(job=job, page=page)
+    return ok([r.public() for r in runs], page_meta(page, found))

@@ -175,11 +175,11 @@ def add_achievements_benchmark(bench: Any) -> None:
 
 def run_end_to_end(args: argparse.Namespace) -> int:
     from questlog.bench.live import end_to_end  # the HTTP side of the benchmarks
-    from questlog.settings import Settings
+    from questlog.bench.server import on_store
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    url = args.mongodb_url or Settings().mongodb_url
-    result = asyncio.run(end_to_end(mongodb_url=url, events=args.events))
+    result = asyncio.run(on_store(
+        args.mongodb_url, lambda connection: end_to_end(connection, events=args.events)))
     print_figures(f"bench achievements --end-to-end: {args.events} events, 100 definitions, "
                   f"{result.store}", result.figures())
     return 0

@@ -10,7 +10,9 @@ from typing import Any
 from questlog.bench.ingest import IngestTally, drive
 from questlog.bench.raw import RawFigures, insert_raw
 from questlog.bench.report import print_figures
-from questlog.bench.server import local_server
+from questlog.bench.server import own_server
+from questlog.settings import Settings
+from questlog.store.connection import Connection, connect_configured
 
 TARGET_RATIO = 0.5  # issue 2: HTTP batch ingestion at >= 50% of the raw insert rate
 
@@ -19,7 +21,8 @@ def add_ingest_benchmarks(commands: Any, bench: Any) -> None:
     ingest = bench.add_parser(
         "ingest", help="HTTP ingestion: events/s, latency percentiles, rejects",
         description="Drive a Questlog server over HTTP. With no --url, start one of its own "
-        "(on --mongodb-url, or on the embedded store) and stop it afterwards.",
+        "(on --mongodb-url, or on the configured store: by default the local server) and stop "
+        "it afterwards.",
     )
     ingest.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8000")
     ingest.add_argument("--key", help="an API key with the ingest scope (with --url)")
@@ -36,7 +39,8 @@ def add_ingest_benchmarks(commands: Any, bench: Any) -> None:
         description="Insert documents of the shape ingestion stores straight into MongoDB, "
         "into a scratch collection dropped afterwards.",
     )
-    raw.add_argument("--mongodb-url", help="default: a fresh embedded in-memory store")
+    raw.add_argument("--mongodb-url", help="default: the configured store (QUESTLOG_MONGODB_URL; "
+                     "unset: the local server; `memory`: an in-memory store)")
     _add_size_arguments(raw)
     raw.set_defaults(run=_run_raw)
 
@@ -69,26 +73,42 @@ def _run_ingest(args: argparse.Namespace) -> int:
 
 async def _ingest(args: argparse.Namespace) -> int:
     sizes = {"events": args.events, "batch": args.batch, "concurrency": args.concurrency}
-    if args.url:
+    if args.url and not args.compare_raw:  # the server's own store is none of ours
         tally = await drive(url=args.url, key=args.key, single=args.single, **sizes)
         _print_ingest(args, tally, args.url)
-    else:
-        async with local_server(mongodb_url=args.mongodb_url) as server:
-            tally = await drive(url=server.url, key=server.key, single=args.single, **sizes)
-        _print_ingest(args, tally, f"own server (ingestion only) on the {server.store}")
-    if args.compare_raw:
-        raw = await insert_raw(mongodb_url=args.mongodb_url, **sizes)
-        _print_raw(args, raw)
-        _print_ratio(tally, raw)
+        return 1 if tally.errors else 0
+    connection = _connection(args)
+    try:
+        if args.url:
+            tally = await drive(url=args.url, key=args.key, single=args.single, **sizes)
+            _print_ingest(args, tally, args.url)
+        else:
+            async with own_server(connection) as server:
+                tally = await drive(url=server.url, key=server.key, single=args.single, **sizes)
+            _print_ingest(args, tally, f"own server (ingestion only) on the {server.store}")
+        if args.compare_raw:
+            raw = await insert_raw(connection=connection, **sizes)
+            _print_raw(args, raw)
+            _print_ratio(tally, raw)
+    finally:
+        connection.close()
     return 1 if tally.errors else 0
 
 
+def _connection(args: argparse.Namespace) -> Connection:
+    return connect_configured(Settings(), args.mongodb_url)
+
+
 def _run_raw(args: argparse.Namespace) -> int:
-    raw = asyncio.run(insert_raw(
-        mongodb_url=args.mongodb_url, events=args.events, batch=args.batch,
-        concurrency=args.concurrency,
-    ))
-    _print_raw(args, raw)
+    async def run() -> RawFigures:
+        connection = _connection(args)
+        try:
+            return await insert_raw(connection=connection, events=args.events,
+                                    batch=args.batch, concurrency=args.concurrency)
+        finally:
+            connection.close()
+
+    _print_raw(args, asyncio.run(run()))
     return 0
 
 

@@ -29,8 +29,9 @@ import yaml
 from questlog.bench.achievements import definition_items
 from questlog.bench.raw import RawFigures, insert_raw
 from questlog.bench.report import Figure, percentile, rate
-from questlog.bench.server import LocalServer, local_server
+from questlog.bench.server import BenchServer, own_server
 from questlog.bench.synthetic import chunked, politics_events
+from questlog.store.connection import Connection
 
 END_TO_END_TARGET = 0.5  # evaluated events/s over raw inserts/s
 FRESH_EVENT_TARGET, FRESH_UNLOCK_TARGET = 0.1, 1.0  # p95 seconds
@@ -40,7 +41,7 @@ FRESH_UNLOCK = "bench_fresh_unlock"  # counts one vote: every fresh player unloc
 
 
 @asynccontextmanager
-async def evaluating_server(*, mongodb_url: str | None) -> AsyncIterator[LocalServer]:
+async def evaluating_server(connection: Connection) -> AsyncIterator[BenchServer]:
     """A server of the benchmark's own with the evaluator on, over 100 definitions and
     one that a player's first vote unlocks."""
     items = definition_items(99, now=datetime.now(UTC))
@@ -50,12 +51,12 @@ async def evaluating_server(*, mongodb_url: str | None) -> AsyncIterator[LocalSe
         path = Path(folder) / "achievements.yaml"
         path.write_text(yaml.safe_dump({"achievements": json.loads(json.dumps(items,
                                                                               default=str))}))
-        async with local_server(mongodb_url=mongodb_url, evaluator=True,
-                                achievements_file=str(path)) as server:
+        async with own_server(connection, evaluator=True,
+                              achievements_file=str(path)) as server:
             yield server
 
 
-def _client(server: LocalServer) -> httpx.AsyncClient:
+def _client(server: BenchServer) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=server.url, timeout=30,
                              headers={"Authorization": f"Bearer {server.key}"})
 
@@ -110,8 +111,8 @@ class EndToEnd:
         ]
 
 
-async def end_to_end(*, mongodb_url: str | None, events: int) -> EndToEnd:
-    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
+    async with evaluating_server(connection) as server, _client(server) as client:
         bodies = [json.dumps({"events": chunk}) for chunk in
                   chunked(politics_events(events, now=datetime.now(UTC)), 500)]
         before = (await _status(client))["evaluated"]
@@ -124,7 +125,7 @@ async def end_to_end(*, mongodb_url: str | None, events: int) -> EndToEnd:
         counted = await _counted(client, events, before)
         finished = time.perf_counter()
         store = server.store
-    raw = await insert_raw(mongodb_url=mongodb_url, events=events, batch=500, concurrency=1)
+    raw = await insert_raw(connection=connection, events=events, batch=500, concurrency=1)
     return EndToEnd(events=events, evaluated=counted, seconds=finished - started,
                     drain_seconds=finished - posted, raw=raw, store=store)
 
@@ -165,11 +166,11 @@ class Freshness:
         return out
 
 
-async def freshness(*, mongodb_url: str | None, samples: int) -> Freshness:
+async def freshness(connection: Connection, *, samples: int) -> Freshness:
     """Each sample: a fresh player's first vote, then poll until readable, then unlocked."""
     run = os.urandom(4).hex()
     event_times, unlock_times = [], []
-    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+    async with evaluating_server(connection) as server, _client(server) as client:
         for index in range(samples):
             player = f"fresh-{run}-{index}"
             event = {"type": "BILL_VOTE", "user_id": player, "company_id": "company-1",
@@ -214,11 +215,11 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-async def steady_memory(*, mongodb_url: str | None, seconds: float, rate_per_s: int,
+async def steady_memory(connection: Connection, *, seconds: float, rate_per_s: int,
                         warmup: float = 5.0) -> SteadyMemory:
     """The server's RSS under a steady load of `rate_per_s` events/s in batches of 100,
     evaluator on, after `warmup` seconds and at the end of `seconds` more."""
-    async with evaluating_server(mongodb_url=mongodb_url) as server, _client(server) as client:
+    async with evaluating_server(connection) as server, _client(server) as client:
         stream = chunked(politics_events(int(rate_per_s * (seconds + warmup)) + 100,
                                          now=datetime.now(UTC)), 100)
         interval = 100 / rate_per_s

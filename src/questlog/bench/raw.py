@@ -21,8 +21,9 @@ import bson
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import chunked, politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
-from questlog.store.connection import mongo_client
+from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
+from questlog.store.durability import durable_database
 from questlog.store.indexes import ensure_ttl_index
 from questlog.store.types import MotorCollection
 
@@ -64,12 +65,13 @@ def stored_documents(count: int) -> list[dict[str, Any]]:
 
 
 async def insert_raw(
-    *, mongodb_url: str | None, events: int, batch: int, concurrency: int
+    *, connection: Connection, events: int, batch: int, concurrency: int
 ) -> RawFigures:
     documents = stored_documents(events)
     average = sum(len(bson.encode(d)) for d in documents) / max(len(documents), 1)
-    client = mongo_client(mongodb_url)
-    collection = client[DATABASE][f"raw_{secrets.token_hex(4)}"]
+    # With the write concern Questlog's own writes carry: acknowledged once durable.
+    database = await durable_database(connection.client, DATABASE)
+    collection = database[f"raw_{secrets.token_hex(4)}"]
     try:
         await collection.create_indexes(StoredEvent.Settings.indexes)
         # The retention does not change the cost of an insert: any TTL will do.
@@ -78,9 +80,8 @@ async def insert_raw(
         inserted = await collection.count_documents({})
     finally:
         await collection.drop()
-        client.close()
     return RawFigures(inserted=inserted, seconds=seconds, average_bytes=average,
-                      store=mongodb_url or "embedded in-memory store")
+                      store=connection.where)
 
 
 

@@ -28,7 +28,7 @@ from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup, Tally
-from questlog.store.connection import mongo_client
+from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
 from questlog.store.types import MotorDatabase
 
@@ -102,10 +102,10 @@ def synthetic_documents(count: int, *, days: list[date], calendar: Calendar, now
 
 
 async def bench_rollup(
-    *, mongodb_url: str | None, database: str, time_zone: str, events: int, batch: int,
+    *, connection: Connection, database: str, time_zone: str, events: int, batch: int,
     days: int = DAYS, players: int = PLAYERS, types: int = len(MIX),
 ) -> RollupFigures:
-    client = mongo_client(mongodb_url)
+    client = connection.client
     scratch = f"{database}_bench_rollup_{secrets.token_hex(4)}"
     db = client[scratch]
     calendar = Calendar(time_zone)
@@ -130,12 +130,11 @@ async def bench_rollup(
         insert_seconds = await _insert_floor(db, daily.written + weekly.written)
     finally:
         await client.drop_database(scratch)
-        client.close()
     return RollupFigures(
         events=events, load_seconds=load_seconds, days=len(period), daily=daily,
         daily_seconds=daily_seconds, weeks=len(weeks), weekly=weekly,
         weekly_seconds=weekly_seconds, group_seconds=group_seconds,
-        insert_seconds=insert_seconds, store=mongodb_url or "embedded in-memory store",
+        insert_seconds=insert_seconds, store=connection.where,
     )
 
 

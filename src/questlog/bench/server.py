@@ -14,25 +14,38 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar
 
 import httpx
 
-from questlog.store.types import MotorClient
+from questlog.settings import Settings
+from questlog.store.connection import Connection, connect_configured
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
-class LocalServer:
+class BenchServer:
     url: str
     key: str
     store: str  # what it stores into, for the printed figures
     pid: int = 0  # the server process, whose memory a benchmark may watch
+
+
+T = TypeVar("T")
+
+
+async def on_store(url: str | None, work: Callable[[Connection], Awaitable[T]]) -> T:
+    """`work` on the configured store, or on the one `url` names (a --mongodb-url)."""
+    connection = connect_configured(Settings(), url)
+    try:
+        return await work(connection)
+    finally:
+        connection.close()
 
 
 def free_port() -> int:
@@ -42,28 +55,30 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def local_server(
-    *, mongodb_url: str | None, evaluator: bool = False, achievements_file: str | None = None,
-) -> AsyncIterator[LocalServer]:
-    """Serve on 127.0.0.1 until the block ends; on a real MongoDB, in a scratch database
-    that is dropped afterwards; with no URL, on the embedded store.
+async def own_server(
+    connection: Connection, *, evaluator: bool = False, achievements_file: str | None = None,
+) -> AsyncIterator[BenchServer]:
+    """Serve on 127.0.0.1 until the block ends, on the store of `connection` (the memory
+    store: one of the server's own), in a scratch database dropped afterwards.
 
-    By default the server ingests and nothing else: the scheduler and the achievements
-    evaluator, which a deployment may run in processes of their own, are off, so the
-    figures are those of the write path; `evaluator` turns the evaluator on (with the
-    definitions of `achievements_file`), for the end-to-end figures. The key has the
-    ingest and read scopes.
+    By default the server ingests and nothing else: the scheduler, the achievements
+    evaluator and the sessions worker, which a deployment may run in processes of their
+    own, are off, so the figures are those of the write path. `evaluator` turns the
+    evaluator on (with the definitions of `achievements_file`), for the end-to-end
+    figures. The key has the ingest and read scopes.
     """
     port, key = free_port(), secrets.token_urlsafe(16)
     database = f"questlog_bench_{secrets.token_hex(4)}"
-    env = {k: v for k, v in os.environ.items() if k != "QUESTLOG_MONGODB_URL"}
+    env = dict(os.environ)
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest,read", QUESTLOG_DATABASE=database,
                QUESTLOG_SCHEDULER_ENABLED="false",
-               QUESTLOG_ACHIEVEMENTS_EVALUATOR=str(evaluator).lower())
+               QUESTLOG_ACHIEVEMENTS_EVALUATOR=str(evaluator).lower(),
+               QUESTLOG_MONGODB_URL=connection.url,
+               # The benchmark floods on purpose, into a scratch database of its own.
+               QUESTLOG_RATE_LIMITS_ENABLED="false", QUESTLOG_SESSIONS_WORKER="false")
     if achievements_file:
         env["QUESTLOG_ACHIEVEMENTS_FILE"] = achievements_file
-    if mongodb_url:
-        env["QUESTLOG_MONGODB_URL"] = mongodb_url
+    env.setdefault("QUESTLOG_ENV", "development")
     command = [sys.executable, "-m", "questlog.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
@@ -71,12 +86,10 @@ async def local_server(
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             await _wait_until_healthy(url, process, log)
-            yield LocalServer(url=url, key=key, store=mongodb_url or "embedded in-memory store",
-                              pid=process.pid)
+            yield BenchServer(url=url, key=key, store=connection.where, pid=process.pid)
         finally:
             _stop(process)
-            if mongodb_url:
-                await _drop_database(mongodb_url, database)
+            await connection.client.drop_database(database)
 
 
 async def _wait_until_healthy(
@@ -107,11 +120,3 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-async def _drop_database(mongodb_url: str, database: str) -> None:
-    client: MotorClient = MotorClient(mongodb_url, serverSelectionTimeoutMS=5000)
-    try:
-        await client.drop_database(database)
-    finally:
-        client.close()

@@ -27,8 +27,9 @@ from questlog.bench.live import end_to_end, freshness, steady_memory
 from questlog.bench.raw import insert_raw
 from questlog.bench.report import percentile, print_figures
 from questlog.bench.rollup import bench_rollup
-from questlog.bench.server import local_server
+from questlog.bench.server import on_store, own_server
 from questlog.settings import Settings
+from questlog.store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,11 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
         print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
-async def report(url: str | None, database: str, time_zone: str,
+async def report(connection: Connection, database: str, time_zone: str,
                  note: Callable[[str], None]) -> list[Row]:
     rows: list[Row] = []
     note("rollup: 20,000 events over 14 days")
-    rollup = await bench_rollup(mongodb_url=url, database=database, time_zone=time_zone,
+    rollup = await bench_rollup(connection=connection, database=database, time_zone=time_zone,
                                 events=20_000, batch=10_000)
     rows.append(_row("daily rollup (20k events, 14 days)", rollup.daily_seconds, "s",
                      rollup.floor_seconds, 1.5))
@@ -96,19 +97,19 @@ async def report(url: str | None, database: str, time_zone: str,
                      None, 20))
 
     note("achievements end to end: a burst of 5,000 events")
-    e2e = await end_to_end(mongodb_url=url, events=5_000)
+    e2e = await end_to_end(connection, events=5_000)
     raw_rate = e2e.raw.inserted / e2e.raw.seconds
     rows.append(_row("evaluated end to end", e2e.rate, "events/s", raw_rate, 0.5,
                      at_most=False))
     rows.append(_row("drain after a burst of 5,000", e2e.drain_seconds, "s", None, 5))
 
     note("ingestion: 20,000 events by HTTP batches of 500, then raw inserts")
-    async with local_server(mongodb_url=url) as server:
+    async with own_server(connection) as server:
         batch = await drive(url=server.url, key=server.key, events=20_000, batch=500,
                             concurrency=4, single=False)
         single = await drive(url=server.url, key=server.key, events=500, batch=1,
                              concurrency=1, single=True)
-    raw = await insert_raw(mongodb_url=url, events=20_000, batch=500, concurrency=4)
+    raw = await insert_raw(connection=connection, events=20_000, batch=500, concurrency=4)
     rows.append(_row("HTTP batch ingestion", batch.answered / batch.seconds, "events/s",
                      raw.inserted / raw.seconds, 0.8, at_most=False))
     rows.append(_row("single event p99 (idle)", percentile(single.latencies, 99) * 1000, "ms",
@@ -117,11 +118,11 @@ async def report(url: str | None, database: str, time_zone: str,
     note("memory: 45 s of warm-up, then 60 s of steady load, 1,000 events/s")
     # The warm-up outlasts the evaluator's settle window (watermark.SETTLE + SETTLE_EVERY),
     # whose ids it keeps by design: what grows after that is what would grow for ever.
-    memory = await steady_memory(mongodb_url=url, seconds=60, rate_per_s=1000, warmup=45)
+    memory = await steady_memory(connection, seconds=60, rate_per_s=1000, warmup=45)
     rows.append(_row("server RSS growth over 60 s", memory.growth * 100, "%", None, 10))
 
     note("freshness: 50 samples")
-    fresh = await freshness(mongodb_url=url, samples=50)
+    fresh = await freshness(connection, samples=50)
     rows.append(_row("event readable p95", percentile(fresh.event_seconds, 95) * 1000, "ms",
                      None, 100))
     rows.append(_row("unlock readable p95", percentile(fresh.unlock_seconds, 95) * 1000, "ms",
@@ -132,22 +133,27 @@ async def report(url: str | None, database: str, time_zone: str,
 def _run_report(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
-    url = args.mongodb_url or settings.mongodb_url
     started = time.perf_counter()
 
     def note(step: str) -> None:
         print(f"[{time.perf_counter() - started:5.0f} s] {step}", flush=True)
 
-    rows = asyncio.run(report(url, settings.database, settings.bucket_tz, note))
+    where: list[str] = []
+
+    async def run(connection: Connection) -> list[Row]:
+        where.append(connection.where)
+        return await report(connection, settings.database, settings.bucket_tz, note)
+
+    rows = asyncio.run(on_store(args.mongodb_url, run))
     elapsed = time.perf_counter() - started
-    print_table(f"bench report: {url or 'embedded in-memory store'}, {elapsed:.0f} s", rows)
+    print_table(f"bench report: {where[0]}, {elapsed:.0f} s", rows)
     return 0 if all(r.met for r in rows) else 1
 
 
 def _run_freshness(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    url = args.mongodb_url or Settings().mongodb_url
-    result = asyncio.run(freshness(mongodb_url=url, samples=args.samples))
+    result = asyncio.run(on_store(
+        args.mongodb_url, lambda connection: freshness(connection, samples=args.samples)))
     print_figures(f"bench freshness: {args.samples} samples, {result.store}", result.figures())
     return 0
 

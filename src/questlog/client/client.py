@@ -16,7 +16,6 @@ import random
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
-from questlog.client.policy import in_sample
+from questlog.client.buffer import PriorityBuffer
+from questlog.client.policy import DEFAULT_PRIORITY, ServedPolicy, in_sample
 from questlog.client.sender import BatchSender
 from questlog.client.wire import serialize_event
 
@@ -35,6 +35,8 @@ T = TypeVar("T")
 Method = Callable[Concatenate["QuestlogClient", P], T]
 
 ABORT_GRACE_SECONDS = 0.1
+CONFIG_PATH = "/api/v1/config"
+POLICY_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class QuestlogClient:
         batch_size: int = 100,
         flush_interval: float = 1.0,
         capacity: int = 10_000,
+        max_buffer_bytes: int = 1_048_576,
+        fetch_policy: bool = True,
         max_attempts: int = 6,
         backoff_base: float = 0.5,
         max_delay: float = 30.0,
@@ -117,7 +121,9 @@ class QuestlogClient:
         self._seq = itertools.count()
         # One condition guards the queue and the counters; the worker waits on it.
         self._cond = threading.Condition()
-        self._queue: deque[str] = deque()  # serialized events, oldest first
+        # Serialized events, oldest first, bounded in bytes; the lowest priority goes first.
+        self._queue = PriorityBuffer(max_bytes=max_buffer_bytes, max_events=capacity)
+        self._policy: ServedPolicy | None = None  # the server's, once fetched
         self._deadline: float | None = None  # monotonic time the oldest queued event is due
         self._enqueued = 0  # events ever queued; with _settled, what flush() waits for
         self._settled = 0  # of those, events sent or dropped
@@ -140,12 +146,21 @@ class QuestlogClient:
         )
         self._worker = threading.Thread(target=self._run, name="questlog-client", daemon=True)
         self._worker.start()
+        if fetch_policy:
+            threading.Thread(target=self._follow_policy, name="questlog-client-policy",
+                             daemon=True).start()
         atexit.register(self.close)
 
     @property
     def stats(self) -> ClientStats:
         with self._cond:
             return ClientStats(queued=len(self._queue), **self._counts)
+
+    @property
+    def policy_version(self) -> str | None:
+        """The version of the server's sampling policy in use; None until fetched."""
+        policy = self._policy
+        return policy.version if policy is not None else None
 
     @_swallowing(False)
     def track(self, event: str | Mapping[str, Any], /, **fields: Any) -> bool:
@@ -159,7 +174,8 @@ class QuestlogClient:
         payload = {"type": event, **fields} if isinstance(event, str) else {**event, **fields}
         payload["event_id"] = payload.get("event_id") or str(uuid.uuid4())
         payload["occurred_at"] = payload.get("occurred_at") or datetime.now(UTC)
-        if not self._sampled(payload):
+        rate, priority = self._rate_and_priority(payload)
+        if not self._sampled(payload, rate):
             self._count(sampled_out=1)
             return False
         if payload.get("seq") is None:
@@ -168,10 +184,14 @@ class QuestlogClient:
         # Serialized now, so a bad value fails this call alone, not the batch it would join.
         raw = serialize_event(payload)
         with self._cond:
-            if self._closed or len(self._queue) >= self._capacity:
+            queued, evicted = (False, 0) if self._closed else self._queue.push(raw, priority)
+            if evicted:  # lower-priority events made room: never sent, settled now
+                self._counts["dropped"] += evicted
+                self._settled += evicted
+                self._taken += evicted
+            if not queued:
                 self._counts["dropped"] += 1
                 return False
-            self._queue.append(raw)
             self._enqueued += 1
             if len(self._queue) == 1:
                 self._deadline = time.monotonic() + self._flush_interval
@@ -208,8 +228,7 @@ class QuestlogClient:
         self._abort.set()
         with self._cond:
             self._cond.notify_all()
-            left = len(self._queue)
-            self._queue.clear()
+            left = self._queue.clear()
             self._counts["dropped"] += left
             self._settled += left
         # A worker cut short in its backoff counts its batch at once; one inside a request
@@ -225,9 +244,18 @@ class QuestlogClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _sampled(self, payload: Mapping[str, Any]) -> bool:
+    def _rate_and_priority(self, payload: Mapping[str, Any]) -> tuple[float | None, int]:
+        """The event's sample rate (sample_rates first, then the server's policy; None:
+        keep) and its priority in a full queue (the policy's; 2 without one)."""
+        policy = self._policy
+        rate, priority = (None, DEFAULT_PRIORITY) if policy is None else \
+            policy.rate_and_priority(payload)
         event_type = payload.get("type")
-        rate = self._sample_rates.get(event_type) if isinstance(event_type, str) else None
+        if isinstance(event_type, str) and event_type in self._sample_rates:
+            rate = self._sample_rates[event_type]
+        return rate, priority
+
+    def _sampled(self, payload: Mapping[str, Any], rate: float | None) -> bool:
         if rate is None:
             return True
         # Per player and type, so the same players stay in the sample; without a
@@ -239,6 +267,25 @@ class QuestlogClient:
         with self._cond:
             for name, delta in deltas.items():
                 self._counts[name] += delta
+
+    # -- the policy thread -------------------------------------------------------------
+
+    def _follow_policy(self) -> None:
+        """Fetch the server's sampling policy now and again every refresh_seconds it says;
+        until the first answer (and on a failure) the last one known applies."""
+        wait = 0.0
+        while not self._abort.wait(wait):
+            wait = POLICY_RETRY_SECONDS
+            try:
+                response = self._http.get(CONFIG_PATH)
+                if response.status_code == 200:
+                    policy = ServedPolicy(response.json()["data"])
+                    self._policy, wait = policy, max(policy.refresh_seconds, 1.0)
+                else:
+                    log.info("questlog config answered %d; keeping the last policy",
+                             response.status_code)
+            except Exception as exc:  # the server is away or old: retry later
+                log.info("questlog config unavailable (%r); will retry", exc)
 
     # -- the worker thread -------------------------------------------------------------
 
@@ -255,12 +302,11 @@ class QuestlogClient:
     def _next_batch(self) -> list[str] | None:
         """Wait until a batch is due and take it; None when the client is shutting down."""
         with self._cond:
-            while not self._abort.is_set() and (self._queue or not self._closed):
-                if self._queue and self._due():
-                    size = min(self._batch_size, len(self._queue))
-                    batch = [self._queue.popleft() for _ in range(size)]
-                    self._taken += size
-                    if not self._queue:
+            while not self._abort.is_set() and (len(self._queue) or not self._closed):
+                if len(self._queue) and self._due():
+                    batch = self._queue.pop(self._batch_size)
+                    self._taken += len(batch)
+                    if not len(self._queue):
                         self._deadline = None
                     return batch
                 wait = None if self._deadline is None else self._deadline - time.monotonic()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 
 class Verdict(enum.Enum):
@@ -63,3 +65,35 @@ def in_sample(key: str, rate: float) -> bool:
         return False
     digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") < rate * 2**64
+
+
+DEFAULT_PRIORITY = 2
+
+
+class ServedPolicy:
+    """The sampling policy a server answers at GET /api/v1/config, applied to payloads.
+
+    The first rule whose types (and `when`: field -> allowed values) match an event gives
+    its rate and priority; otherwise the policy's default does. Parsing is lenient about
+    what it does not know, so a newer server's policy never breaks an older client.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        sampling = config.get("sampling") or {}
+        default = sampling.get("default") or {}
+        self.version = str(config.get("version", ""))
+        self.refresh_seconds = float(config.get("refresh_seconds", 300))
+        self._default = (float(default.get("rate", 1.0)),
+                         int(default.get("priority", DEFAULT_PRIORITY)))
+        self._rules = [
+            (set(r.get("types", ())), dict(r.get("when") or {}), float(r.get("rate", 1.0)),
+             int(r.get("priority", DEFAULT_PRIORITY)))
+            for r in sampling.get("rules", ())
+        ]
+
+    def rate_and_priority(self, payload: Mapping[str, Any]) -> tuple[float, int]:
+        event_type = payload.get("type")
+        for types, when, rate, priority in self._rules:
+            if event_type in types and all(payload.get(k) in v for k, v in when.items()):
+                return rate, priority
+        return self._default

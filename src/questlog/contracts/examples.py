@@ -30,6 +30,8 @@ def example_event(schema: dict[str, Any], *, full: bool) -> dict[str, Any]:
 
 
 def example_value(schema: dict[str, Any], hint: str) -> Any:
+    if schema.get("$ref", "").endswith("/JsonObject"):  # free-form: any JSON object
+        return {"note": hint}
     if "const" in schema:
         return schema["const"]
     if "enum" in schema:

@@ -75,6 +75,8 @@ def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("$ref", "").endswith("/JsonObject"):  # free-form, but an object
+        return {"type": "object", **schema}
     options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
     return options[0] if len(options) == 1 else schema
 

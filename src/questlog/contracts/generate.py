@@ -10,6 +10,7 @@ from questlog.api.app import create_app
 from questlog.contracts.endpoints import endpoints_markdown
 from questlog.contracts.fixtures import catalog_fixtures
 from questlog.contracts.schemas import event_schema, schema_name
+from questlog.contracts.seeds import SEEDS, seed_examples
 from questlog.events import CATALOGS, EVENT_MODELS
 
 README = """\
@@ -23,6 +24,8 @@ What clients in other languages consume. Generated from the event models and the
 - `endpoints.md`: the HTTP endpoints with their scope, filters, pagination and errors.
 - `fixtures/CATALOG.json`: per catalog, `valid` events (every type and version) and
   `invalid` ones, each with the `code` the server rejects it with and `why`.
+- `seeds/SEED.json`: the seeds' own examples for their endpoints (seeds 000, 001, 004),
+  each request with the catalog events it `maps_to` and the `response` the seed shows.
 """
 
 
@@ -42,6 +45,8 @@ def render() -> dict[str, str]:
         files[f"schemas/{schema_name(model)}"] = _json(event_schema(model))
     for catalog, models in CATALOGS.items():
         files[f"fixtures/{catalog}.json"] = _json(catalog_fixtures(models))
+    for seed, module in SEEDS.items():
+        files[f"seeds/{seed}.json"] = _json(seed_examples(module))
     return files
 
 

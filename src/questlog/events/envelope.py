@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     Strict,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 
@@ -92,8 +93,15 @@ def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# Marks a free-form object in a generated schema: contracts.schemas.event_schema puts
+# there the exact schema of what _storable_json accepts (depth, 64-bit integers, keys).
+JSON_OBJECT_MARK = "x-questlog-json-object"
+
 # A free-form JSON object (seed 000's `data`, seed 001's `payload`), depth-capped.
-JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+JsonObject = Annotated[
+    dict[str, Any], AfterValidator(_storable_json),
+    WithJsonSchema({"type": "object", JSON_OBJECT_MARK: True}),
+]
 
 
 # Seed 003's own names for two envelope fields.

@@ -41,7 +41,9 @@ class ReviewOpened(ExamSessionEvent):
     type: Literal["REVIEW_OPENED"] = "REVIEW_OPENED"
 
 
-class QuestionViewed(QuestionEvent):
+class QuestionViewed(ExamSessionEvent):
+    """question_id is optional here: seed 001's own example of a view sends none."""
+
     type: Literal["QUESTION_VIEWED"] = "QUESTION_VIEWED"
 
 

@@ -2,12 +2,17 @@
 social, and heartbeat events from the game client.
 
 Every event carries the client's install (`client_guid`), `build`, `platform` and
-`shard`; with `seq` they let a reader tell a resent event from a new one.
+`shard`. Seed 002 deduplicates by (player, client_guid, seq): a gameplay event sent
+without an event_id but with user_id and seq gets the event_id
+"seq-" + sha256(user_id, client_guid, seq) (ingest.validation.sequence_event_id), so
+the same event sent twice is stored once.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from pydantic import Field
 
 from questlog.events.envelope import (
     EventBase,
@@ -24,7 +29,11 @@ EncounterTier = Literal["normal", "elite", "boss"]
 class GameplayEvent(EventBase):
     catalog = "gameplay"
 
-    client_guid: Id
+    client_guid: Id = Field(description=(
+        "The client install. Without an event_id, an event with user_id and seq gets the "
+        "event_id 'seq-' + sha256(user_id \\x1f client_guid \\x1f seq)[:32], so a resent "
+        "event is a duplicate (seed 002's dedup by player, client_guid and seq)."
+    ))
     build: Text
     platform: Text
     shard: Text

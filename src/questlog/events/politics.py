@@ -6,7 +6,23 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from questlog.events.envelope import EventBase, Id, Key, NonNegativeInt, PositiveInt, Tags, Text
+from questlog.events.envelope import (
+    EventBase,
+    Id,
+    Key,
+    NonNegativeInt,
+    NonNegativeNumber,
+    PositiveInt,
+    Tags,
+    Text,
+)
+
+# Seed 003's fairness checks: a seat weighs something, a margin or an error is a size,
+# a debate is scored out of 100, a buff or a penalty is a size (its sign is in its name).
+PositiveNumber = Annotated[float, Field(gt=0, description="Greater than 0.")]
+Margin = Annotated[NonNegativeNumber, Field(description="0 or more.")]
+Score = Annotated[float, Field(ge=0, le=100, description="From 0 to 100.")]
+Magnitude = Annotated[NonNegativeNumber, Field(description="0 or more.")]
 
 
 class PoliticsEvent(EventBase):
@@ -23,7 +39,7 @@ class CampaignPhaseChanged(PoliticsEvent):
 class DebateScored(PoliticsEvent):
     type: Literal["DEBATE_RESULT"] = "DEBATE_RESULT"
     debate_id: Id
-    persuasion_score: float
+    persuasion_score: Score
     participants: Annotated[list[Id], Field(min_length=1, max_length=64)]
 
 
@@ -39,7 +55,7 @@ class BillVoted(PoliticsEvent):
     type: Literal["BILL_VOTE"] = "BILL_VOTE"
     bill_id: Id
     stance: Literal["yea", "nay", "abstain"]
-    seat_weight: float
+    seat_weight: PositiveNumber
     lobby_payments_count: NonNegativeInt
 
 
@@ -63,14 +79,19 @@ class MomentumShifted(PoliticsEvent):
     state_code: Text | None = None
     momentum_from: float
     momentum_to: float
+    poll_id: Id | None = Field(
+        default=None,
+        description="The poll the shift rests on: it must be stored and its margin must have "
+        "changed (seed 003's proof of a legitimate shift), else unsupported_momentum.",
+    )
 
 
 class PollTaken(PoliticsEvent):
     type: Literal["POLL_INTERVAL"] = "POLL_INTERVAL"
     poll_id: Id
     leading_candidate: Text
-    margin: float
-    moe: float
+    margin: Margin
+    moe: Margin
 
 
 class PollTakenV2(PoliticsEvent):
@@ -80,16 +101,16 @@ class PollTakenV2(PoliticsEvent):
     schema_version: Literal[2] = 2  # type: ignore[assignment]
     poll_id: Id
     leading_candidate: Text
-    margin: float
-    moe: float | None = None
+    margin: Margin
+    moe: Margin | None = None
     sample_size: PositiveInt
 
 
 class BalanceApplied(PoliticsEvent):
     type: Literal["SYSTEM_BALANCE_APPLIED"] = "SYSTEM_BALANCE_APPLIED"
     poll_id: Id
-    underdog_buff: float
-    frontrunner_penalty: float
+    underdog_buff: Magnitude
+    frontrunner_penalty: Magnitude
     cap_compressed: bool
 
 

@@ -22,7 +22,7 @@ class SkillEvent(EventBase):
 
 
 class MissionEvent(SkillEvent):
-    mission_id: Id
+    """mission_id is optional: seed 000's own example batch starts a mission without one."""
 
 
 class TaskEvent(SkillEvent):

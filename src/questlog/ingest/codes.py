@@ -15,6 +15,14 @@ class Code(StrEnum):
     MALFORMED_JSON = "malformed_json"
     INVALID_BATCH = "invalid_batch"
     BATCH_TOO_LARGE = "batch_too_large"
+    # Access control (questlog.access), per event.
+    FORBIDDEN = "forbidden"
+    SESSION_NOT_OWNED = "session_not_owned"
+    RATE_LIMITED = "rate_limited"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    UNSUPPORTED_MOMENTUM = "unsupported_momentum"
+    INVALID_BODY = "invalid_body"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 HTTP_STATUS: dict[Code, int] = {
@@ -27,4 +35,11 @@ HTTP_STATUS: dict[Code, int] = {
     Code.MALFORMED_JSON: 400,
     Code.INVALID_BATCH: 422,
     Code.BATCH_TOO_LARGE: 413,
+    Code.FORBIDDEN: 403,
+    Code.SESSION_NOT_OWNED: 403,
+    Code.RATE_LIMITED: 429,
+    Code.UNKNOWN_REFERENCE: 422,
+    Code.UNSUPPORTED_MOMENTUM: 422,
+    Code.INVALID_BODY: 422,
+    Code.UNSUPPORTED_MEDIA_TYPE: 415,
 }

@@ -31,6 +31,12 @@ class IngestResultOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    opted_out: int = Field(
+        default=0, description="Events of players who opted out: dropped, never an error."
+    )
+    sampled_out: int = Field(
+        default=0, description="Valid events the sampling policy left out (GET /api/v1/config)"
+    )
     event_ids: list[str]
     rejections: list[RejectionOut]
 
@@ -40,6 +46,8 @@ class IngestResultOut(BaseModel):
             accepted=result.accepted,
             duplicates=result.duplicates,
             rejected=result.rejected,
+            opted_out=result.opted_out,
+            sampled_out=result.sampled_out,
             event_ids=result.event_ids,
             rejections=[
                 RejectionOut(index=r.index, event_id=r.event_id, code=r.code, message=r.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -9,16 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel
 
 from questlog.bus import Bus
 from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
+from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal
+from questlog.ingest.hooks import IngestHooks
+from questlog.ingest.quarantine import Quarantine
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
-from questlog.ingest.writer import insert_events
+from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.settings import Settings
-from questlog.store.retry import StoreUnavailable, with_retries
+from questlog.store.documents import REJECTION_COUNTS
+from questlog.store.retry import deadline
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,8 @@ class BatchResult:
     event_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    opted_out: int = 0  # dropped for a player who opted out or was erased: not an error
+    sampled_out: int = 0  # valid, but left out by the sampling policy (and counted)
 
     @property
     def duplicates(self) -> int:
@@ -54,10 +62,13 @@ class EventRejected(Exception):
 
 
 def as_item(event: EventBase | Mapping[str, Any]) -> dict[str, Any]:
-    """An in-process event as the JSON object a client would have sent."""
+    """An in-process event as the JSON object a client would have sent.
+
+    A deep copy: what the caller changes afterwards, at any depth, is not what is stored.
+    """
     if isinstance(event, BaseModel):
         return event.model_dump(mode="json", exclude_none=True)
-    return dict(event)
+    return copy.deepcopy(dict(event))
 
 
 class Ingestor:
@@ -68,11 +79,19 @@ class Ingestor:
         events: MotorCollection,
         rejected: MotorCollection,
         bus: Bus,
+        counts: MotorCollection | None = None,
         clock: Callable[[], datetime] = utcnow,
+        gate: Gate | None = None,
+        hooks: IngestHooks | None = None,
     ) -> None:
         self._settings = settings
+        self.gate: Gate = gate or OpenGate()
+        self._hooks = hooks or IngestHooks()
         self._events = events
-        self._rejected = rejected
+        self._quarantine = Quarantine(
+            settings=settings, rejected=rejected,
+            counts=counts if counts is not None else rejected.database[REJECTION_COUNTS],
+        )
         self._bus = bus
         self._clock = clock
         self._limits = Limits(
@@ -87,8 +106,10 @@ class Ingestor:
         *,
         sent_at: datetime | None = None,
         api_key: str | None = None,
+        origin: Origin | None = None,
     ) -> BatchResult:
         """Store every valid event of `items`; the invalid ones are quarantined, never lost."""
+        origin = origin or Origin(api_key=api_key)
         context = Context(
             received_at=to_millis(self._clock()),
             ingest_id=uuid.uuid4().hex,
@@ -97,23 +118,60 @@ class Ingestor:
         )
         documents, result = [], BatchResult()
         for index, item in enumerate(items):
-            checked = check_event(item, index=index, limits=self._limits, context=context)
+            prepared = self.gate.prepare(item, origin)
+            checked = check_event(prepared, index=index, limits=self._limits, context=context)
             if isinstance(checked, Rejection):
                 result.rejections.append(checked)
             else:
-                documents.append(checked)
-        await self.quarantine(result.rejections, context=context, api_key=api_key)
-        if documents:
-            outcome = await insert_events(
-                self._events, documents, retries=self._settings.write_retries,
-                backoff=self._settings.write_backoff_seconds,
-            )
+                documents.append((index, checked))
+        async with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
+            # One deadline for the whole write, retries included, and the access checks'
+            # reads before it: a store that does not answer costs the client
+            # write_deadline_seconds, then a 503 to retry.
+            async with deadline(self._settings.write_deadline_seconds):
+                screened = await self._screen(documents, origin, result)
+                kept = self._hooks.sampled([d for _, d in screened])
+                result.sampled_out = len(screened) - len(kept)
+                await self.quarantine(result.rejections, context=context, api_key=api_key)
+                outcome = WriteOutcome(stored=[], duplicates=[])
+                if kept:
+                    async with self._hooks.inserting(len(kept)):
+                        outcome = await insert_events(
+                            self._events, kept, retries=self._settings.write_retries,
+                            backoff=self._settings.write_backoff_seconds,
+                        )
             result.accepted = len(outcome.stored)
             result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
             if outcome.stored:
                 self._bus.publish(EventsStored(tuple(outcome.stored)))
+        self._hooks.ingested(
+            items=len(items), stored=outcome.stored, duplicates=outcome.duplicates,
+            rejections=result.rejections,
+        )
         return result
+
+    async def _screen(
+        self, documents: list[tuple[int, dict[str, Any]]], origin: Origin, result: BatchResult
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The documents access control keeps; the refused ones join the rejections."""
+        if not documents:
+            return documents
+        verdicts = await self.gate.screen([d for _, d in documents], origin)
+        kept = []
+        for (index, document), verdict in zip(documents, verdicts, strict=True):
+            if verdict is None:
+                kept.append((index, document))
+            elif verdict == OPTED_OUT:
+                result.opted_out += 1
+            elif isinstance(verdict, Refusal):
+                result.rejections.append(Rejection(
+                    index=index, code=verdict.code, message=verdict.message,
+                    event_id=document["_id"], event_type=document["type"],
+                    raw=pydantic_core.to_json(document, fallback=str).decode(),
+                ))
+        result.rejections.sort(key=lambda r: r.index)
+        return kept
 
     async def log_event(self, event: EventBase | Mapping[str, Any]) -> str:
         """Store one event from this process; return its event_id (also for a duplicate).
@@ -128,39 +186,19 @@ class Ingestor:
         return (result.event_ids or result.duplicate_ids)[0]
 
     async def reject_request(
-        self, code: Code, message: str, raw: str, *, api_key: str | None
+        self, code: Code, message: str, raw: str, *, api_key: str | None, size: int | None = None
     ) -> None:
-        """Quarantine a request that could not be read as a batch at all."""
+        """Quarantine a request that could not be read as a batch at all.
+
+        `raw` may be only its first bytes (a body over the limit is not read); `size` is
+        the body's size, as declared or as far as it was read.
+        """
         context = Context(received_at=self._clock(), ingest_id=uuid.uuid4().hex, company_salt="")
-        rejection = Rejection(index=-1, code=code, message=message, raw=raw)
-        await self.quarantine([rejection], context=context, api_key=api_key)
+        rejection = Rejection(index=-1, code=code, message=message, raw=raw, size=size)
+        async with deadline(self._settings.write_deadline_seconds):
+            await self.quarantine([rejection], context=context, api_key=api_key)
 
     async def quarantine(
         self, rejections: Sequence[Rejection], *, context: Context, api_key: str | None
     ) -> None:
-        if not rejections:
-            return
-        cap = self._settings.rejected_raw_cap_bytes
-        documents = []
-        for r in rejections:
-            raw = r.raw.encode()
-            documents.append({
-                "code": str(r.code),
-                "message": r.message,
-                "index": r.index if r.index >= 0 else None,
-                "event_id": r.event_id,
-                "event_type": r.event_type,
-                "raw": raw[:cap].decode(errors="ignore"),
-                "raw_truncated": len(raw) > cap,
-                "received_at": context.received_at,
-                "ingest_id": context.ingest_id,
-                "api_key": api_key,
-            })
-        try:
-            await with_retries(
-                lambda: self._rejected.insert_many(documents, ordered=False),
-                retries=self._settings.write_retries,
-                backoff=self._settings.write_backoff_seconds,
-            )
-        except StoreUnavailable:
-            log.error("could not quarantine %d rejected events: %s", len(documents), documents)
+        await self._quarantine.keep(rejections, context=context, api_key=api_key)

@@ -47,6 +47,26 @@ class Rejection:
     event_type: str | None = None
     raw: str = ""
     details: list[dict[str, Any]] = field(default_factory=list)
+    size: int | None = None  # of a refused request's body, which `raw` may only begin
+
+
+@dataclass(frozen=True)
+class AmbiguousEvent:
+    """An event whose JSON named `key` twice in one object (at `path`): which of the two
+    values was meant is unknown, and a proxy reading the first would disagree with a
+    store keeping the last, so it is rejected, never stored."""
+
+    item: object
+    path: str
+    key: str
+
+
+def _ambiguous(event: AmbiguousEvent, index: int) -> Rejection:
+    encoded = json.dumps(event.item, separators=(",", ":"), default=str).encode(errors="replace")
+    where = f"{event.path}." if event.path else ""
+    message = f"duplicate key {where}{event.key[:64]!r} in an object"
+    details = [{"field": where + event.key, "message": message, "kind": "duplicate_key"}]
+    return _rejection(event.item, index, encoded, Code.INVALID_EVENT, message, details)
 
 
 def _rejection(
@@ -75,6 +95,8 @@ def check_event(
     item: object, *, index: int, limits: Limits, context: Context
 ) -> dict[str, Any] | Rejection:
     """Validate and normalise one event; return its document or why it was rejected."""
+    if isinstance(item, AmbiguousEvent):
+        return _ambiguous(item, index)
     try:
         encoded = pydantic_core.to_json(item, fallback=str)
     except PydanticSerializationError:
@@ -144,7 +166,7 @@ def corrected_time(occurred_at: datetime | None, context: Context) -> datetime |
 def normalise(
     document: dict[str, Any], occurred_at: datetime | None, context: Context
 ) -> dict[str, Any]:
-    event_id = document.pop("event_id") or str(uuid.uuid4())
+    event_id = document.pop("event_id") or sequence_event_id(document) or str(uuid.uuid4())
     company_name = document.pop("company_name", None)
     if company_name and not document.get("company_id"):
         document["company_id"] = company_id_for(company_name, context.company_salt)
@@ -157,6 +179,17 @@ def normalise(
     document["event_time"] = document["occurred_at"] or context.received_at
     document["ingest_id"] = context.ingest_id
     return {"_id": event_id, **document}
+
+
+def sequence_event_id(document: dict[str, Any]) -> str | None:
+    """Seed 002's dedup key as an event_id: the same (user_id, client_guid, seq) is the
+    same event, however often it is sent. None unless the event has all three (only
+    gameplay events have a client_guid)."""
+    user_id, client_guid, seq = (document.get(k) for k in ("user_id", "client_guid", "seq"))
+    if user_id is None or client_guid is None or seq is None:
+        return None
+    key = f"{user_id}\x1f{client_guid}\x1f{seq}".encode()
+    return "seq-" + hashlib.sha256(key).hexdigest()[:32]
 
 
 def to_millis(moment: datetime) -> datetime:

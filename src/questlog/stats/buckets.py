@@ -103,12 +103,19 @@ def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate)
         "distinct_users": aggregate.users.count(),
         "distinct_users_exact": aggregate.users.is_exact,
         **encode(aggregate.users),
-        "fields": {
-            name: {"n": f.n, "sum": f.total, "sum_sq": f.total_sq, "min": f.low, "max": f.high,
-                   "q": encode_sketch(f.sketch)}
-            for name, f in aggregate.fields.items()
-        },
+        "fields": {name: _field_document(f) for name, f in aggregate.fields.items()},
+        # Only where sampled events were counted: the estimates of the unsampled totals.
+        **({} if aggregate.weighted_count is None
+           else {"estimated_count": aggregate.weighted_count}),
     }
+
+
+def _field_document(f: FieldStats) -> dict[str, Any]:
+    stored = {"n": f.n, "sum": f.total, "sum_sq": f.total_sq, "min": f.low, "max": f.high,
+              "q": encode_sketch(f.sketch)}
+    if f.weighted_total is not None:
+        stored["weighted_sum"] = f.weighted_total
+    return stored
 
 
 def owner_of(document: dict[str, Any]) -> Owner:
@@ -121,6 +128,7 @@ def aggregate_of(document: dict[str, Any]) -> Aggregate:
         successes=document.get("successes"),
         users=decode(document),
         fields=_fields_of(document),
+        weighted_count=document.get("estimated_count"),
     )
 
 
@@ -129,6 +137,7 @@ def _fields_of(document: dict[str, Any]) -> dict[str, FieldStats]:
         name: FieldStats(
             n=f["n"], total=f["sum"], total_sq=f["sum_sq"], low=f["min"], high=f["max"],
             sketch=decode_sketch(f.get("q")),
+            weighted_total=f.get("weighted_sum"),
         )
         for name, f in document.get("fields", {}).items()
     }
@@ -147,5 +156,13 @@ def public(document: dict[str, Any]) -> dict[str, Any]:
         "distinct_users": document["distinct_users"],
         "distinct_users_exact": document["distinct_users_exact"],
         "success_rate": success_rate(document.get("successes"), document["count"]),
-        "fields": {name: f.finalize() for name, f in _fields_of(document).items()},
+        # count, scaled by 1 / sample_rate for sampled events: the unsampled total's
+        # estimate; when sampled, distinct users are those of the sampled cohort (exact
+        # over it, never scaled).
+        "estimated_count": document.get("estimated_count", document["count"]),
+        "sampled": "estimated_count" in document,
+        "fields": {
+            name: {**f.finalize(), "estimated_sum": f.estimated_total}
+            for name, f in _fields_of(document).items()
+        },
     }

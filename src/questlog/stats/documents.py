@@ -27,8 +27,8 @@ _BUCKET_INDEXES = [
         [("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1), ("period_start", 1)],
         name="owner_period",
     ),
-    # The rollup: every bucket of a period (to delete the stale ones), and a week's
-    # days of one type in owner order (one ordered range per day, merged: no sort).
+    # The rollup: every bucket of a period (to delete the stale ones), and one day's
+    # buckets of one type in owner order (one ordered range; rollup.day_buckets).
     pymongo.IndexModel(
         [("period_start", 1), ("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1)],
         name="period_type_owner",
@@ -93,6 +93,9 @@ class JobRun(Document):
     documents_written: int = 0
     documents_deleted: int = 0
     errors: list[str] = Field(default_factory=list)
+    # What a check found (the data-quality job): figures, and warnings that do not fail it.
+    figures: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
 
     class Settings:
         name = JOB_RUNS

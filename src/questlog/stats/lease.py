@@ -64,7 +64,14 @@ class Leases:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
-            await self.release(name, owner)
+            # Released even when the holder is cancelled meanwhile (a stopping scheduler):
+            # the cancellation is passed on once the lease is given back.
+            release = asyncio.ensure_future(self.release(name, owner))
+            try:
+                await asyncio.shield(release)
+            except asyncio.CancelledError:
+                await release
+                raise
 
     async def _renew(self, name: str, owner: str) -> None:
         while True:

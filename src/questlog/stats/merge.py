@@ -2,9 +2,11 @@
 
 A bucket stores, per numeric field, the count of present values, their sum, the sum
 of their squares, min, max and a quantile sketch (see quantiles.py); and the event
-count, successes and distinct users. Merging adds or combines these exactly the same
-way whatever the grouping, so a week merged from seven days equals the week computed
-from the raw events, and averages, standard deviations and percentiles come out of the
+count, successes and distinct users. Where sampled events are counted (stored with a
+sample_rate below 1), it also stores the count and each sum weighted by 1 / rate: the
+estimates of the unsampled totals. Merging adds or combines these exactly the same way
+whatever the grouping, so a week merged from seven days equals the week computed from
+the raw events, and averages, standard deviations and percentiles come out of the
 merged sums and sketches.
 """
 
@@ -26,6 +28,12 @@ class FieldStats:
     low: float | None = None
     high: float | None = None
     sketch: QuantileSketch = EMPTY
+    # Σ value / sample_rate; None when no value was sampled (the estimate is then total)
+    weighted_total: float | None = None
+
+    @property
+    def estimated_total(self) -> float:
+        return self.total if self.weighted_total is None else self.weighted_total
 
     def finalize(self) -> dict[str, float | None]:
         """{sum, avg, std_dev, min, max, p50, p90, p99}; std_dev is the population standard
@@ -83,7 +91,16 @@ def merge_fields(parts: Sequence[FieldStats]) -> FieldStats:
         low=min(lows, default=None),
         high=max(highs, default=None),
         sketch=merge_sketches(p.sketch for p in parts),
+        weighted_total=weighted([(p.weighted_total, p.estimated_total) for p in parts]),
     )
+
+
+def weighted(parts: Sequence[tuple[float | None, float]]) -> float | None:
+    """The merged weighted figure: None while no part was sampled, else the exact sum of
+    every part's estimate (its weighted figure, or its plain one)."""
+    if all(w is None for w, _ in parts):
+        return None
+    return exact_sum([estimate for _, estimate in parts])
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,11 @@ class Aggregate:
     successes: int | None  # None for a type without a success flag
     users: DistinctUsers
     fields: Mapping[str, FieldStats] = field(default_factory=dict)
+    weighted_count: float | None = None  # Σ 1 / sample_rate; None when nothing was sampled
+
+    @property
+    def estimated_count(self) -> float:
+        return self.count if self.weighted_count is None else self.weighted_count
 
     def success_rate(self) -> float | None:
         return success_rate(self.successes, self.count)
@@ -117,4 +139,5 @@ def merge(parts: Sequence[Aggregate], extra_users: Iterable[str] = ()) -> Aggreg
             name: merge_fields([p.fields[name] for p in parts if name in p.fields])
             for name in names
         },
+        weighted_count=weighted([(p.weighted_count, p.estimated_count) for p in parts]),
     )

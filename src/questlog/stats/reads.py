@@ -53,9 +53,11 @@ class StatsQuery:
 def stats_query(
     *, event_type: str, scope: Scope, company_id: str | None, user_id: str | None,
     period: Period, first: date | None, last: date | None, today: date,
+    extra_types: frozenset[str] = frozenset(),
 ) -> StatsQuery:
-    """The query with its default range (the last week of days, or 8 weeks), checked."""
-    if event_type not in EVENT_TYPES:
+    """The query with its default range (the last week of days, or 8 weeks), checked;
+    `extra_types` are pseudo types read from elsewhere (sessions)."""
+    if event_type not in EVENT_TYPES and event_type not in extra_types:
         raise Rejected("unknown_event_type", f"unknown event type {event_type[:64]!r}")
     wanted = {"company": "company_id", "user": "user_id"}.get(scope)
     for name, value in (("company_id", company_id), ("user_id", user_id)):

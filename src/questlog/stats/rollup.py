@@ -2,9 +2,9 @@
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
 $group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
-owner order, and the buckets go back in big unordered batches. Nothing is ever
-incremented: rebuilding a period twice, or from two processes at once, writes the
-same documents.
+owner order, a day at a time, and the buckets go back in big unordered batches.
+Nothing is ever incremented: rebuilding a period twice, or from two processes at once,
+writes the same documents.
 """
 
 from __future__ import annotations

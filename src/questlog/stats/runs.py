@@ -12,7 +12,7 @@ from typing import Literal
 from pymongo.errors import PyMongoError
 
 from questlog.stats.documents import JobRun
-from questlog.store.queries import Page, find_page
+from questlog.store.queries import Found, Page, find_page
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,8 @@ class RunLog:
         )
         return JobRun.model_validate(document) if document else None
 
-    async def page(self, *, job: str | None, page: Page) -> tuple[list[JobRun], int]:
-        """Runs, newest first."""
+    async def page(self, *, job: str | None, page: Page) -> tuple[list[JobRun], Found]:
+        """Runs, newest first, and the page they were found in (its total and cursor)."""
         query = {"job": job} if job else {}
-        documents, total = await find_page(
-            self._collection, query, [("started_at", -1), ("_id", -1)], page
-        )
-        return [JobRun.model_validate(d) for d in documents], total
+        found = await find_page(self._collection, query, "started_at", page)
+        return [JobRun.model_validate(d) for d in found.items], found

@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 
 RAW_EVENTS = "events"
 REJECTED_EVENTS = "rejected_events"
+REJECTION_COUNTS = "rejection_counts"
 
 
 class StoredEvent(Document):
@@ -64,6 +65,7 @@ class RejectedEvent(Document):
     event_type: str | None = None
     raw: str
     raw_truncated: bool = False
+    size: int | None = None  # bytes of the event or body that `raw` holds (or begins)
     received_at: datetime
     ingest_id: str
     api_key: str | None = None
@@ -73,6 +75,26 @@ class RejectedEvent(Document):
         indexes: ClassVar = [
             pymongo.IndexModel([("code", 1), ("received_at", -1)], name="code_time"),
             pymongo.IndexModel([("received_at", -1)], name="time"),
+        ]
+
+
+class RejectionCount(Document):
+    """The quarantine's bookkeeping (ingest.quarantine): per key and hour, a budget of
+    rejections stored (`kind` budget, `seen`), and per key, hour and code a tally of
+    those counted past it or evicted past the cap (`kind` tally), with a sample."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str  # type: ignore[assignment]  # kind|key|hour[|code]
+    kind: str
+    api_key: str
+    hour: datetime
+
+    class Settings:
+        name = REJECTION_COUNTS
+        # The TTL index on hour is managed by store.indexes.ensure_ttl_index.
+        indexes: ClassVar = [
+            pymongo.IndexModel([("kind", 1), ("hour", -1)], name="kind_hour"),
         ]
 
 
@@ -88,4 +110,4 @@ def public_event(document: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MODELS: list[type[Document]] = [StoredEvent, RejectedEvent]
+MODELS: list[type[Document]] = [StoredEvent, RejectedEvent, RejectionCount]

@@ -1,13 +1,84 @@
-"""TTL indexes that can change their retention without losing data."""
+"""Indexes: every document's declared indexes made real, and TTLs that change in place.
+
+Beanie 1.30 tells index models apart by their keys *sorted* (IndexModelField), so two
+compound indexes on the same fields in another order count as one and only the last
+is created (daily_stats' `owner_period` was lost that way). Questlog therefore starts
+Beanie with skip_indexes and creates the declared indexes here, comparing keys in
+their order and every option.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
+
+from beanie import Document
+from beanie.odm.utils.typing import get_index_attributes
+from pymongo import IndexModel
 
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
+
+# What servers report about an index besides its definition, or default away.
+_NOT_OPTIONS = frozenset({"key", "name", "v", "ns", "background"})
+
+
+def declared_indexes(document: type[Document]) -> list[IndexModel]:
+    """The indexes `document` declares: its Indexed() fields, then its Settings.indexes."""
+    settings = document.get_settings()
+    if settings.merge_indexes:
+        raise NotImplementedError(f"{document.__name__}: merge_indexes is not supported")
+    fields = [
+        IndexModel([(info.alias or name, attributes[0])], **attributes[1])
+        for name, info in document.model_fields.items()
+        if (attributes := get_index_attributes(info)) is not None
+    ]
+    return fields + [field.index for field in settings.indexes]
+
+
+def index_spec(index: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], dict[str, Any]]:
+    """(keys in order, options) of an IndexModel document or an index_information entry."""
+    keys = tuple((field, _plain(direction)) for field, direction in dict(index["key"]).items())
+    options = {
+        name: _plain(value) for name, value in index.items()
+        if name not in _NOT_OPTIONS and value is not False
+    }
+    return keys, options
+
+
+def _plain(value: Any) -> Any:
+    """1.0 and 1 alike (servers may answer doubles); nested documents as plain dicts."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+async def ensure_indexes(collection: MotorCollection, indexes: Sequence[IndexModel]) -> None:
+    """Create each of `indexes` that is missing; re-create one whose definition changed.
+
+    Indexes are matched by name; an index the collection has but `indexes` does not
+    name is left alone (the TTL indexes and the evaluator's queue are managed apart).
+    """
+    existing = await collection.index_information()
+    missing = []
+    for index in indexes:
+        name = index.document["name"]
+        current = existing.get(name)
+        if current is not None and index_spec(current) == index_spec(index.document):
+            continue
+        if current is not None:
+            log.warning("index %s.%s changed: re-creating it", collection.name, name)
+            await collection.drop_index(name)
+        missing.append(index)
+    if missing:
+        await collection.create_indexes(missing)
 
 
 async def ensure_ttl_index(

@@ -1,13 +1,15 @@
-"""Retrying MongoDB operations that failed for a transient reason."""
+"""Retrying MongoDB operations that failed for a transient reason, within a deadline."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
+import pymongo
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError
 
 log = logging.getLogger(__name__)
@@ -17,7 +19,24 @@ TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout)
 
 
 class StoreUnavailable(Exception):
-    """MongoDB kept failing after every retry."""
+    """MongoDB kept failing after every retry, or did not answer within the deadline."""
+
+
+@contextlib.asynccontextmanager
+async def deadline(seconds: float) -> AsyncIterator[None]:
+    """Bound every store operation inside, retries and their backoff included, by `seconds`.
+
+    pymongo.timeout bounds each operation by what is left, server selection included
+    (Motor carries it into its threads), and the server stops a query that outlives it;
+    asyncio.timeout stops the waiting itself, also on a store that ignores the first
+    (mongomock). Either way: StoreUnavailable, which the API answers with 503.
+    """
+    try:
+        with pymongo.timeout(seconds):
+            async with asyncio.timeout(seconds):
+                yield
+    except TimeoutError as exc:
+        raise StoreUnavailable(f"the store did not answer within {seconds:g}s") from exc
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -35,6 +54,8 @@ async def with_retries(
             return await operation()
         except PyMongoError as exc:
             if not is_transient(exc):
+                if exc.timeout:  # the server stopped it at the deadline (maxTimeMS)
+                    raise StoreUnavailable(str(exc)) from exc
                 raise
             if attempt == retries:
                 raise StoreUnavailable(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""`questlog demo`: realistic events of every catalog for a few dozen players."""

@@ -1,0 +1,1 @@
+"""Operations: metrics, backpressure, export, replay of quarantined events, data quality."""

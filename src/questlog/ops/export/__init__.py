@@ -1,0 +1,1 @@
+"""Raw events out: Parquet, NDJSON or CSV files in Hive-style partitions, with a manifest."""

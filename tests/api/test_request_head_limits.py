@@ -1,0 +1,146 @@
+"""A query string or headers past their limits answer 414 or 431 in the envelope: in the
+app (ASGI), and from a real uvicorn on loopback, however large they are; and under
+uvicorn a client sending a large body reads the early answer (401, 413) to it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from conftest import ADMIN_KEY, READ_KEY
+from events_http import error_of
+
+from questlog.api.app import create_app
+from questlog.api.limits import uvicorn_options
+from questlog.settings import Settings
+
+EVENTS = "/api/v1/events"
+
+
+@pytest.mark.parametrize("key", [None, "not-a-key", READ_KEY], ids=["none", "wrong", "right"])
+async def test_a_query_string_past_the_limit_is_414_whatever_the_key(
+    app_and_questlog: tuple[Any, Any], settings: Settings, key: str | None
+) -> None:
+    headers = {"authorization": f"Bearer {key}"} if key else {}
+    transport = httpx.ASGITransport(app=app_and_questlog[0])
+    async with httpx.AsyncClient(transport=transport, base_url="http://q") as http:
+        response = await http.get(
+            EVENTS, params={"type": "x" * settings.max_query_bytes}, headers=headers
+        )
+
+    assert "query string" in error_of(response, 414, "query_too_long")["message"]
+
+
+async def test_a_query_string_within_the_limit_is_answered_by_the_route(
+    read_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await read_client.get(EVENTS, params={"type": "x" * (settings.max_query_bytes - 8)})
+
+    # The route's own validation answers (the filter's length bound), not the 414 limit.
+    [detail] = error_of(response, 422, "invalid_query")["details"]
+    assert detail["field"] == "type"
+
+
+async def test_headers_past_the_limit_are_431(
+    anonymous_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await anonymous_client.get(
+        "/api/v1/health", headers={"x-padding": "p" * settings.max_header_bytes}
+    )
+
+    assert "headers" in error_of(response, 431, "headers_too_large")["message"]
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[tuple[str, int]]:
+    """Questlog under a real uvicorn on a free loopback port, with its serving options."""
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="on", **uvicorn_options(settings))
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield "127.0.0.1", port
+    server.should_exit = True
+    await task
+
+
+async def raw_request(address: tuple[str, int], head: bytes) -> tuple[int, dict[str, Any]]:
+    """Send a request head over a socket; the status and JSON body of the answer."""
+    reader, writer = await asyncio.open_connection(*address)
+    writer.write(head)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    _, _, body = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize("size", [16 * 1024, 1024 * 1024], ids=["16KB", "1MB"])
+async def test_uvicorn_answers_a_long_query_string_with_the_414_envelope(
+    served: tuple[str, int], size: int
+) -> None:
+    head = b"GET /api/v1/events?type=" + b"x" * size
+    head += b" HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+
+    status, body = await raw_request(served, head)
+
+    assert (status, body["ok"], body["error"]["code"]) == (414, False, "query_too_long")
+
+
+@pytest.mark.parametrize("size", [20 * 1024, 1024 * 1024], ids=["20KB", "1MB"])
+async def test_uvicorn_answers_large_headers_with_the_431_envelope(
+    served: tuple[str, int], size: int
+) -> None:
+    head = b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nConnection: close\r\nX-Padding: "
+    head += b"p" * size + b"\r\n\r\n"
+
+    status, body = await raw_request(served, head)
+
+    assert (status, body["error"]["code"]) == (431, "headers_too_large")
+
+
+async def test_uvicorn_still_serves_an_ordinary_request(served: tuple[str, int]) -> None:
+    status, body = await raw_request(
+        served, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+    )
+
+    assert (status, body["ok"]) == (200, True)
+
+
+async def send_body(address: tuple[str, int], head: bytes, size: int) -> tuple[int, int]:
+    """Send `head` and a body of `size` bytes whatever the server answers meanwhile; the
+    status of the answer the client then reads, and the bytes it managed to send."""
+    reader, writer = await asyncio.open_connection(*address)
+    writer.write(head)
+    sent, chunk = 0, b" " * 65536
+    while sent < size:
+        writer.write(chunk)
+        sent += len(chunk)
+        await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    return int(answer.split(b" ", 2)[1]), sent
+
+
+@pytest.mark.parametrize(("key", "status"), [("", 401), ("not-a-key", 401), (ADMIN_KEY, 413)])
+async def test_uvicorn_lets_the_client_read_the_early_answer_to_a_large_body(
+    served: tuple[str, int], key: str, status: int
+) -> None:
+    size = 8 * 1024 * 1024
+    head = (f"POST /api/v1/jobs/rollup HTTP/1.1\r\nHost: q\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n"
+            + (f"Authorization: Bearer {key}\r\n" if key else "") + "\r\n").encode()
+
+    answered, sent = await send_body(served, head, size)
+
+    assert (answered, sent) == (status, size)
