@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import bill_vote
+from conftest import bill_vote, iso
 from prometheus_client.parser import text_string_to_metric_families
 
 from questlog.api.app import create_app
+from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 
 
@@ -83,3 +85,20 @@ async def test_metrics_key_when_configured(
     assert response.status_code == status
     if status == 401:
         assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_open_sessions_are_a_gauge_that_falls_when_one_closes(
+    ingest_client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient, questlog: Questlog
+) -> None:
+    start = datetime.now(UTC) - timedelta(hours=1)
+    events = [{"type": "choice_made", "session_id": session, "user_id": "student-1",
+               "occurred_at": iso(start + timedelta(seconds=n))}
+              for n, session in enumerate(["s-1", "s-2", "s-2"])]
+    assert (await ingest_client.post("/api/v1/events/batch", json={"events": events})
+            ).json()["data"]["accepted"] == 3
+    await questlog.sessions.settle(questlog.bus)
+
+    assert value((await anonymous_client.get("/metrics")).text, "questlog_sessions_open") == 2
+
+    assert (await ingest_client.post("/api/v1/sessions/s-1/close")).status_code == 200
+    assert value((await anonymous_client.get("/metrics")).text, "questlog_sessions_open") == 1

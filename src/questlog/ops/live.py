@@ -39,6 +39,7 @@ class LiveSources:
     queues: dict[str, Callable[[], QueueReading]]
     store_up: Callable[[], Awaitable[bool]]
     evaluator: Callable[[], Awaitable[EvaluatorReading]] | None = None
+    sessions_open: Callable[[], Awaitable[int]] | None = None
     # job name -> the time its next run is due (None when not scheduled here)
     job_due: Callable[[], dict[str, datetime | None]] | None = None
     clock: Callable[[], datetime] | None = None
@@ -79,6 +80,11 @@ class LiveGauges:
             else:
                 m.evaluator_pending.set(lag.pending)
                 m.evaluator_lag.set(lag.lag_seconds)
+        if s.sessions_open is not None:
+            try:
+                m.sessions_open.set(await s.sessions_open())
+            except Exception as exc:  # the store is down: store_up says so
+                log.debug("open sessions unavailable: %s", exc)
         if s.job_due is not None and s.clock is not None:
             now = s.clock()
             for job, due in s.job_due().items():

@@ -84,6 +84,9 @@ class Metrics:
         self.evaluator_lag = Gauge(
             "questlog_evaluator_lag_seconds", "Age of the oldest event pending evaluation",
             multiprocess_mode="livemax", registry=r)
+        self.sessions_open = Gauge(
+            "questlog_sessions_open", "Sessions open in the store (not yet ended or timed "
+            "out)", multiprocess_mode="livemax", registry=r)
         self.job_runs = Counter(
             "questlog_job_runs", "Job runs, per job and status (ok, failed)",
             ["job", "status"], registry=r)

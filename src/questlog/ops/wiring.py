@@ -30,6 +30,7 @@ def watch_live_state(questlog: Questlog) -> None:
         },
         store_up=lambda: ping_within(questlog.store.ping()),
         evaluator=evaluator_lag,
+        sessions_open=questlog.sessions.service.open_count,
         job_due=questlog.scheduler.next_runs if questlog.scheduler is not None else None,
         clock=utcnow,
     ))

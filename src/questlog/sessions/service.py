@@ -91,6 +91,11 @@ class SessionService:
     async def model(self, user_id: str) -> dict[str, Any] | None:
         return await self._models.find_one({"_id": user_id})
 
+    async def open_count(self) -> int:
+        """Sessions not yet closed (an end event, an explicit close or the idle timeout);
+        counted through the index status_last_event."""
+        return int(await self._sessions.count_documents({"status": "open"}))
+
     # -- summaries --------------------------------------------------------------------
 
     async def refresh(self, session_id: str) -> dict[str, Any] | None:
