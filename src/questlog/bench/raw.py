@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ class RawFigures:
     seconds: float
     average_bytes: float
     store: str
+    latencies: list[float] = field(default_factory=list)  # seconds, one per insert_many
 
     def figures(self) -> list[Figure]:
         return [
@@ -76,24 +77,27 @@ async def insert_raw(
         await collection.create_indexes(StoredEvent.Settings.indexes)
         # The retention does not change the cost of an insert: any TTL will do.
         await ensure_ttl_index(collection, "received_at", timedelta(days=14))
-        seconds = await _insert(collection, documents, batch=batch, concurrency=concurrency)
+        latencies: list[float] = []
+        seconds = await _insert(collection, documents, batch=batch, concurrency=concurrency,
+                                latencies=latencies)
         inserted = await collection.count_documents({})
     finally:
         await collection.drop()
     return RawFigures(inserted=inserted, seconds=seconds, average_bytes=average,
-                      store=connection.where)
-
+                      store=connection.where, latencies=latencies)
 
 
 async def _insert(
     collection: MotorCollection, documents: list[dict[str, Any]], *, batch: int,
-    concurrency: int,
+    concurrency: int, latencies: list[float],
 ) -> float:
     chunks = chunked(documents, batch)
 
     async def worker() -> None:
         for chunk in chunks:  # shared: each chunk is inserted once
+            sent = time.perf_counter()
             await collection.insert_many(chunk, ordered=False)
+            latencies.append(time.perf_counter() - sent)
             bar.update(len(chunk))
 
     with progress(len(documents), "docs") as bar:
