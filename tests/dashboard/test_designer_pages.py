@@ -78,7 +78,8 @@ def test_the_overview_shows_the_apis_figures_and_its_range_control_works(
                                            fmt(totals["median_length_s"], "min"))
     keys = ["day", "dau", "wau", "mau", "new", "returning"]
     assert table(page, "active") == projected(active, keys)
-    assert today["dau"] > 0
+    # The demo's days have players (today may not yet, just after midnight UTC).
+    assert max(d["dau"] for d in active) > 0  # type: ignore[type-var]
 
     changed(page, lambda: page.select_option("#ctl-days", "7"))
     week = api(demo, "/api/v1/analytics/active", **days_back(7))

@@ -59,6 +59,19 @@ const Q = (() => {
     return payload;
   }
 
+  // The answer of `request`, or null when the privacy threshold withholds it: the page
+  // then shows `text` in place of its figures.
+  const FEW_PLAYERS = "Not enough data yet: too few players in this company.";
+  async function unlessWithheld(request, text = FEW_PLAYERS) {
+    try {
+      return await request;
+    } catch (error) {
+      if (error.code !== "below_privacy_threshold") throw error;
+      content().append(el("div", { class: "empty", id: "withheld", text }));
+      return null;
+    }
+  }
+
   // Which scopes a key holds: read (the analytics answer), admin (the job runs answer).
   async function probe(candidate) {
     await api("/api/v1/analytics/types", {}, { credential: candidate });
@@ -347,7 +360,8 @@ const Q = (() => {
   }
 
   return {
-    api, probe, signIn, signOut, key, scopes, param, setParams, fmt, el, content, status,
+    api, unlessWithheld, probe, signIn, signOut, key, scopes, param, setParams, fmt, el,
+    content, status,
     csv, download, table, chart, cards, note, select, input, rangeControl, range, companyControl,
     designerPage, tokenPage, stream, run, isoDay, DAY,
   };

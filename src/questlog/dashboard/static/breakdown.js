@@ -20,15 +20,8 @@ Q.designerPage(async () => {
   }
   const params = { type, field: fieldNode.value, ...Q.range(),
                    company_id: Q.param("company_id", "") };
-  let answer;
-  try {
-    answer = await Q.api("/api/v1/analytics/breakdown", params);
-  } catch (error) {
-    if (error.code !== "below_privacy_threshold") throw error;
-    Q.content().append(Q.el("div", { class: "empty", id: "withheld",
-                                     text: "Not enough data yet: too few players in this company." }));
-    return;
-  }
+  const answer = await Q.unlessWithheld(Q.api("/api/v1/analytics/breakdown", params));
+  if (!answer) return;
   const rows = answer.data;
   const root = Q.content();
   Q.chart(root, { id: "breakdown", title: `${params.type} by ${params.field}`,

@@ -29,17 +29,12 @@ Q.tokenPage(async () => {
     return;
   }
   const params = { ...Q.range(), bucket: Q.param("bucket", "day") };
-  let summary, series;
-  try {
-    [summary, series] = await Promise.all([
-      Q.api("/api/v1/dashboard/summary", { from: params.from, to: params.to }, { credential }),
-      Q.api("/api/v1/dashboard/timeseries", params, { credential })]);
-  } catch (error) {
-    if (error.code !== "below_privacy_threshold") throw error;
-    root.append(Q.el("div", { class: "empty", id: "withheld",
-                              text: "Not enough data yet in this range." }));
-    return;
-  }
+  const answers = await Q.unlessWithheld(Promise.all([
+    Q.api("/api/v1/dashboard/summary", { from: params.from, to: params.to }, { credential }),
+    Q.api("/api/v1/dashboard/timeseries", params, { credential })]),
+  "Not enough data yet in this range.");
+  if (!answers) return;
+  const [summary, series] = answers;
   const s = summary.data;
   Q.cards(root, [
     { id: "range-players", label: "Players (range)", value: s.players },

@@ -17,15 +17,8 @@ Q.designerPage(async () => {
   const params = { steps: Q.param("steps", examples[0].steps),
                    window_hours: Q.param("window_hours", examples[0].window_hours),
                    ...Q.range(), company_id: Q.param("company_id", "") };
-  let answer;
-  try {
-    answer = await Q.api("/api/v1/analytics/funnel", params);
-  } catch (error) {
-    if (error.code !== "below_privacy_threshold") throw error;
-    Q.content().append(Q.el("div", { class: "empty", id: "withheld",
-                                     text: "Not enough data yet: too few players in this company." }));
-    return;
-  }
+  const answer = await Q.unlessWithheld(Q.api("/api/v1/analytics/funnel", params));
+  if (!answer) return;
   const rows = answer.data;
   const root = Q.content();
   const shipped = examples.find((f) => f.steps === params.steps);

@@ -3,22 +3,15 @@
 
 const sum = (rows, key) => rows.reduce((total, row) => total + (row[key] || 0), 0);
 
-function withheld(error) {
-  if (error.code !== "below_privacy_threshold") throw error;
-  Q.content().append(Q.el("div", { class: "empty", id: "withheld",
-                                   text: "Not enough data yet: this company has too few players." }));
-}
-
 Q.designerPage(async () => {
   Q.rangeControl();
   await Q.companyControl();
 }, async () => {
   const scope = { ...Q.range(), company_id: Q.param("company_id", "") };
-  let active, sessions;
-  try {
-    [active, sessions] = await Promise.all([
-      Q.api("/api/v1/analytics/active", scope), Q.api("/api/v1/analytics/sessions", scope)]);
-  } catch (error) { return withheld(error); }
+  const answers = await Q.unlessWithheld(Promise.all([
+    Q.api("/api/v1/analytics/active", scope), Q.api("/api/v1/analytics/sessions", scope)]));
+  if (!answers) return;
+  const [active, sessions] = answers;
   const days = active.data;
   const today = days[days.length - 1];
   const totals = sessions.data.totals;

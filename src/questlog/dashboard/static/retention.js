@@ -8,15 +8,8 @@ Q.designerPage(async () => {
 }, async () => {
   const params = { cohort: Q.param("cohort", "day"), ...Q.range(),
                    company_id: Q.param("company_id", "") };
-  let answer;
-  try {
-    answer = await Q.api("/api/v1/analytics/retention", params);
-  } catch (error) {
-    if (error.code !== "below_privacy_threshold") throw error;
-    Q.content().append(Q.el("div", { class: "empty", id: "withheld",
-                                     text: "Not enough data yet: too few players in this company." }));
-    return;
-  }
+  const answer = await Q.unlessWithheld(Q.api("/api/v1/analytics/retention", params));
+  if (!answer) return;
   const rows = answer.data;
   const root = Q.content();
   Q.chart(root, { id: "d1", title: "D1 retention by cohort", rows, x: "cohort",

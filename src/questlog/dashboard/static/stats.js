@@ -18,15 +18,8 @@ Q.designerPage(async () => {
                    scope, ...Q.range() };
   if (scope === "company") params.company_id = id;
   if (scope === "user") params.user_id = id;
-  let answer;
-  try {
-    answer = await Q.api("/api/v1/stats", params);
-  } catch (error) {
-    if (error.code !== "below_privacy_threshold") throw error;
-    Q.content().append(Q.el("div", { class: "empty", id: "withheld",
-                                     text: "Not enough data yet: too few players in this company." }));
-    return;
-  }
+  const answer = await Q.unlessWithheld(Q.api("/api/v1/stats", params));
+  if (!answer) return;
   const rows = answer.data;
   const fields = [...new Set(rows.flatMap((r) => Object.keys(r.fields || {})))].sort();
   const root = Q.content();
