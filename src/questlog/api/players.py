@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -47,24 +48,22 @@ async def revoke_tokens(
     return ok(RevokedOut(user_id=player, revoked_before=at).model_dump(mode="json"))
 
 
-@router.post("/{user_id}/opt-out", summary="Drop this player's events from now on "
-             "(admin, or the player's own token)")
-async def opt_out(
-    questlog: QuestlogDep, principal: PlayerAdminDep, user_id: UserIdPath
-) -> EnvelopeResponse:
-    player = _player(questlog, principal, user_id)
-    state = await questlog.access.flags.set_opted_out(player, True)
-    return ok(OptOutOut.model_validate(state).model_dump())
+def _opting(opted_out: bool) -> Callable[..., Awaitable[EnvelopeResponse]]:
+    async def set_opted_out(
+        questlog: QuestlogDep, principal: PlayerAdminDep, user_id: UserIdPath
+    ) -> EnvelopeResponse:
+        player = _player(questlog, principal, user_id)
+        state = await questlog.access.flags.set_opted_out(player, opted_out)
+        return ok(OptOutOut.model_validate(state).model_dump())
+
+    return set_opted_out
 
 
-@router.post("/{user_id}/opt-in", summary="Store this player's events again "
-             "(admin, or the player's own token)")
-async def opt_in(
-    questlog: QuestlogDep, principal: PlayerAdminDep, user_id: UserIdPath
-) -> EnvelopeResponse:
-    player = _player(questlog, principal, user_id)
-    state = await questlog.access.flags.set_opted_out(player, False)
-    return ok(OptOutOut.model_validate(state).model_dump())
+router.add_api_route("/{user_id}/opt-out", _opting(True), methods=["POST"], name="opt_out",
+                     summary="Drop this player's events from now on "
+                     "(admin, or the player's own token)")
+router.add_api_route("/{user_id}/opt-in", _opting(False), methods=["POST"], name="opt_in",
+                     summary="Store this player's events again (admin, or the player's own token)")
 
 
 def _player(questlog: Questlog, principal: Principal, user_id: str) -> str:

@@ -50,8 +50,6 @@ async def readable_session(
     return doc
 
 
-@router.post("/sessions/{session_id}/close", summary="Close a session and extract its features",
-             responses=CLOSE_RESPONSES)
 async def post_close(
     questlog: QuestlogDep, _: IngestDep, session_id: SessionIdPath
 ) -> EnvelopeResponse:
@@ -59,13 +57,11 @@ async def post_close(
     return ok(ClosedOut.of(doc).model_dump(mode="json"))
 
 
-@router.post("/sessions/{session_id}/finalize", summary="The same as close (seed 004's word)",
-             responses=CLOSE_RESPONSES)
-async def post_finalize(
-    questlog: QuestlogDep, _: IngestDep, session_id: SessionIdPath
-) -> EnvelopeResponse:
-    doc = await close_session(questlog, session_id)
-    return ok(ClosedOut.of(doc).model_dump(mode="json"))
+# POST .../close, and .../finalize, seed 004's word for the same.
+for _verb, _summary in (("close", "Close a session and extract its features"),
+                        ("finalize", "The same as close (seed 004's word)")):
+    router.add_api_route(f"/sessions/{{session_id}}/{_verb}", post_close, methods=["POST"],
+                         name=f"post_{_verb}", summary=_summary, responses=CLOSE_RESPONSES)
 
 
 @router.get("/sessions/{session_id}", summary="A session's summary with its features",
