@@ -9,12 +9,13 @@ neither the publisher nor the other handlers see its failure.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,7 @@ class Bus:
         if self._task is None:
             return
         await self.drain()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel(self._task)
         self._task = None
 
     async def _deliver_forever(self) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from questlog.ops.metrics import Metrics
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,12 @@ class LiveGauges:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._beat(), name="questlog-live-gauges")
+            self._task = asyncio.create_task(self._beat(), name=TASK_NAME)
 
     async def stop(self) -> None:
         if self._task is not None:
             self._stopping.set()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel(self._task)
             self._task = None
 
     async def _beat(self) -> None:

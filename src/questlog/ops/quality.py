@@ -14,7 +14,6 @@ functions; the counts come from two small queries.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from questlog.ops.documents import IngestCounter
 from questlog.ops.export.columns import CATALOG_OF_TYPE
 from questlog.stats.periods import Calendar
 from questlog.store.types import MotorCollection
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +114,8 @@ class AcknowledgedCounter:
             self._task = asyncio.create_task(self._beat(), name="questlog-ack-counter")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.flush()
 
     async def _beat(self) -> None:

@@ -8,12 +8,12 @@ failure loses nothing; the sweep job (sweep.py) summarizes what was missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable
 
 from questlog.sessions.service import SessionService
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,8 @@ class SessionWorker:
         self._task = asyncio.create_task(self._run(), name="questlog-sessions")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def add(self, session_ids: Iterable[str]) -> None:
         before = len(self._pending)
