@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -11,13 +11,15 @@ from events_http import data_of, error_of
 from questlog.bootstrap import Questlog
 
 ANALYTICS = "/api/v1/analytics"
-NOW = datetime.now(UTC)
-TODAY = NOW.date()
+TODAY = datetime.now(UTC).date()
+# Events happen around noon of their day (days_back >= 1: in the past), so a run just
+# after midnight UTC puts them on the same days as any other run.
+NOON = datetime.combine(TODAY, time(12), UTC)
 GAME = {"client_guid": "g", "build": "1.0", "platform": "pc", "shard": "eu-1"}
 
 
 def at(days_back: int, minutes: int = 0) -> str:
-    return (NOW - timedelta(days=days_back, minutes=30 - minutes)).isoformat()
+    return (NOON - timedelta(days=days_back, minutes=30 - minutes)).isoformat()
 
 
 def gameplay(kind: str, user: str, company: str, days_back: int, minutes: int = 0,

@@ -111,7 +111,8 @@ async def test_two_processes_rolling_up_at_once_write_the_same_buckets(
     _, other_process = services(questlog, clock)
     await ingest(ingestor, [lobby(f"p{i % 7}", f"c{i % 3}", i, timedelta(hours=5 * i))
                             for i in range(40)])
-    days = [stats.today() - timedelta(days=d) for d in range(9)]
+    # 195 hours back from any time of day: today and the 9 days before.
+    days = [stats.today() - timedelta(days=d) for d in range(10)]
 
     await asyncio.gather(stats.recompute(days, job="a"), other_process.recompute(days, job="b"))
 
