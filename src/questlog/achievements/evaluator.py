@@ -37,7 +37,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from questlog.achievements import watermark
 from questlog.achievements.documents import (
@@ -108,6 +109,7 @@ class Evaluator:
         self._seen: dict[Any, datetime] = {}
         self._settled_at: datetime | None = None  # when this process last settled
         self._indexed = False
+        self._transactions: bool | None = None  # whether the store has them, once asked
         self.stats = EvaluatorStats()
 
     async def start(self) -> None:
@@ -300,16 +302,57 @@ class Evaluator:
             unlocks.append(sum(u.count for u in outcome.unlocks))
         if not requests:
             return set()
-        failed: set[int] = set()
+        failed = await self._write(requests)
+        self.stats.unlocks += sum(n for i, n in enumerate(unlocks) if i not in failed)
+        return {users[i] for i in failed}
+
+
+    async def _write(self, requests: list[UpdateOne]) -> set[int]:
+        """Write the updates; the indexes of those the guard refused.
+
+        Where the server has transactions, the bulk goes in one: one commit instead of
+        one per player (secantusd-rs commits, and syncs, every statement of a bulk on
+        its own). A guard that refuses one aborts it, nothing written: the bulk is then
+        written again without one, which tells the refused updates apart."""
+        if await self._has_transactions():
+            client = self._progress.database.client
+            try:
+                async with await client.start_session() as session:
+                    async with session.start_transaction(
+                            write_concern=self._progress.write_concern):
+                        await self._progress.bulk_write(requests, ordered=False,
+                                                        session=session)
+                return set()
+            except OperationFailure as exc:
+                if not _refused(exc):
+                    raise
         try:
             await self._progress.bulk_write(requests, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            failed = {e["index"] for e in errors}
-        self.stats.unlocks += sum(n for i, n in enumerate(unlocks) if i not in failed)
-        return {users[i] for i in failed}
+            return {e["index"] for e in errors}
+        return set()
+
+    async def _has_transactions(self) -> bool:
+        if self._transactions is None:
+            client = self._progress.database.client
+            # type(), since mongomock-motor's classes pass isinstance checks for Motor's
+            if not issubclass(type(client), AsyncIOMotorClient):
+                self._transactions = False
+            else:
+                hello = await client.admin.command("hello")
+                self._transactions = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        return self._transactions
+
+
+def _refused(exc: OperationFailure) -> bool:
+    """A guard's duplicate key, or another writer's conflict, aborted the transaction."""
+    if isinstance(exc, BulkWriteError):
+        errors = exc.details.get("writeErrors", [])
+        return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
+    return exc.has_error_label("TransientTransactionError")
 
 
 def _all_after(events: list[dict[str, Any]], through: list[Any] | None) -> bool:
