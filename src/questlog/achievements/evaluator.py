@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne
 from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from questlog.achievements import watermark
@@ -353,11 +353,9 @@ class Evaluator:
         if await self._has_transactions():
             client = self._progress.database.client
             try:
-                async with await client.start_session() as session:
-                    async with session.start_transaction(
-                            write_concern=self._progress.write_concern):
-                        await self._progress.bulk_write(requests, ordered=False,
-                                                        session=session)
+                async with (await client.start_session() as session,
+                            session.start_transaction(write_concern=self._progress.write_concern)):
+                    await self._progress.bulk_write(requests, ordered=False, session=session)
                 return set()
             except OperationFailure as exc:
                 if not _refused(exc):
