@@ -18,7 +18,7 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
-from questlog.achievements.evaluator import Evaluator
+from questlog.achievements.evaluator import Evaluator, order_key
 
 DAY = timedelta(days=1)
 RULES = book(
@@ -129,6 +129,23 @@ async def test_two_evaluators_on_one_store_apply_each_event_once() -> None:
 
     assert await progress_of(database) == recomputed(RULES, events)
     assert first.stats.conflicts + second.stats.conflicts > 0  # they did collide
+
+
+async def test_a_player_another_process_updated_meanwhile_is_not_updated_from_memory() -> None:
+    """The evaluator keeps the documents it wrote; one another writer changed since is
+    read again (its guard refuses the stale update), so nothing is lost or counted twice."""
+    database = fresh_database()
+    events = sorted(play(), key=order_key)
+    third = len(events) // 3
+    first, other = evaluator(database), evaluator(database)
+
+    for part, process in ((events[:third], first), (events[third:2 * third], other),
+                          (events[2 * third:], first)):
+        await database["events"].insert_many(part)
+        await process.evaluate_pending(settle=False)  # what follows what it read before
+
+    assert await progress_of(database) == recomputed(RULES, events)
+    assert first.stats.conflicts > 0  # its memory was stale, and the guard said so
 
 
 async def test_at_start_it_catches_up_on_events_stored_without_a_bus_message() -> None:

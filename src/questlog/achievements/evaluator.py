@@ -31,13 +31,15 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from questlog.achievements import watermark
 from questlog.achievements.documents import (
@@ -60,6 +62,9 @@ SWEEP_SECONDS = 5.0
 SETTLE_EVERY = timedelta(seconds=10)
 MAX_BACKOFF_SECONDS = 30.0
 PACE = 1.0  # the worker rests as long as the CPU time it used: evaluation takes at most ~1/2
+# Players whose documents the evaluator keeps as it wrote them, the most recent: the
+# active ones, whose documents it would otherwise read back before each of their updates.
+CACHE_PLAYERS = 5_000
 ORDER_KEYS = [name for name, _ in EVALUATION_ORDER]
 # Named in every read: secantusd-rs's planner sorts a collection scan when the filter
 # names a field the index lacks (type), where MongoDB walks the index in order.
@@ -108,6 +113,10 @@ class Evaluator:
         self._seen: dict[Any, datetime] = {}
         self._settled_at: datetime | None = None  # when this process last settled
         self._indexed = False
+        self._transactions: bool | None = None  # whether the store has them, once asked
+        # The players' documents as this process last wrote them (version, through,
+        # achievements), the most recent last: see _documents.
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.stats = EvaluatorStats()
 
     async def start(self) -> None:
@@ -266,10 +275,27 @@ class Evaluator:
         self, players: dict[str, list[dict[str, Any]]], *, with_applied: bool
     ) -> dict[str, dict[str, Any]]:
         """The players' documents; with `applied` for those who may hold some of the events
-        already (an event not after the document's `through`), or for all."""
-        projection = None if with_applied else {"applied": 0}
-        cursor = self._progress.find({"_id": {"$in": list(players)}}, projection)
-        docs = {doc["_id"]: doc async for doc in cursor}
+        already (an event not after the document's `through`), or for all.
+
+        Without `applied`, a player this process wrote last comes from its cache: the
+        document as that write left it (the version guard refuses the update computed
+        from it if any other writer, which bumps the version, came between; the player
+        is then read again)."""
+        docs: dict[str, dict[str, Any]] = {}
+        if with_applied:
+            for user in players:
+                self._cache.pop(user, None)
+        else:
+            for user in players:
+                cached = self._cache.get(user)
+                if cached is not None:
+                    docs[user] = cached
+                    self._cache.move_to_end(user)
+        missing = [user for user in players if user not in docs]
+        if missing:
+            projection = None if with_applied else {"applied": 0}
+            async for doc in self._progress.find({"_id": {"$in": missing}}, projection):
+                docs[doc["_id"]] = doc
         again = [user for user, doc in docs.items() if "applied" not in doc
                  and not _all_after(players[user], doc.get("through"))]
         if again:
@@ -286,6 +312,7 @@ class Evaluator:
         guard does not match an existing document, the upsert's insert fails on _id, so
         the refused updates are exactly the bulk's duplicate-key errors, by index."""
         users, requests, unlocks = [], [], []
+        written: list[dict[str, Any]] = []
         for user_id, events in players.items():
             doc = docs.get(user_id)
             if doc is not None and "applied" in doc:
@@ -296,20 +323,70 @@ class Evaluator:
             version = doc["version"] if doc else 0
             outcome = apply_events(self.book, (doc or {}).get("achievements", {}), events)
             users.append(user_id)
-            requests.append(_update(user_id, version, events, outcome, (doc or {}).get("through")))
+            through = _through(events, (doc or {}).get("through"))
+            requests.append(_update(user_id, version, events, outcome, through))
             unlocks.append(sum(u.count for u in outcome.unlocks))
+            written.append({"_id": user_id, "version": version + 1, "through": through,
+                            "achievements": {**(doc or {}).get("achievements", {}),
+                                             **outcome.changed}})
         if not requests:
             return set()
-        failed: set[int] = set()
+        for user in users:  # whatever the write's fate, until it is known
+            self._cache.pop(user, None)
+        failed = await self._write(requests)
+        self.stats.unlocks += sum(n for i, n in enumerate(unlocks) if i not in failed)
+        for index, doc in enumerate(written):
+            if index not in failed:
+                self._cache[doc["_id"]] = doc
+        while len(self._cache) > CACHE_PLAYERS:
+            self._cache.popitem(last=False)
+        return {users[i] for i in failed}
+
+
+    async def _write(self, requests: list[UpdateOne]) -> set[int]:
+        """Write the updates; the indexes of those the guard refused.
+
+        Where the server has transactions, the bulk goes in one: one commit instead of
+        one per player (secantusd-rs commits, and syncs, every statement of a bulk on
+        its own). A guard that refuses one aborts it, nothing written: the bulk is then
+        written again without one, which tells the refused updates apart."""
+        if await self._has_transactions():
+            client = self._progress.database.client
+            try:
+                async with (await client.start_session() as session,
+                            session.start_transaction(write_concern=self._progress.write_concern)):
+                    await self._progress.bulk_write(requests, ordered=False, session=session)
+                return set()
+            except OperationFailure as exc:
+                if not _refused(exc):
+                    raise
         try:
             await self._progress.bulk_write(requests, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            failed = {e["index"] for e in errors}
-        self.stats.unlocks += sum(n for i, n in enumerate(unlocks) if i not in failed)
-        return {users[i] for i in failed}
+            return {e["index"] for e in errors}
+        return set()
+
+    async def _has_transactions(self) -> bool:
+        if self._transactions is None:
+            client = self._progress.database.client
+            # type(), since mongomock-motor's classes pass isinstance checks for Motor's
+            if not issubclass(type(client), AsyncIOMotorClient):
+                self._transactions = False
+            else:
+                hello = await client.admin.command("hello")
+                self._transactions = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        return self._transactions
+
+
+def _refused(exc: OperationFailure) -> bool:
+    """A guard's duplicate key, or another writer's conflict, aborted the transaction."""
+    if isinstance(exc, BulkWriteError):
+        errors = exc.details.get("writeErrors", [])
+        return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
+    return exc.has_error_label("TransientTransactionError")
 
 
 def _all_after(events: list[dict[str, Any]], through: list[Any] | None) -> bool:
@@ -321,20 +398,25 @@ def _all_after(events: list[dict[str, Any]], through: list[Any] | None) -> bool:
     return all(order_key(e) > last for e in events)
 
 
-def _update(
-    user_id: str, version: int, events: list[dict[str, Any]], outcome: Outcome,
-    through: list[Any] | None,
-) -> UpdateOne:
-    """One player's atomic update, refused unless the document is still at `version`."""
-    ids = [e["_id"] for e in events]
+def _through(events: list[dict[str, Any]], through: list[Any] | None) -> list[Any]:
+    """The order key of the newest event applied once `events` are."""
     newest = max(order_key(e) for e in events)
     if through is not None and tuple(through) > newest:
         newest = tuple(through)
+    return list(newest)
+
+
+def _update(
+    user_id: str, version: int, events: list[dict[str, Any]], outcome: Outcome,
+    through: list[Any],
+) -> UpdateOne:
+    """One player's atomic update, refused unless the document is still at `version`."""
+    ids = [e["_id"] for e in events]
     update: dict[str, Any] = {
         "$inc": {"version": 1},
         "$push": {"applied": {"$each": ids, "$slice": -KEEP_APPLIED}},
         "$max": {"last_event_at": max(e["event_time"] for e in events)},
-        "$set": {"through": list(newest)},
+        "$set": {"through": through},
     }
     if outcome.changed:
         update["$set"].update({f"achievements.{aid}": e for aid, e in outcome.changed.items()})

@@ -63,7 +63,9 @@ class _Counting:
     names: tuple[str | None, ...]
     repeatable: bool
     window: Window | None
-    step: Callable[[_Counting, Entry, Event], None]
+    kind: int  # _COUNTER, _SUM, _DISTINCT or _STREAK
+    top: float  # the highest threshold
+    levels: int  # how many thresholds
 
     def counts(self, event: Event) -> bool:
         for name, allowed in self.where:
@@ -83,47 +85,29 @@ def utc_day(moment: datetime) -> int:
     return moment.toordinal() - _EPOCH_ORDINAL
 
 
-def _count(rule: _Counting, entry: Entry, event: Event) -> None:
-    entry["value"] = entry.get("value", 0) + 1
-
-
-def _sum(rule: _Counting, entry: Entry, event: Event) -> None:
-    amount = event.get(rule.field)  # type: ignore[arg-type]
-    if isinstance(amount, int | float) and not isinstance(amount, bool):
-        entry["value"] = entry.get("value", 0) + amount
-
-
-def _distinct(rule: _Counting, entry: Entry, event: Event) -> None:
-    value = event.get(rule.field)  # type: ignore[arg-type]
-    seen = entry.get("seen", ())
-    # Past the highest threshold more values change nothing: stop growing the document.
-    if value is not None and value not in seen and len(seen) < rule.thresholds[-1]:
-        entry["seen"] = [*seen, value]
-        entry["value"] = len(seen) + 1
-
-
-def _streak(rule: _Counting, entry: Entry, event: Event) -> None:
-    day = utc_day(event["event_time"])
-    days = entry.get("days", [])
-    if days and days[-1] == day:  # the common case: another event of the latest day
-        return
+def _streak(rule: _Counting, days: list[int], day: int, value: int
+            ) -> tuple[list[int], int] | None:
+    """The days and the longest run once `day` has an event too; None if it had one."""
     at = bisect.bisect_left(days, day)
     if at < len(days) and days[at] == day:
-        return
-    days = entry["days"] = [*days[:at], day, *days[at:]]
+        return None
+    days = [*days[:at], day, *days[at:]]
     first, last = at, at
     while first > 0 and days[first - 1] == days[first] - 1:
         first -= 1
     while last + 1 < len(days) and days[last + 1] == days[last] + 1:
         last += 1
-    entry["value"] = max(entry.get("value", 0), last - first + 1)
-    horizon = days[-1] - int(rule.thresholds[-1]) - STREAK_MEMORY_DAYS
+    value = max(value, last - first + 1)
+    horizon = days[-1] - int(rule.top) - STREAK_MEMORY_DAYS
     del days[: bisect.bisect_left(days, horizon)]
+    return days, value
 
 
-_STEPS: dict[type, Callable[[_Counting, Entry, Event], None]] = {
-    CounterRule: _count, SumRule: _sum, DistinctRule: _distinct, StreakRule: _streak,
+_COUNTER, _SUM, _DISTINCT, _STREAK = range(4)
+_KINDS: dict[type, int] = {
+    CounterRule: _COUNTER, SumRule: _SUM, DistinctRule: _DISTINCT, StreakRule: _STREAK,
 }
+_EMPTY: Entry = {}  # never written: an entry is copied before it changes
 
 
 def _compile(achievement: Achievement) -> _Counting:
@@ -141,7 +125,9 @@ def _compile(achievement: Achievement) -> _Counting:
         names=tuple(n for n, _ in levels),
         repeatable=achievement.repeatable,
         window=achievement.window,
-        step=_STEPS[type(rule)],
+        kind=_KINDS[type(rule)],
+        top=levels[-1][1],
+        levels=len(levels),
     )
 
 
@@ -208,20 +194,67 @@ class _Run:
         self.book, self.state, self.outcome = book, state, Outcome()
 
     def fold(self, events: Iterable[Event]) -> _Run:
+        """The hot loop, each rule kind inlined. An entry is copied (once per run) only
+        when an event changes it, so `changed` holds exactly the entries that changed."""
         by_event, changed, state = self.book.by_event, self.outcome.changed, self.state
         for event in events:
-            for rule in by_event.get(event["type"], ()):
+            rules = by_event.get(event["type"])
+            if rules is None:
+                continue
+            day = None
+            for rule in rules:
                 if (rule.where or rule.window) and not rule.counts(event):
                     continue
-                entry = changed.get(rule.id)  # self.entry(), inlined: this is the hot loop
+                aid = rule.id
+                entry = changed.get(aid)
+                owned = entry is not None
                 if entry is None:
-                    entry = changed[rule.id] = dict(state.get(rule.id, ()))
-                rule.step(rule, entry, event)
+                    entry = state.get(aid, _EMPTY)
+                kind = rule.kind
+                if kind == _COUNTER:
+                    if not owned:
+                        entry = changed[aid] = dict(entry)
+                        owned = True
+                    entry["value"] = entry.get("value", 0) + 1
+                elif kind == _SUM:
+                    amount = event.get(rule.field)  # type: ignore[arg-type]
+                    if isinstance(amount, int | float) and not isinstance(amount, bool):
+                        if not owned:
+                            entry = changed[aid] = dict(entry)
+                            owned = True
+                        entry["value"] = entry.get("value", 0) + amount
+                elif kind == _DISTINCT:
+                    value = event.get(rule.field)  # type: ignore[arg-type]
+                    seen = entry.get("seen", ())
+                    # Past the highest threshold more values change nothing: stop growing.
+                    if value is not None and len(seen) < rule.top and value not in seen:
+                        if not owned:
+                            entry = changed[aid] = dict(entry)
+                            owned = True
+                        entry["seen"] = [*seen, value]
+                        entry["value"] = len(seen) + 1
+                else:
+                    if day is None:
+                        day = utc_day(event["event_time"])
+                    days = entry.get("days")
+                    # the common case: another event of the latest day
+                    if not days or days[-1] != day:
+                        grown = _streak(rule, days or [], day, entry.get("value", 0))
+                        if grown is not None:
+                            if not owned:
+                                entry = changed[aid] = dict(entry)
+                                owned = True
+                            entry["days"], entry["value"] = grown
                 if rule.repeatable:
-                    self.repeat(rule, entry, event)
+                    if multiples(entry.get("value", 0), rule.thresholds[0]) > entry.get("times", 0):
+                        if not owned:
+                            entry = changed[aid] = dict(entry)
+                        self.repeat(rule, entry, event)
                     continue
                 level = len(entry.get("reached", ()))
-                if level < len(rule.thresholds) and entry.get("value", 0) >= rule.thresholds[level]:
+                if level < rule.levels and entry.get("value", 0) >= rule.thresholds[level]:
+                    if not owned:
+                        entry = changed[aid] = dict(entry)
                     self.reach(rule, entry, event)
         return self
 
