@@ -55,7 +55,7 @@ from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000  # events read at once: a player with several among them is written once
 DUPLICATE_KEY = 11000
 KEEP_APPLIED = 1000
 SWEEP_SECONDS = 5.0
