@@ -87,3 +87,27 @@ def test_a_player_sees_their_sessions_trends_and_model(page: Page, demo: DemoSer
 def test_the_page_without_a_token_says_what_to_open(page: Page, demo: DemoServer) -> None:
     visit(page, demo, "/dashboard/player", "player-no-token")
     assert "token" in page.inner_text("#no-token")
+
+
+def test_a_player_token_that_may_ingest_plays_a_demo_session(page: Page, demo: DemoServer,
+                                                             ) -> None:
+    token = demo.player_token("acme-02", scopes=("read", "ingest"))
+    visit(page, demo, f"/dashboard/player?token={token}", "player-demo-session")
+    before = demo.api("/api/v1/players/acme-02/sessions", credential=token,
+                      page_size="200").json()["meta"]["total"]
+
+    changed(page, page.locator("#demo-session").click)
+
+    listed = demo.api("/api/v1/players/acme-02/sessions", credential=token, page_size="200")
+    assert card(page, "sessions")[0] == listed.json()["meta"]["total"] == before + 1
+    played = [s for s in listed.json()["data"] if s["session_id"].startswith("demo-")]
+    assert len(played) == 1
+    assert played[0]["status"] == "closed"
+    assert 0 < played[0]["features"]["fta_level"] <= 1
+    assert {"session_id": played[0]["session_id"]} in only(table(page, "sessions"), ["session_id"])
+
+
+def test_a_read_only_player_token_has_no_demo_session_button(page: Page, demo: DemoServer,
+                                                             ) -> None:
+    visit(page, demo, f"/dashboard/player?token={demo.player_token('acme-02')}", "player-read")
+    assert page.locator("#demo-session").count() == 0

@@ -88,7 +88,10 @@ async def _demo(*, days: int, seed: int) -> tuple[list[tuple[str, str]], dict[st
 async def demo_tokens(questlog: Questlog) -> dict[str, str]:
     """A token for one demo player, and a new dashboard token for each demo company."""
     now = datetime.now(UTC)
-    tokens = {PLAYER: questlog.achievements.tokens.issue(PLAYER, now=now).token}
+    # read and ingest: the player page's demo session generator sends the player's events
+    player = questlog.achievements.tokens.issue(PLAYER, now=now, scopes=frozenset({"read",
+                                                                                 "ingest"}))
+    tokens = {PLAYER: player.token}
     for company in COMPANIES:
         await questlog.access.companies.ensure(company)
         tokens[company] = (await questlog.access.companies.issue_token(company)).token

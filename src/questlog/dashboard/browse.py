@@ -48,8 +48,9 @@ class DemoServer:
         token: str = response.json()["data"]["dashboard_token"]
         return token
 
-    def player_token(self, user_id: str) -> str:
+    def player_token(self, user_id: str, scopes: tuple[str, ...] = ("read",)) -> str:
         response = httpx.post(f"{self.url}/api/v1/players/{user_id}/token",
+                              json={"scopes": list(scopes)},
                               headers={"Authorization": f"Bearer {self.admin_key}"}, timeout=30)
         response.raise_for_status()
         token: str = response.json()["data"]["token"]

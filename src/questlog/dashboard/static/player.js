@@ -1,16 +1,19 @@
 // A player's own page, opened with their token (?token=...): achievements with progress,
-// tiers, unlock times and a redeem button.
+// tiers, unlock times and a redeem button; sessions, trends and the model; with a token
+// that may ingest, a demo session generator.
 "use strict";
 
 const token = () => Q.param("token", "");
 
-// The player a token is for: its payload says so (the server checks the signature).
-function playerOf(credential) {
+// What a token's payload says: its player (`sub`) and scopes (`scp`); the server checks
+// the signature.
+function claimsOf(credential) {
   try {
     const payload = credential.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(payload)).sub;
-  } catch (error) { return null; }
+    return JSON.parse(atob(payload));
+  } catch (error) { return {}; }
 }
+const playerOf = (credential) => claimsOf(credential).sub ?? null;
 
 Q.tokenPage(async () => {
   document.getElementById("nav").replaceChildren();
@@ -64,6 +67,9 @@ async function sessionsAndModel(root, credential) {
       kind: "float" },
     { id: "mae", label: "Model error (MAE)", value: m.mae, kind: "float" },
   ]);
+  if ((claimsOf(credential).scp || []).includes("ingest")) {
+    root.append(demoSessionButton(credential, player, sessions.data));
+  }
   const earth = sessions.data.filter((s) => s.features && s.features.fta_level !== undefined)
     .sort((a, b) => a.started_at.localeCompare(b.started_at));
   const charts = Q.el("div", { class: "grid2" });
@@ -91,6 +97,43 @@ async function sessionsAndModel(root, credential) {
       { key: "features.fta_level", label: "FTA level", kind: "float" },
       { key: "features.repetition_burden", label: "burden", kind: "float" },
       { key: "features.earth_score_bucket", label: "earth score" }] });
+}
+
+// Seed 004's demo session generator: one earth round played now (five sequences, each
+// tried until it succeeds), sent with the player's own token, then finalized, so the
+// history, the trends and the model grow by one session. Shown to tokens with ingest.
+function demoSessionButton(credential, player, sessions) {
+  return Q.el("button", { type: "button", id: "demo-session", text: "Play a demo earth session",
+    onclick: async () => {
+      const company = sessions.find((s) => s.company_id)?.company_id;
+      const sessionId = `demo-${Date.now().toString(36)}`;
+      const events = demoEarthRound(player, sessionId, company);
+      try {
+        await Q.api("/api/v1/events/batch", {}, { method: "POST", credential,
+                                                  body: { events } });
+        await Q.api(`/api/v1/sessions/${encodeURIComponent(sessionId)}/finalize`, {},
+                    { method: "POST", credential });
+        Q.run();
+      } catch (error) { Q.status(error.message, true); }
+    } });
+}
+
+function demoEarthRound(player, sessionId, company) {
+  const attempts = [];
+  for (let sequence = 1; sequence <= 5; sequence += 1) {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const success = attempt === 3 || Math.random() < 0.6;
+      attempts.push({ sequence, attempt_number: attempt, success,
+                      duration_ms: Math.round(2000 + Math.random() * 18000) });
+      if (success) break;
+    }
+  }
+  const end = Date.now() - 1000;  // every attempt in the past, 20 s apart
+  return attempts.map((a, i) => ({
+    type: "AttemptSubmitted", user_id: player, session_id: sessionId,
+    ...(company ? { company_id: company } : { company_name: "Demo company" }),
+    occurred_at: new Date(end - (attempts.length - 1 - i) * 20000).toISOString(), ...a,
+  }));
 }
 
 function progressBar(percent, row) {
