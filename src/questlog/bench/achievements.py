@@ -106,6 +106,17 @@ class Timings:
 
 def measure(book: Book, events: list[dict[str, Any]]) -> Timings:
     """Each event applied alone to its player's progress as it grows, as a live one is."""
+    # The generated events are the benchmark's baggage, not the evaluator's: keep the
+    # garbage collector from walking them again and again inside the timed calls.
+    gc.collect()
+    gc.freeze()
+    try:
+        return _measure(book, events)
+    finally:
+        gc.unfreeze()
+
+
+def _measure(book: Book, events: list[dict[str, Any]]) -> Timings:
     states: dict[str, dict[str, Entry]] = {}
     wall, clock = [], time.perf_counter
     cpu_started = time.process_time()
@@ -127,14 +138,7 @@ def run(args: argparse.Namespace) -> int:
         for document in stored_events(args.events, now=now, seed=args.seed):
             events.append(document)
             bar.update()
-    # The generated events are the benchmark's baggage, not the evaluator's: keep the
-    # garbage collector from walking them again and again inside the timed calls.
-    gc.collect()
-    gc.freeze()
-    try:
-        timings = measure(book, events)
-    finally:
-        gc.unfreeze()
+    timings = measure(book, events)
     print_figures(f"bench achievements: {len(events)} events, {args.definitions} definitions",
                   figures(book, events, timings))
     return 0
