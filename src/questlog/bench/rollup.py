@@ -75,8 +75,9 @@ class RollupFigures:
                               f"{self.weekly.written} buckets written from daily buckets"),
             ("floor (a) $group", f"{self.group_seconds:.2f} s: one server-side $group pass "
                                  "over the same events"),
-            ("floor (b) insert", f"{self.insert_seconds:.2f} s: one unordered insert_many of "
-                                 f"{self.daily.written + self.weekly.written} documents"),
+            ("floor (b) insert", f"{self.insert_seconds:.2f} s: one unordered insert_many "
+                                 f"of {self.daily.written} documents, as many as the daily "
+                                 "rollup wrote"),
             ("daily / (a + b)", f"{self.daily_ratio:.2f} (target <= {DAILY_TARGET}: "
                                 f"{met[self.daily_ratio <= DAILY_TARGET]})"),
             ("weekly / daily", f"{self.weekly_ratio:.2f} (target <= {WEEKLY_TARGET}: "
@@ -127,7 +128,7 @@ async def bench_rollup(
             weekly.add(await rollup.week(monday))
         weekly_seconds = time.perf_counter() - started
         group_seconds = await _group_floor(db)
-        insert_seconds = await _insert_floor(db, daily.written + weekly.written)
+        insert_seconds = await _insert_floor(db, daily.written)
     finally:
         await client.drop_database(scratch)
     return RollupFigures(
