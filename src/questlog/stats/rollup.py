@@ -9,8 +9,9 @@ writes the same documents.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from questlog.store.types import MotorCollection
 
 WRITE_CHUNK = 10_000
 READ_BATCH = 10_000
+OVERLAPPED_CHUNK = 1_000  # a day writes in chunks this big, the next built meanwhile
 DUPLICATE_KEY = 11000
 WEEKLY_SCOPES = ("global", "company")  # the owners whose weeks are stored
 WEEK_INDEX = "period_scope"  # see stats.documents
@@ -81,7 +83,19 @@ class Rollup:
         # the documents, and a $group $push-ing every numeric field cost ten times more.
         async for batch in _batches(self._events.find(query, batch_size=READ_BATCH)):
             scan.add_all(batch)
-        await writer.write(scan.documents(span))  # big unordered batches: the cheapest write
+        # Unordered batches, each written while the next is built: the server stores one
+        # on its core while Python builds the next on the other.
+        pending: asyncio.Future[None] | None = None
+        try:
+            for chunk in _chunked(scan.iter_documents(span), OVERLAPPED_CHUNK):
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(writer.write(chunk))
+            if pending is not None:
+                await pending
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
         return await writer.close(scan.events)
 
     async def week(self, monday: date) -> Tally:
@@ -157,15 +171,27 @@ class PeriodWriter:
 
 
 async def _batches(cursor: Any) -> AsyncIterator[list[dict[str, Any]]]:
-    """The cursor's documents a server batch at a time, sparing an await per event."""
-    batch: list[dict[str, Any]] = []
-    async for document in cursor:
-        batch.append(document)
-        if len(batch) >= READ_BATCH:
+    """The cursor's documents a batch at a time, the next one fetched while the caller
+    works on this one (and no await per event)."""
+    pending = asyncio.ensure_future(cursor.to_list(READ_BATCH))
+    try:
+        while batch := await pending:
+            pending = asyncio.ensure_future(cursor.to_list(READ_BATCH))
             yield batch
-            batch = []
-    if batch:
-        yield batch
+    finally:
+        if not pending.done():
+            pending.cancel()
+
+
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

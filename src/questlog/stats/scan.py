@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from questlog.stats.buckets import GLOBAL, Owner, Span, bucket_id
+from questlog.stats.buckets import GLOBAL, Owner, Span, id_prefix, owner_part
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
 from questlog.stats.merge import exact_sum
 from questlog.stats.quantiles import MAPPING
@@ -126,9 +126,16 @@ class DayScan:
                 if bucket.rates is not None:
                     _weigh_value(values, value, rate)
 
+    def iter_documents(self, span: Span) -> Iterator[dict[str, Any]]:
+        prefixes: dict[str, str] = {}
+        for (event_type, owner), bucket in self.buckets.items():
+            prefix = prefixes.get(event_type)
+            if prefix is None:
+                prefix = prefixes[event_type] = id_prefix(span.start_day, event_type)
+            yield document(span, event_type, owner, bucket, prefix + owner_part(owner))
+
     def documents(self, span: Span) -> list[dict[str, Any]]:
-        return [document(span, event_type, owner, bucket)
-                for (event_type, owner), bucket in self.buckets.items()]
+        return list(self.iter_documents(span))
 
 
 def _weigh(bucket: Accumulator, rate: float | None) -> None:
@@ -145,7 +152,9 @@ def _weigh_value(values: FieldValues, value: float, rate: float | None) -> None:
     values.weighted.append(value / rate if rate is not None else value)
 
 
-def document(span: Span, event_type: str, owner: Owner, bucket: Accumulator) -> dict[str, Any]:
+def document(
+    span: Span, event_type: str, owner: Owner, bucket: Accumulator, bucket_id: str
+) -> dict[str, Any]:
     """The stored form of one bucket (the shape of buckets.to_document)."""
     users = bucket.users
     if len(users) <= EXACT_LIMIT:
@@ -157,7 +166,7 @@ def document(span: Span, event_type: str, owner: Owner, bucket: Accumulator) -> 
         stored_users = {"users": None, "users_hll": zlib.compress(sketch.registers)}
         distinct, exact = sketch.count(), False
     stored = {
-        "_id": bucket_id(span.start_day, event_type, owner),
+        "_id": bucket_id,
         "period": span.period,
         "period_start": span.start_day.isoformat(),
         "type": event_type,
