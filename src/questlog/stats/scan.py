@@ -39,6 +39,7 @@ ZERO = 1 << 42
 _key, _smallest = MAPPING.key, MAPPING.min_possible
 _NO_SHAPE = TypeShape()
 _NUMBER = (int, float)  # bool is its own type here, never counted as a number
+_UNSEEN = object()
 
 
 def sketch_key(x: float) -> int | None:
@@ -74,7 +75,14 @@ class Accumulator:
         self.fields = {name: FieldValues() for name in shape.numeric}
 
 
-BucketKey = tuple[str, Owner]
+# (type, scope, company or user id): plain tuples hash and compare far faster than Owner.
+BucketKey = tuple[str, str, str | None]
+
+
+def _owner(scope: str, label: str | None) -> Owner:
+    if scope == "company":
+        return Owner("company", company_id=label)
+    return Owner("user", user_id=label) if scope == "user" else GLOBAL
 
 
 class DayScan:
@@ -83,6 +91,7 @@ class DayScan:
     def __init__(self) -> None:
         self.buckets: dict[BucketKey, Accumulator] = {}
         self.events = 0
+        self._keys: dict[float, int | None] = {}  # sketch keys of the values seen: they repeat
 
     def add_all(self, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
@@ -90,28 +99,32 @@ class DayScan:
 
     def add(self, event: Mapping[str, Any]) -> None:
         event_type = event.get("type")
-        if not isinstance(event_type, str):
+        if type(event_type) is not str:
             return
         self.events += 1
         shape = SHAPES.get(event_type, _NO_SHAPE)
         company, user = event.get("company_id"), event.get("user_id")
-        owners = [GLOBAL]
+        owners: list[BucketKey] = [(event_type, "global", None)]
         if company is not None:
-            owners.append(Owner("company", company_id=company))
+            owners.append((event_type, "company", company))
         if user is not None:
-            owners.append(Owner("user", user_id=user))
+            owners.append((event_type, "user", user))
         rate = event.get(SAMPLE_RATE)
         success = shape.has_success and event.get(SUCCESS_FIELD) is True
         present: list[tuple[str, float, int | None]] = []
+        keys = self._keys
         for name in shape.numeric:
             value: Any = event.get(name)
             if type(value) in _NUMBER:
-                present.append((name, value, sketch_key(value)))
+                key = keys.get(value, _UNSEEN)
+                if key is _UNSEEN:
+                    key = keys[value] = sketch_key(value)
+                present.append((name, value, key))  # type: ignore[arg-type]
         buckets = self.buckets
         for owner in owners:
-            bucket = buckets.get((event_type, owner))
+            bucket = buckets.get(owner)
             if bucket is None:
-                bucket = buckets[(event_type, owner)] = Accumulator(shape)
+                bucket = buckets[owner] = Accumulator(shape)
             bucket.count += 1
             if success:
                 bucket.successes += 1  # type: ignore[operator]
@@ -119,8 +132,9 @@ class DayScan:
                 bucket.users.add(user)
             if rate is not None or bucket.rates is not None:
                 _weigh(bucket, rate)
+            fields = bucket.fields
             for name, value, key in present:
-                values = bucket.fields[name]
+                values = fields[name]
                 values.values.append(value)
                 values.keys.append(key)
                 if bucket.rates is not None:
@@ -128,10 +142,11 @@ class DayScan:
 
     def iter_documents(self, span: Span) -> Iterator[dict[str, Any]]:
         prefixes: dict[str, str] = {}
-        for (event_type, owner), bucket in self.buckets.items():
+        for (event_type, scope, label), bucket in self.buckets.items():
             prefix = prefixes.get(event_type)
             if prefix is None:
                 prefix = prefixes[event_type] = id_prefix(span.start_day, event_type)
+            owner = _owner(scope, label)
             yield document(span, event_type, owner, bucket, prefix + owner_part(owner))
 
     def documents(self, span: Span) -> list[dict[str, Any]]:
