@@ -8,7 +8,8 @@ the days, timed apart; then, in the same run on the same server, the floors: (a)
 server-side $group pass over the same events and (b) unordered insert_many of a copy
 of every daily bucket the rollup wrote (so as many documents, of the same sizes), each
 the best of three runs, so that a stall of the server cannot flatter the ratio.
-Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The scratch database is dropped afterwards.
+Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The
+scratch database is dropped afterwards.
 """
 
 from __future__ import annotations
