@@ -143,7 +143,7 @@ def assert_same_statistics(
     actual: dict[Key, dict[str, Any]], expected: dict[Key, dict[str, Any]]
 ) -> None:
     """The same buckets, with the same figures (sums of squares make std_dev approximate)."""
-    assert sorted(actual, key=str) == sorted(expected, key=str)
+    assert sorted(actual, key=str) == sorted(expected, key=str), (set(actual) ^ set(expected))
     for key, want in expected.items():
         got = actual[key]
         assert {k: v for k, v in got.items() if k != "fields"} == {

@@ -111,7 +111,7 @@ async def test_two_processes_rolling_up_at_once_write_the_same_buckets(
     _, other_process = services(questlog, clock)
     await ingest(ingestor, [lobby(f"p{i % 7}", f"c{i % 3}", i, timedelta(hours=5 * i))
                             for i in range(40)])
-    # 195 hours back from any time of day: today and the 9 days before.
+    # The oldest event is 8 days 3 hours back: on the 10th day back before 03:00.
     days = [stats.today() - timedelta(days=d) for d in range(10)]
 
     await asyncio.gather(stats.recompute(days, job="a"), other_process.recompute(days, job="b"))

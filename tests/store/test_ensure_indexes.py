@@ -60,7 +60,7 @@ async def test_an_unchanged_index_is_left_alone(
 
 
 @pytest.mark.usefixtures("questlog")  # Beanie initialised
-def test_the_buckets_declare_both_owner_indexes() -> None:
+def test_the_buckets_declare_the_owner_and_period_indexes() -> None:
     names = [index.document["name"] for index in declared_indexes(DailyStat)]
 
-    assert names == ["owner_period", "period_type_owner", "period_scope"]
+    assert names == ["owner_period", "period_scope"]

@@ -53,8 +53,17 @@ def owners_of(company_id: str | None, user_id: str | None) -> list[Owner]:
 
 def bucket_id(period_start: date, event_type: str, owner: Owner) -> str:
     """"2025-01-06/BILL_VOTE/company/c_1a2b": each part escaped, so ids never collide."""
-    parts = [period_start.isoformat(), event_type, owner.scope, owner.label]
-    return "/".join(_escaped(part) for part in parts if part)
+    return id_prefix(period_start, event_type) + owner_part(owner)
+
+
+def id_prefix(period_start: date, event_type: str) -> str:
+    """The part of a bucket id that its period and type make (the same for many buckets)."""
+    return f"{period_start.isoformat()}/{_escaped(event_type)}/"
+
+
+def owner_part(owner: Owner) -> str:
+    label = owner.label
+    return f"{owner.scope}/{_escaped(label)}" if label else owner.scope
 
 
 def _escaped(part: str) -> str:

@@ -27,13 +27,10 @@ _BUCKET_INDEXES = [
         [("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1), ("period_start", 1)],
         name="owner_period",
     ),
-    # The rollup: every bucket of a period (to delete the stale ones), and one day's
-    # buckets of one type in owner order (one ordered range; rollup.day_buckets).
-    pymongo.IndexModel(
-        [("period_start", 1), ("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1)],
-        name="period_type_owner",
-    ),
-    # The weekly rollup: a day's game and company buckets, without its player buckets.
+    # The rollup: every bucket of a period (to delete the stale ones), and the weekly
+    # rollup: a day's game and company buckets, without its player buckets. (A third
+    # index, period_type_owner, served a rollup that read a day per type; every bucket
+    # write paid for it, so it is gone.)
     pymongo.IndexModel([("period_start", 1), ("scope", 1)], name="period_scope"),
 ]
 # The runs of a job, newest first: its last successful run is its watermark. All runs
