@@ -64,3 +64,12 @@ def test_the_buckets_declare_the_owner_and_period_indexes() -> None:
     names = [index.document["name"] for index in declared_indexes(DailyStat)]
 
     assert names == ["owner_period", "period_scope"]
+
+
+async def test_an_index_an_earlier_version_created_and_nothing_reads_is_dropped() -> None:
+    daily = AsyncMongoMockClient(tz_aware=True)["indexes_test"]["daily_stats"]
+    await daily.create_index([("period_start", 1), ("type", 1)], name="period_type_owner")
+
+    await ensure_indexes(daily, [AB])
+
+    assert await held(daily) == {"a_b": ((("a", 1), ("b", -1)), {})}

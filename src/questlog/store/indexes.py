@@ -60,13 +60,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def ensure_indexes(collection: MotorCollection, indexes: Sequence[IndexModel]) -> None:
-    """Create each of `indexes` that is missing; re-create one whose definition changed.
+# Indexes earlier versions created that nothing reads any more, by collection: each one
+# only costs its upkeep on every write, so a start drops it.
+RETIRED = {
+    "daily_stats": ("period_type_owner",),  # the per-type week read (issue 9 dropped it)
+    "weekly_stats": ("period_type_owner",),
+    "events": ("evaluation_queue",),  # the evaluator's queue before its watermark
+}
 
-    Indexes are matched by name; an index the collection has but `indexes` does not
-    name is left alone (the TTL indexes and the evaluator's queue are managed apart).
+
+async def ensure_indexes(collection: MotorCollection, indexes: Sequence[IndexModel]) -> None:
+    """Create each of `indexes` that is missing; re-create one whose definition changed;
+    drop the collection's RETIRED ones.
+
+    Indexes are matched by name; any other index the collection has is left alone (the
+    TTL indexes are managed apart).
     """
     existing = await collection.index_information()
+    for name in RETIRED.get(collection.name, ()):
+        if name in existing:
+            log.warning("index %s.%s is no longer used: dropping it", collection.name, name)
+            await collection.drop_index(name)
     missing = []
     for index in indexes:
         name = index.document["name"]
