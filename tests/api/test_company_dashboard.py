@@ -3,7 +3,7 @@ above QUESTLOG_MIN_COMPANY_N players; the seed's own routes answer the same."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +17,9 @@ from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-YESTERDAY = NOW - timedelta(days=1)
+# Sessions happen around noon of yesterday: at "now - 1 day" a run just before midnight
+# UTC spread a session's minutes over two days (two points in the daily timeseries).
+YESTERDAY = datetime.combine(NOW.date() - timedelta(days=1), time(12), UTC)
 COMPANIES = "/api/v1/companies"
 DASHBOARD = "/api/v1/dashboard"
 

@@ -15,14 +15,19 @@ from questlog.ops.quality import CheckResult
 from questlog.stats.documents import JobRun, Lease
 from questlog.stats.lease import Leases
 
-NOW = datetime.now(UTC)
-YESTERDAY_NOON = (NOW - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+def yesterday_noon() -> datetime:
+    """Noon of the day before the test runs (the day the job checks), read when the test
+    runs, not when the module is imported: a run that starts before midnight UTC and gets
+    here after it checks the next day."""
+    now = datetime.now(UTC)
+    return (now - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 def gameplay(event_type: str, session: str, minute: int) -> dict[str, Any]:
     return {"type": event_type, "user_id": "p-1", "session_id": session, "client_guid": "g",
             "build": "1", "platform": "pc", "shard": "eu",
-            "occurred_at": (YESTERDAY_NOON + timedelta(minutes=minute)).isoformat()}
+            "occurred_at": (yesterday_noon() + timedelta(minutes=minute)).isoformat()}
 
 
 async def run_quality(questlog: Questlog) -> JobRun:
@@ -48,7 +53,8 @@ async def test_sessions_without_their_start_are_warned_of(questlog: Questlog) ->
     events += [{**gameplay("session_end", f"s{i}", 30 + i), "duration_s": 60.0}
                for i in range(21)]  # s20: no start
     # Received "yesterday" as well, so the storage check looks at the same day.
-    questlog.ingestor._clock = lambda: YESTERDAY_NOON + timedelta(hours=2)
+    received = yesterday_noon() + timedelta(hours=2)
+    questlog.ingestor._clock = lambda: received
     result = await questlog.ingestor.ingest(events)
     assert result.accepted == 41
 
@@ -67,7 +73,8 @@ async def test_sessions_without_their_start_are_warned_of(questlog: Questlog) ->
 async def test_stored_events_missing_against_the_acknowledged_are_warned_of(
     questlog: Questlog,
 ) -> None:
-    questlog.ingestor._clock = lambda: YESTERDAY_NOON + timedelta(hours=2)
+    received = yesterday_noon() + timedelta(hours=2)
+    questlog.ingestor._clock = lambda: received
     result = await questlog.ingestor.ingest(
         [gameplay("session_start", f"s{i}", i) for i in range(10)]
     )
