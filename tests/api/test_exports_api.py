@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from conftest import bill_vote, iso
 
-DAY = date.today() - timedelta(days=1)
+DAY = datetime.now(UTC).date() - timedelta(days=1)  # a UTC day, whatever the machine's zone
 NOON = datetime(DAY.year, DAY.month, DAY.day, 12, tzinfo=UTC)
 
 

@@ -20,7 +20,7 @@ from questlog.bootstrap import Questlog
 from questlog.ops.export.plan import BadExport, ExportRequest, expired_partitions
 from questlog.store.documents import public_event
 
-DAY = date.today() - timedelta(days=2)
+DAY = datetime.now(UTC).date() - timedelta(days=2)  # a UTC day, whatever the machine's zone
 NOON = datetime(DAY.year, DAY.month, DAY.day, 12, tzinfo=UTC)
 
 
