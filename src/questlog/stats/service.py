@@ -77,7 +77,7 @@ class StatsService:
             today = self.today()
             done = []
             for day in sorted(set(days)):
-                rebuild = self._rebuild
+                rebuild: Callable[[date], Awaitable[Tally]] = self._rebuild
                 if day == today and fold_today:
                     rebuild = self._refresh(run)
                 if day < oldest:

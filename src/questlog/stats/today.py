@@ -34,7 +34,7 @@ from pymongo import ReplaceOne, ReturnDocument
 from questlog.stats.buckets import aggregate_of, owner_of, to_document
 from questlog.stats.fields import SHAPES
 from questlog.stats.merge import merge
-from questlog.stats.rollup import READ_BATCH, PLAIN, Rollup, Tally, _batches, _chunks
+from questlog.stats.rollup import PLAIN, READ_BATCH, Rollup, Tally, _batches, _chunks
 from questlog.store.types import MotorCollection
 
 CURSORS = "stats_cursors"
