@@ -142,6 +142,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         daily=stats_documents.DailyStat.get_motor_collection(),
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
+        cursors=stats_documents.DayCursor.get_motor_collection(),
     )
     access.with_stats(database=store.database, stats=stats, bus=bus)
     sessions = Sessions.start(settings=settings, bus=bus)

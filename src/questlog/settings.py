@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     weekly_ttl_days: int = Field(default=365, ge=1)
     job_runs_ttl_days: int = Field(default=30, ge=1)
     min_company_n: int = Field(default=5, ge=1)
+    # Today's refresh folds only events received at least this long ago (stats/today.py):
+    # longer than an ingest's insert takes, its retries included.
+    stats_settle_seconds: float = Field(default=30, ge=1)
     scheduler_enabled: bool = True
     achievements_file: Path | None = None
     # Evaluate achievements in this process. Every process may (the store keeps it exact);

@@ -128,10 +128,10 @@ async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
     broken = stats.today() - timedelta(days=1)
     rebuild = Rollup.day
 
-    async def flaky(self: Rollup, day: date) -> Any:
+    async def flaky(self: Rollup, day: date, **options: Any) -> Any:
         if day == broken:
             raise AutoReconnect("connection reset")
-        return await rebuild(self, day)
+        return await rebuild(self, day, **options)
 
     monkeypatch.setattr(Rollup, "day", flaky)
 

@@ -15,6 +15,7 @@ from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
 from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_store
+from questlog.bench.today import bench_today
 from questlog.cli.context import command_settings, running_questlog
 from questlog.ops.jobs import OPS_JOB_NAMES, operations_jobs
 from questlog.settings import Settings
@@ -61,6 +62,29 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
                               help="event types of the politics mix used (at most its 9)")
     bench_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
     bench_parser.set_defaults(run=_run_bench)
+
+    today = bench.add_parser(
+        "today", help="time today's refresh after K new events against the whole-day rollup",
+        description="Load a day of N events into a scratch database, rebuild it whole, add K "
+        "events, time the refresh that folds them in (stats/today.py), drop it.",
+    )
+    today.add_argument("--events", type=int, default=200_000, help="the day's events (N)")
+    today.add_argument("--new", type=int, default=1_000, help="events since the last refresh (K)")
+    today.add_argument("--batch", type=int, default=10_000)
+    today.add_argument("--players", type=int, default=1000)
+    today.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
+    today.set_defaults(run=_run_bench_today)
+
+
+def _run_bench_today(args: argparse.Namespace) -> int:
+    settings = Settings()
+    figures = asyncio.run(on_store(args.mongodb_url, lambda connection: bench_today(
+        connection=connection, database=settings.database, time_zone=settings.bucket_tz,
+        events=args.events, new=args.new, batch=args.batch, players=args.players,
+    )))
+    print_figures(f"bench today: a day of {args.events} events, {args.new} new, "
+                  f"{figures.store}", figures.figures())
+    return 0 if figures.folded else 1
 
 
 def _run_jobs(args: argparse.Namespace) -> int:

@@ -86,6 +86,8 @@ class JobRun(Document):
     days: list[str] = Field(default_factory=list)
     weeks: list[str] = Field(default_factory=list)
     skipped_days: list[str] = Field(default_factory=list)
+    # Of `days`, those refreshed by folding their new events in (stats/today.py).
+    folded_days: list[str] = Field(default_factory=list)
     events_read: int = 0
     documents_written: int = 0
     documents_deleted: int = 0
@@ -110,6 +112,20 @@ class JobRun(Document):
         return {"id": str(self.id), "period": period, **self.model_dump(exclude={"id"})}
 
 
+class DayCursor(Document):
+    """Which of a day's events its buckets hold (see stats.today); `_id` is the day."""
+
+    id: str  # type: ignore[assignment]
+    gen: int = 0
+    state: Literal["ready", "busy", "doubt"] = "busy"
+    bound: datetime | None = None
+    extras: list[list[Any]] = Field(default_factory=list)
+    fingerprint: str | None = None
+
+    class Settings:
+        name = "stats_cursors"
+
+
 class Lease(Document):
     """Who runs a job now, until when; `_id` is the job's name."""
 
@@ -121,4 +137,4 @@ class Lease(Document):
         name = LEASES
 
 
-MODELS: list[type[Document]] = [DailyStat, WeeklyStat, JobRun, Lease]
+MODELS: list[type[Document]] = [DailyStat, WeeklyStat, JobRun, DayCursor, Lease]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bson.codec_options import CodecOptions
@@ -47,6 +47,8 @@ class Tally:
     events_read: int = 0
     written: int = 0
     deleted: int = 0
+    # (event id, received_at) of the events read received at or after `received_since`
+    recent: list[tuple[str, datetime]] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
         self.events_read += other.events_read
@@ -92,17 +94,24 @@ class Rollup:
     def span(self, period: Period, start: date) -> Span:
         return span_of(self._calendar, period, start)
 
-    async def day(self, day: date) -> Tally:
+    def scan(self) -> DayScan:
+        return DayScan()
+
+    async def day(self, day: date, *, received_since: datetime | None = None) -> Tally:
         """Rebuild every bucket of `day` from the raw events whose event_time falls in it:
-        one $group pass over the day, whatever its types."""
+        one pass over the day, whatever its types. With `received_since` (naive UTC), the
+        tally also lists the events read that were received at or after it (today.py)."""
         span = self.span("daily", day)
         writer = await PeriodWriter.open(self._daily, day)
         scan = DayScan()
         query = day_query(span.starts_at, span.ends_at)
+        recent: list[tuple[str, datetime]] = []
         # Whole events, unprojected: secantusd-rs projects 35 fields slower than it sends
         # the documents, and a $group $push-ing every numeric field cost ten times more.
         async for batch in _batches(self._events.find(query, batch_size=READ_BATCH)):
             scan.add_all(batch)
+            if received_since is not None:
+                recent.extend(_received_since(batch, received_since))
         # Unordered batches, each written while the next is built: the server stores one
         # on its core while Python builds the next on the other.
         pending: asyncio.Future[None] | None = None
@@ -116,7 +125,9 @@ class Rollup:
         finally:
             if pending is not None and not pending.done():
                 pending.cancel()
-        return await writer.close(scan.events)
+        tally = await writer.close(scan.events)
+        tally.recent = recent
+        return tally
 
     async def week(self, monday: date) -> Tally:
         """Rebuild the game's and the companies' buckets of the ISO week starting `monday`
@@ -198,6 +209,19 @@ async def _batches(cursor: Any) -> AsyncIterator[list[dict[str, Any]]]:
     finally:
         if not pending.done():
             pending.cancel()
+
+
+def _received_since(
+    batch: list[dict[str, Any]], since: datetime
+) -> Iterator[tuple[str, datetime]]:
+    for event in batch:
+        received = event.get("received_at")
+        if received is None:
+            continue
+        if received.tzinfo is not None:
+            received = received.astimezone(UTC).replace(tzinfo=None)
+        if received >= since:
+            yield event["_id"], received
 
 
 def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

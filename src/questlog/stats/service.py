@@ -16,12 +16,13 @@ from pymongo.errors import PyMongoError
 
 from questlog.clock import utcnow
 from questlog.settings import Settings
-from questlog.stats.documents import JobRun
+from questlog.stats.documents import DayCursor, JobRun
 from questlog.stats.periods import Calendar, recomputable_range, weeks_of
 from questlog.stats.pipeline import days_of_hours, hours_pipeline
 from questlog.stats.reads import StatsQuery, read_stats
 from questlog.stats.rollup import Rollup, Tally
 from questlog.stats.runs import RunLog, Source
+from questlog.stats.today import Today
 from questlog.store.retry import StoreUnavailable, with_retries
 from questlog.store.types import MotorCollection
 
@@ -38,6 +39,7 @@ class StatsService:
         self, *, settings: Settings, events: MotorCollection,
         daily: MotorCollection, weekly: MotorCollection,
         runs: MotorCollection, clock: Callable[[], datetime] = utcnow,
+        cursors: MotorCollection | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = Calendar(settings.bucket_tz)
@@ -46,6 +48,12 @@ class StatsService:
         self._events = events
         self._buckets = {"daily": daily, "weekly": weekly}
         self._rollup = Rollup(events=events, daily=daily, weekly=weekly, calendar=self.calendar)
+        self._today = Today(
+            rollup=self._rollup, events=events, daily=daily,
+            cursors=cursors if cursors is not None else DayCursor.get_motor_collection(),
+            time_zone=settings.bucket_tz,
+            settle=timedelta(seconds=settings.stats_settle_seconds), clock=clock,
+        )
 
     def today(self) -> date:
         return self.calendar.day_of(self.clock())
@@ -59,16 +67,22 @@ class StatsService:
 
     async def recompute(
         self, days: Iterable[date], *, job: str, source: Source = "schedule",
-        on_day: Callable[[date], object] | None = None,
+        on_day: Callable[[date], object] | None = None, fold_today: bool = False,
     ) -> JobRun:
-        """Rebuild `days` from raw events, then the weeks they touch from daily buckets."""
+        """Rebuild `days` from raw events, then the weeks they touch from daily buckets.
+        With `fold_today`, today is refreshed by folding in what it received since its
+        last rebuild or refresh, where its cursor allows (see stats.today)."""
         async with self.runs.record(job, source) as run:
             oldest = self.oldest_recomputable()
+            today = self.today()
             done = []
             for day in sorted(set(days)):
+                rebuild: Callable[[date], Awaitable[Tally]] = self._rebuild
+                if day == today and fold_today:
+                    rebuild = self._refresh(run)
                 if day < oldest:
                     run.skipped_days.append(day.isoformat())
-                elif await self._attempt(run, day, self._rollup.day):
+                elif await self._attempt(run, day, rebuild):
                     done.append(day)
                     run.days.append(day.isoformat())
                 if on_day:
@@ -107,6 +121,21 @@ class StatsService:
             self._buckets[query.period], query, calendar=self.calendar, now=self.clock(),
             min_company_n=self.settings.min_company_n, daily=self._buckets["daily"],
         )
+
+    async def _rebuild(self, day: date) -> Tally:
+        """The whole day; today's leaves the cursor its refreshes fold from."""
+        if day == self.today():
+            return await self._today.full(day)
+        return await self._rollup.day(day)
+
+    def _refresh(self, run: JobRun) -> Callable[[date], Awaitable[Tally]]:
+        async def refresh(day: date) -> Tally:
+            folded = await self._today.refresh(day)
+            if folded is None:  # no usable cursor: the whole day, which makes one
+                return await self._today.full(day)
+            run.folded_days.append(day.isoformat())
+            return folded
+        return refresh
 
     async def _weeks(self, run: JobRun, mondays: list[date]) -> None:
         for monday in mondays:
