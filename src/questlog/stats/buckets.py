@@ -95,9 +95,10 @@ def bucket_documents(
     return [to_document(span, event_type, owner, merge(p)) for owner, p in by_owner.items()]
 
 
-def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate) -> dict[str, Any]:
+def bucket_header(span: Span, event_type: str, owner: Owner, _id: str) -> dict[str, Any]:
+    """What names a bucket: its id, period, type and owner, and its period's bounds."""
     return {
-        "_id": bucket_id(span.start_day, event_type, owner),
+        "_id": _id,
         "period": span.period,
         "period_start": span.start_day.isoformat(),
         "type": event_type,
@@ -107,6 +108,12 @@ def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate)
         "starts_at": span.starts_at,
         "ends_at": span.ends_at,
         "time_zone": span.time_zone,
+    }
+
+
+def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate) -> dict[str, Any]:
+    return {
+        **bucket_header(span, event_type, owner, bucket_id(span.start_day, event_type, owner)),
         "count": aggregate.count,
         "successes": aggregate.successes,
         "distinct_users": aggregate.users.count(),

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from questlog.stats.buckets import GLOBAL, Owner, Span, id_prefix, owner_part
+from questlog.stats.buckets import GLOBAL, Owner, Span, bucket_header, id_prefix, owner_part
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
 from questlog.stats.merge import exact_sum
 from questlog.stats.quantiles import MAPPING
@@ -181,16 +181,7 @@ def document(
         stored_users = {"users": None, "users_hll": zlib.compress(sketch.registers)}
         distinct, exact = sketch.count(), False
     stored = {
-        "_id": bucket_id,
-        "period": span.period,
-        "period_start": span.start_day.isoformat(),
-        "type": event_type,
-        "scope": owner.scope,
-        "company_id": owner.company_id,
-        "user_id": owner.user_id,
-        "starts_at": span.starts_at,
-        "ends_at": span.ends_at,
-        "time_zone": span.time_zone,
+        **bucket_header(span, event_type, owner, bucket_id),
         "count": bucket.count,
         "successes": bucket.successes,
         "distinct_users": distinct,
