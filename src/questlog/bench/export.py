@@ -11,8 +11,9 @@ import time
 import uuid
 from datetime import timedelta
 
+from questlog.batching import chunked
 from questlog.bench.report import Figure, rate
-from questlog.bench.synthetic import chunked, politics_events
+from questlog.bench.synthetic import politics_events
 from questlog.cli.context import command_settings, running_questlog
 from questlog.clock import utcnow
 from questlog.ops.export.files import FORMATS

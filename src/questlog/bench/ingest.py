@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 
+from questlog.batching import chunked
 from questlog.bench.report import Figure, latency_figures, progress, rate
-from questlog.bench.synthetic import chunked, politics_events
+from questlog.bench.synthetic import politics_events
 
 # A rejected single event is answered with the error envelope and one of these statuses.
 REJECTION_STATUSES = frozenset({400, 413, 422})

@@ -26,11 +26,12 @@ from typing import Any
 import httpx
 import yaml
 
+from questlog.batching import chunked
 from questlog.bench.achievements import definition_items
 from questlog.bench.raw import RawFigures, insert_raw
 from questlog.bench.report import Figure, percentile, rate
 from questlog.bench.server import BenchServer, own_server
-from questlog.bench.synthetic import chunked, politics_events
+from questlog.bench.synthetic import politics_events
 from questlog.store.connection import Connection
 
 END_TO_END_TARGET = 0.5  # evaluated events/s over raw inserts/s

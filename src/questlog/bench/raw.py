@@ -18,8 +18,9 @@ from typing import Any
 
 import bson
 
+from questlog.batching import chunked
 from questlog.bench.report import Figure, progress, rate
-from questlog.bench.synthetic import chunked, politics_events
+from questlog.bench.synthetic import politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent

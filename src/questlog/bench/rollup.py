@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from questlog.batching import chunked
 from questlog.bench.raw import WIDE_LIMITS
 from questlog.bench.report import Figure, progress, rate
-from questlog.bench.synthetic import MIX, PLAYERS, chunked, politics_events
+from questlog.bench.synthetic import MIX, PLAYERS, politics_events
 from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of

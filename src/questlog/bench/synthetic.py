@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 Event = dict[str, Any]
@@ -111,10 +110,3 @@ def politics_events(count: int, *, now: datetime, seed: int = 0, players: int = 
             "game_version": "1.4.2",
             **fields(rng),
         }
-
-
-def chunked(items: Iterable[Event], size: int) -> Iterator[list[Event]]:
-    """Lists of `size` items, the last one possibly shorter (itertools.batched is 3.12+)."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

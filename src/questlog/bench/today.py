@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
+from questlog.batching import chunked
 from questlog.bench.report import Figure, rate
 from questlog.bench.rollup import _load, synthetic_documents
-from questlog.bench.synthetic import PLAYERS, chunked
+from questlog.bench.synthetic import PLAYERS
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar
 from questlog.stats.rollup import Rollup, Tally

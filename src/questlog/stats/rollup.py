@@ -20,6 +20,7 @@ from bson.codec_options import CodecOptions
 from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError
 
+from questlog.batching import chunked
 from questlog.stats.buckets import (
     Owner,
     Span,
@@ -116,7 +117,7 @@ class Rollup:
         # on its core while Python builds the next on the other.
         pending: asyncio.Future[None] | None = None
         try:
-            for chunk in _chunked(scan.iter_documents(span), OVERLAPPED_CHUNK):
+            for chunk in chunked(scan.iter_documents(span), OVERLAPPED_CHUNK):
                 if pending is not None:
                     await pending
                 pending = asyncio.ensure_future(writer.write(chunk))
@@ -224,17 +225,5 @@ def _received_since(
             yield event["_id"], received
 
 
-def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), WRITE_CHUNK):
-        yield items[start:start + WRITE_CHUNK]
+    return chunked(items, WRITE_CHUNK)
