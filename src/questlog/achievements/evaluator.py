@@ -52,6 +52,7 @@ from questlog.achievements.rules import Book, Outcome, apply_events
 from questlog.clock import utcnow
 from questlog.store.indexes import ensure_indexes
 from questlog.store.types import MotorCollection
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,8 @@ class Evaluator:
 
     async def stop(self) -> None:
         """Stop at once: whatever is pending stays pending for the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def wake(self) -> None:
         self._idle.clear()

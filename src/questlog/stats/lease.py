@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,7 @@ class Leases:
         try:
             yield True
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await cancel(renewing)
             # Released even when the holder is cancelled meanwhile (a stopping scheduler):
             # the cancellation is passed on once the lease is given back.
             release = asyncio.ensure_future(self.release(name, owner))
