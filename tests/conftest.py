@@ -25,6 +25,7 @@ from browser_tier import (  # noqa: F401  (the browser tier's hooks and fixtures
     pytest_terminal_summary,
 )
 
+from questlog import bootstrap
 from questlog.api.app import create_app
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
@@ -132,6 +133,16 @@ async def app_and_questlog(settings: Settings) -> AsyncIterator[tuple[Any, Quest
 @pytest.fixture
 def questlog(app_and_questlog: tuple[Any, Questlog]) -> Questlog:
     return app_and_questlog[1]
+
+
+@pytest.fixture
+async def sampled(settings: Settings) -> AsyncIterator[Questlog]:
+    """Questlog with the shipped sampling policy (the suite's own keeps everything)."""
+    questlog = await bootstrap.start(settings.model_copy(update={"sampling_file": None}))
+    try:
+        yield questlog
+    finally:
+        await questlog.close()
 
 
 def _client(app: Any, key: str | None) -> httpx.AsyncClient:

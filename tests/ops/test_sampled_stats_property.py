@@ -12,7 +12,6 @@ deviations (a chance below one in a million per example for these sizes).
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,10 +20,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from questlog import bootstrap
 from questlog.bootstrap import Questlog
 from questlog.client.policy import in_sample
-from questlog.settings import Settings
 from questlog.stats.buckets import public
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.store.documents import StoredEvent
@@ -32,15 +29,6 @@ from questlog.store.documents import StoredEvent
 RATE = 0.3  # xp_gain in the shipped policy
 DAY_START = (datetime.now(UTC) - timedelta(days=1)).replace(hour=0, minute=0, second=0,
                                                             microsecond=0)
-
-
-@pytest.fixture
-async def sampled(settings: Settings) -> AsyncIterator[Questlog]:
-    questlog = await bootstrap.start(settings.model_copy(update={"sampling_file": None}))
-    try:
-        yield questlog
-    finally:
-        await questlog.close()
 
 
 def xp(user: str, amount: int, minute: int) -> dict[str, Any]:

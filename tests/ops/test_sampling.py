@@ -4,7 +4,6 @@ with the rate stored on each kept event, and lowered for heartbeats under held l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,16 +73,6 @@ def test_the_decision_is_the_python_clients_and_keeps_whole_players() -> None:
         kept = keeps(policy, event) is not None
         assert kept == in_sample(f"p-{i}\x1fxp_gain", 0.3)
         assert (keeps(policy, {**event, "amount": i}) is not None) == kept
-
-
-@pytest.fixture
-async def sampled(settings: Settings) -> AsyncIterator[Questlog]:
-    """Questlog with the shipped policy (the suite's own keeps everything)."""
-    questlog = await bootstrap.start(settings.model_copy(update={"sampling_file": None}))
-    try:
-        yield questlog
-    finally:
-        await questlog.close()
 
 
 async def test_the_server_keeps_its_sample_and_stores_the_rate(sampled: Questlog) -> None:
