@@ -42,13 +42,14 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from questlog.achievements import watermark
+from questlog.achievements.book import Book
 from questlog.achievements.documents import (
     EVALUATION_INDEX,
     EVALUATION_ORDER,
     PROGRESS_GUARD,
     WATERMARKS,
 )
-from questlog.achievements.rules import Book, Outcome, apply_events
+from questlog.achievements.rules import Outcome, apply_events
 from questlog.clock import utcnow
 from questlog.store.indexes import ensure_indexes
 from questlog.store.types import MotorCollection
