@@ -94,4 +94,4 @@ def fresh_database() -> AsyncIOMotorDatabase:
 async def progress_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Entry]]:
     """The stored entries of every player, as recomputed() gives them."""
     cursor = database["player_progress"].find({})
-    return {doc["_id"]: doc["achievements"] async for doc in cursor if doc["achievements"]}
+    return {doc["_id"]: doc["achievements"] async for doc in cursor if doc.get("achievements")}

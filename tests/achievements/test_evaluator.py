@@ -18,7 +18,8 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
-from questlog.achievements.evaluator import Evaluator, order_key
+from questlog.achievements.evaluator import Evaluator
+from questlog.achievements.player_updates import order_key
 
 DAY = timedelta(days=1)
 RULES = book(
