@@ -62,16 +62,26 @@ def _streak(top: float, days: list[int], at: int, day: int, value: int
     (`at`: where it goes in `days`)."""
     days = days.copy()
     days.insert(at, day)
-    first, last = at, at
-    while first > 0 and days[first - 1] == days[first] - 1:
-        first -= 1
-    while last + 1 < len(days) and days[last + 1] == days[last] + 1:
-        last += 1
-    run = last - first + 1
+    run = _extent(days, at, -1) + 1 + _extent(days, at, 1)
     horizon = days[-1] - int(top) - STREAK_MEMORY_DAYS
     if days[0] < horizon:
         del days[: bisect.bisect_left(days, horizon)]
     return days, run if run > value else value
+
+
+def _extent(days: list[int], at: int, step: int) -> int:
+    """How many days in a row follow (step 1) or precede (step -1) days[at].
+
+    `days` are sorted and distinct, so days[at + k * step] == days[at] + k * step means
+    every day between is there too: the extent is found by bisection, not by a walk."""
+    day, low, high = days[at], 0, (len(days) - 1 - at if step > 0 else at)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if days[at + middle * step] == day + middle * step:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 _EMPTY: Entry = {}  # never written: an entry is copied before it changes
