@@ -237,8 +237,9 @@ def _all_after(events: Events, through: list[Any] | None) -> bool:
 
 
 def _through(events: Events, through: list[Any] | None) -> list[Any]:
-    """The order key of the newest event applied once `events` are."""
-    newest = max(order_key(e) for e in events)
+    """The order key of the newest event applied once `events` (in evaluation order, as
+    every batch is read) are."""
+    newest = order_key(events[-1])
     if through is not None and tuple(through) > newest:
         newest = tuple(through)
     return list(newest)

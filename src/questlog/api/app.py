@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,13 +40,6 @@ from questlog.api.limits import RequestHeadLimits
 from questlog.api.openapi import install_openapi
 from questlog.settings import Settings
 
-# Allocations between two young collections (CPython's default: 700). A batch of the
-# evaluator allocates a few hundred thousand objects, nearly all freed by reference
-# counting; collecting every 700 of them promoted the batch's live events to the old
-# generations, which were then walked again and again. A young collection walks only
-# the young objects still alive, so requests, which keep little, pause no longer.
-GC_YOUNG_THRESHOLD = 50_000
-
 ROUTERS = (
     health.router, events.router, stats.router, jobs.router, achievements.router, players.router,
     privacy.router, companies.router, dashboard.router, dashboard_compat.router, keys.router,
@@ -65,12 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.questlog = await bootstrap.start(settings)
-        # What exists now (modules, the app, its models and services) lives as long as
-        # the process: out of the cyclic collector's way, a collection walks only what
-        # requests and the evaluator create. Without it a third of the evaluator's time
-        # in a server went to full collections that walked all of it again and again.
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD)
         try:
             yield
         finally:
