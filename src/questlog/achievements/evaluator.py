@@ -200,6 +200,10 @@ class Evaluator:
             done = await self._fetch_unseen(query, pace)
         else:  # at start, or after a quiet window: every event there is new to this process
             done = await self._read(query, pace)
+        if self._last is None and settled is not None:
+            # Nothing since `settled`: the quick passes go on from there, not from the
+            # first event stored (which would read the whole retention again).
+            self._last = (settled,)
         new_settled = now - watermark.SETTLE
         if settled is None or new_settled > settled:
             await watermark.advance(self._watermarks, settled=new_settled)
