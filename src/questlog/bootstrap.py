@@ -17,7 +17,7 @@ from questlog.access import documents as access_documents
 from questlog.access.runtime import Access
 from questlog.access.secrets_check import check_secrets
 from questlog.achievements import documents as achievement_documents
-from questlog.achievements.rules import Book
+from questlog.achievements.book import Book
 from questlog.achievements.runtime import Achievements, load_book
 from questlog.analytics.service import AnalyticsService
 from questlog.bus import Bus

@@ -12,9 +12,10 @@ from typing import Any
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
+from questlog.achievements.book import Book
 from questlog.achievements.definitions import parse_definitions
 from questlog.achievements.documents import EVALUATION_ORDER
-from questlog.achievements.rules import Book, Entry, apply_events
+from questlog.achievements.rules import Entry, apply_events
 
 # A Monday at noon UTC; MongoDB keeps milliseconds, so no microseconds anywhere.
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -93,4 +94,4 @@ def fresh_database() -> AsyncIOMotorDatabase:
 async def progress_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Entry]]:
     """The stored entries of every player, as recomputed() gives them."""
     cursor = database["player_progress"].find({})
-    return {doc["_id"]: doc["achievements"] async for doc in cursor if doc["achievements"]}
+    return {doc["_id"]: doc["achievements"] async for doc in cursor if doc.get("achievements")}

@@ -19,8 +19,8 @@ from achievement_factories import (
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from questlog.achievements.backfill import backfill, changed_ids
+from questlog.achievements.book import Book
 from questlog.achievements.evaluator import Evaluator
-from questlog.achievements.rules import Book
 
 DAY = timedelta(days=1)
 FIRST_VOTE = {"id": "first_vote", "rule": {"kind": "counter", "event": "BILL_VOTE", "threshold": 1}}

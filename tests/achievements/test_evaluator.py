@@ -18,7 +18,8 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
-from questlog.achievements.evaluator import Evaluator, order_key
+from questlog.achievements.evaluator import Evaluator
+from questlog.achievements.player_updates import order_key
 
 DAY = timedelta(days=1)
 RULES = book(
@@ -201,3 +202,24 @@ async def test_an_event_visible_after_a_pass_read_past_it_is_applied_by_the_sett
     values = {a: e["value"] for a, e in (await progress_of(database))["p1"].items()}
     want = {a: e["value"] for a, e in recomputed(RULES, [*later, earlier])["p1"].items()}
     assert values == want
+
+
+async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
+    """A process started after a quiet spell goes on from `settled`, not from the first
+    event still stored."""
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(events)
+    later = max(e["received_at"] for e in events) + timedelta(hours=1)
+
+    def process(now: timedelta) -> Evaluator:
+        return Evaluator(book=RULES, events=database["events"],
+                         progress=database["player_progress"], clock=lambda: later + now)
+
+    await process(timedelta()).evaluate_pending()
+    restarted = process(timedelta(hours=1))
+    await restarted.evaluate_pending()  # its catch-up: nothing since settled
+    await restarted.evaluate_pending(settle=False)
+
+    assert restarted.stats.evaluated == 0
+    assert await progress_of(database) == recomputed(RULES, events)

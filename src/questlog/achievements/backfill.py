@@ -22,9 +22,10 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from questlog.achievements import watermark
+from questlog.achievements.book import Book
 from questlog.achievements.definitions import Achievement, AllOfRule
 from questlog.achievements.documents import EVALUATION_ORDER, WATERMARKS
-from questlog.achievements.rules import Book, recompute
+from questlog.achievements.rules import recompute
 from questlog.store.types import MotorCollection
 
 

@@ -18,20 +18,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from questlog.achievements.definitions import (
-    Achievement,
-    AllOfRule,
-    CounterRule,
-    DistinctRule,
-    StreakRule,
-    SumRule,
-    Window,
-)
+from questlog.achievements.book import COUNTER, DISTINCT, SUM, Book, Counting
+from questlog.achievements.definitions import Achievement, AllOfRule
 from questlog.events.envelope import INT64_MAX
 
 Entry = dict[str, Any]
@@ -43,44 +36,13 @@ Event = Mapping[str, Any]
 STREAK_MEMORY_DAYS = 35
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen one costs a setattr call per field, per unlock
 class Unlock:
     achievement_id: str
     tier: str | None
     at: datetime
     event_id: str
     count: int = 1  # a repeatable's multiples passed by this one event
-
-
-@dataclass(frozen=True, slots=True)
-class _Counting:
-    """One counter/sum/distinct/streak achievement, ready for the hot loop."""
-
-    id: str
-    where: tuple[tuple[str, frozenset[Any]], ...]
-    field: str | None
-    thresholds: tuple[float, ...]
-    names: tuple[str | None, ...]
-    repeatable: bool
-    window: Window | None
-    kind: int  # _COUNTER, _SUM, _DISTINCT or _STREAK
-    top: float  # the highest threshold
-    levels: int  # how many thresholds
-    # The window's bounds as plain datetimes (None: open), and whether any filter applies.
-    after: datetime | None = None
-    before: datetime | None = None
-    filtered: bool = False
-
-    @property
-    def hot(self) -> _Hot:
-        """What the hot loop reads, as one tuple (unpacked at once, not attribute by
-        attribute)."""
-        return (self, self.id, self.kind, self.filtered, self.after, self.before, self.where,
-                self.field, self.repeatable, self.levels, self.thresholds)
-
-
-_Hot = tuple[_Counting, str, int, bool, datetime | None, datetime | None,
-             tuple[tuple[str, frozenset[Any]], ...], str | None, bool, int, tuple[float, ...]]
 
 
 _EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal()
@@ -94,100 +56,35 @@ def utc_day(moment: datetime) -> int:
     return moment.toordinal() - _EPOCH_ORDINAL
 
 
-def _streak(rule: _Counting, days: list[int], day: int, value: int
-            ) -> tuple[list[int], int] | None:
-    """The days and the longest run once `day` has an event too; None if it had one."""
-    at = bisect.bisect_left(days, day)
-    if at < len(days) and days[at] == day:
-        return None
-    days = [*days[:at], day, *days[at:]]
-    first, last = at, at
-    while first > 0 and days[first - 1] == days[first] - 1:
-        first -= 1
-    while last + 1 < len(days) and days[last + 1] == days[last] + 1:
-        last += 1
-    value = max(value, last - first + 1)
-    horizon = days[-1] - int(rule.top) - STREAK_MEMORY_DAYS
-    del days[: bisect.bisect_left(days, horizon)]
-    return days, value
+def _streak(top: float, days: list[int], at: int, day: int, value: int
+            ) -> tuple[list[int], int]:
+    """The days and the longest run once `day`, which `days` lacks, has an event too
+    (`at`: where it goes in `days`)."""
+    days = days.copy()
+    days.insert(at, day)
+    run = _extent(days, at, -1) + 1 + _extent(days, at, 1)
+    horizon = days[-1] - int(top) - STREAK_MEMORY_DAYS
+    if days[0] < horizon:
+        del days[: bisect.bisect_left(days, horizon)]
+    return days, run if run > value else value
 
 
-_COUNTER, _SUM, _DISTINCT, _STREAK = range(4)
-_KINDS: dict[type, int] = {
-    CounterRule: _COUNTER, SumRule: _SUM, DistinctRule: _DISTINCT, StreakRule: _STREAK,
-}
+def _extent(days: list[int], at: int, step: int) -> int:
+    """How many days in a row follow (step 1) or precede (step -1) days[at].
+
+    `days` are sorted and distinct, so days[at + k * step] == days[at] + k * step means
+    every day between is there too: the extent is found by bisection, not by a walk."""
+    day, low, high = days[at], 0, (len(days) - 1 - at if step > 0 else at)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if days[at + middle * step] == day + middle * step:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 _EMPTY: Entry = {}  # never written: an entry is copied before it changes
-
-
-def _compile(achievement: Achievement) -> _Counting:
-    rule = achievement.rule
-    assert not isinstance(rule, AllOfRule)
-    levels = achievement.levels
-    return _Counting(
-        id=achievement.id,
-        where=tuple(
-            (name, frozenset(wanted if isinstance(wanted, list) else [wanted]))
-            for name, wanted in rule.where.items()
-        ),
-        field=getattr(rule, "field", None),
-        thresholds=tuple(t for _, t in levels),
-        names=tuple(n for n, _ in levels),
-        repeatable=achievement.repeatable,
-        window=achievement.window,
-        kind=_KINDS[type(rule)],
-        top=levels[-1][1],
-        levels=len(levels),
-        after=achievement.window.start if achievement.window else None,
-        before=achievement.window.end if achievement.window else None,
-        filtered=bool(rule.where) or achievement.window is not None,
-    )
-
-
-@dataclass(frozen=True)
-class Book:
-    """The definitions, indexed: an event only meets the rules of its type."""
-
-    achievements: tuple[Achievement, ...]
-    by_id: Mapping[str, Achievement]
-    by_event: Mapping[str, tuple[_Hot, ...]]
-    # id -> the all_of achievements naming it, which its first unlock may complete
-    dependents: Mapping[str, tuple[Achievement, ...]]
-
-    @classmethod
-    def of(cls, achievements: Sequence[Achievement]) -> Book:
-        by_event: dict[str, list[_Hot]] = {}
-        dependents: dict[str, list[Achievement]] = {}
-        for a in achievements:
-            if isinstance(a.rule, AllOfRule):
-                for part in a.rule.achievements:
-                    dependents.setdefault(part, []).append(a)
-            else:
-                by_event.setdefault(a.rule.event, []).append(_compile(a).hot)
-        return cls(
-            achievements=tuple(achievements),
-            by_id={a.id: a for a in achievements},
-            by_event={k: tuple(v) for k, v in by_event.items()},
-            dependents={k: tuple(v) for k, v in dependents.items()},
-        )
-
-    @property
-    def event_types(self) -> frozenset[str]:
-        return frozenset(self.by_event)
-
-    def with_dependents(self, ids: Iterable[str]) -> set[str]:
-        """`ids` and every all_of achievement that depends on one of them, transitively."""
-        todo = list(ids)
-        out = set(todo)
-        while todo:
-            for achievement in self.dependents.get(todo.pop(), ()):
-                if achievement.id not in out:
-                    out.add(achievement.id)
-                    todo.append(achievement.id)
-        return out
-
-    def only(self, ids: Iterable[str]) -> Book:
-        wanted = set(ids)
-        return Book.of([a for a in self.achievements if a.id in wanted])
 
 
 @dataclass
@@ -206,36 +103,38 @@ class _Run:
         self.book, self.state, self.outcome = book, state, Outcome()
 
     def fold(self, events: Iterable[Event]) -> _Run:
-        """The hot loop, each rule kind inlined (and its filter: a call per rule would cost
-        a tenth of the loop). An entry is copied (once per run) only when an event changes
-        it, so `changed` holds exactly the entries that changed."""
+        """The hot loop, each rule kind inlined (a call per rule would cost a tenth of the
+        loop). Each distinct filter of the event's type is matched once. An entry is copied
+        (once per run) only when an event changes it, so `changed` holds exactly the
+        entries that changed."""
         by_event, changed, state = self.book.by_event, self.outcome.changed, self.state
-        counter, summed, distinct = _COUNTER, _SUM, _DISTINCT
+        counter, summed, distinct, bisect_left = COUNTER, SUM, DISTINCT, bisect.bisect_left
         for event in events:
-            rules = by_event.get(event["type"])
-            if rules is None:
+            plan = by_event.get(event["type"])
+            if plan is None:
                 continue
             get, moment, day = event.get, event["event_time"], None
-            for rule, aid, kind, filtered, after, before, where, name_of, repeatable, levels, \
-                    thresholds in rules:
-                if filtered:
-                    if (after is not None and moment < after) or (
-                            before is not None and moment >= before):
-                        continue
+            passed = []  # each distinct filter matched once, inline: a call each cost more
+            for after, before, where in plan.filters:
+                matched = (after is None or moment >= after) and (
+                    before is None or moment < before)
+                if matched:
                     for name, allowed in where:
                         if get(name) not in allowed:
+                            matched = False
                             break
-                    else:
-                        allowed = None
-                    if allowed is not None:
-                        continue
+                passed.append(matched)
+            for rule, aid, kind, filter_number, name_of, repeatable, levels, thresholds \
+                    in plan.rules:
+                if filter_number >= 0 and not passed[filter_number]:
+                    continue
                 entry = changed.get(aid)
                 owned = entry is not None
                 if entry is None:
                     entry = state.get(aid, _EMPTY)
                 if kind == counter:
                     if not owned:
-                        entry = changed[aid] = dict(entry)
+                        entry = changed[aid] = entry.copy()
                         owned = True
                     value = entry["value"] = entry.get("value", 0) + 1
                 elif kind == summed:
@@ -244,7 +143,7 @@ class _Run:
                     if (amount.__class__ is int or amount.__class__ is float) or (
                             isinstance(amount, int | float) and not isinstance(amount, bool)):
                         if not owned:
-                            entry = changed[aid] = dict(entry)
+                            entry = changed[aid] = entry.copy()
                             owned = True
                         value = entry["value"] = value + amount
                 elif kind == distinct:
@@ -253,35 +152,38 @@ class _Run:
                     # Past the highest threshold more values change nothing: stop growing.
                     if found is not None and len(seen) < rule.top and found not in seen:
                         if not owned:
-                            entry = changed[aid] = dict(entry)
+                            entry = changed[aid] = entry.copy()
                             owned = True
                         entry["seen"] = [*seen, found]
-                        entry["value"] = len(seen) + 1
-                    value = entry.get("value", 0)
+                        value = entry["value"] = len(seen) + 1
+                    else:
+                        value = entry.get("value", 0)
                 else:
                     if day is None:
                         day = utc_day(moment)
-                    days = entry.get("days")
-                    # the common case: another event of the latest day
-                    if not days or days[-1] != day:
-                        grown = _streak(rule, days or [], day, entry.get("value", 0))
-                        if grown is not None:
-                            if not owned:
-                                entry = changed[aid] = dict(entry)
-                                owned = True
-                            entry["days"], entry["value"] = grown
+                    days = entry.get("days") or []
+                    at = bisect_left(days, day)
                     value = entry.get("value", 0)
-                if repeatable:
-                    if multiples(value, thresholds[0]) > entry.get("times", 0):
+                    if at == len(days) or days[at] != day:  # a day the streak lacked
                         if not owned:
-                            entry = changed[aid] = dict(entry)
+                            entry = changed[aid] = entry.copy()
+                            owned = True
+                        entry["days"], value = _streak(rule.top, days, at, day, value)
+                        entry["value"] = value
+                if repeatable:
+                    # multiples() without its call, but for an infinite sum (NaN)
+                    times, passes = entry.get("times", 0), value // thresholds[0]
+                    if passes > times or (passes != passes
+                                          and multiples(value, thresholds[0]) > times):
+                        if not owned:
+                            entry = changed[aid] = entry.copy()
                         self.repeat(rule, entry, event)
                     continue
                 reached = entry.get("reached")
                 level = len(reached) if reached else 0
                 if level < levels and value >= thresholds[level]:
                     if not owned:
-                        entry = changed[aid] = dict(entry)
+                        entry = changed[aid] = entry.copy()
                     self.reach(rule, entry, event)
         return self
 
@@ -298,7 +200,7 @@ class _Run:
         reached: list[dict[str, Any]] = entry.get("reached", [])
         return reached
 
-    def repeat(self, rule: _Counting, entry: Entry, event: Event) -> None:
+    def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
         """A repeatable achievement unlocks again each time its value passes a multiple."""
         before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
         if times > before:
@@ -311,7 +213,7 @@ class _Run:
                 entry["reached"] = [mark]
                 self.settle(rule.id)
 
-    def reach(self, rule: _Counting, entry: Entry, event: Event) -> None:
+    def reach(self, rule: Counting, entry: Entry, event: Event) -> None:
         """Record every level the entry's value now reaches, as reached by `event`."""
         reached, value = entry.get("reached", []), entry.get("value", 0)
         mark = {"at": event["event_time"], "event_id": event["_id"]}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from questlog.achievements import handlers
+from questlog.achievements.book import Book
 from questlog.achievements.definitions import load_definitions
 from questlog.achievements.documents import PlayerProgress
 from questlog.achievements.evaluator import Evaluator
-from questlog.achievements.rules import Book
 from questlog.achievements.service import AchievementService
 from questlog.achievements.tokens import PlayerTokens
 from questlog.bus import Bus

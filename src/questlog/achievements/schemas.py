@@ -145,6 +145,8 @@ class LagOut(BaseModel):
     conflicts: int
     failures: int
     last_error: str | None
+    busy_seconds: float = Field(description="wall seconds of the evaluator's passes that "
+                                "applied events; evaluated / busy_seconds is its own rate")
 
     @classmethod
     def of(cls, lag: Lag) -> LagOut:
@@ -153,6 +155,7 @@ class LagOut(BaseModel):
             lag_seconds=round(lag.lag_seconds, 3), evaluated=lag.stats.evaluated,
             unlocks=lag.stats.unlocks, conflicts=lag.stats.conflicts,
             failures=lag.stats.failures, last_error=lag.stats.last_error,
+            busy_seconds=round(lag.stats.busy_seconds, 3),
         )
 
 

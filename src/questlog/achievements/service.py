@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from questlog.achievements.book import Book
 from questlog.achievements.definitions import Achievement
-from questlog.achievements.rules import Book
 from questlog.achievements.views import ProgressView, progress_view, visible
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection

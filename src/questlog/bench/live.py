@@ -1,12 +1,18 @@
 """Benchmarks of a running server with its evaluator: end to end, freshness, memory.
 
-`questlog bench achievements --end-to-end` starts a server of its own with the
-achievements evaluator on and 100 generated definitions, stores N events through
-HTTP batches, waits until GET /api/v1/achievements/status shows nothing pending, and
-compares the events evaluated per second with `bench raw`'s insert rate on the same
-store. `questlog bench freshness` measures, from a POST's answer, how long until the
-event is readable through GET /api/v1/events and until the unlock it causes is
-readable through the achievements API. Both print figures; neither asserts a time.
+`questlog bench achievements --end-to-end` measures two things, each with 100 generated
+definitions. The evaluator's own rate: N events are stored through HTTP batches into a
+server without the evaluator, then a server with it is started on the same data, and
+its catch-up drains them; the rate is what it evaluated over its own busy time (from
+its first read to nothing pending, GET /api/v1/achievements/status's busy_seconds),
+against `bench raw`'s insert rate on the same store. And the drain: N events POSTed to a
+server that evaluates meanwhile, and how long after the last POST nothing is pending.
+Ingestion and evaluation then share the process and the machine, so that rate is
+bounded by ingestion (one POST at a time), not by the evaluator: it is printed, but
+the target is on the evaluator's own rate. `questlog bench freshness` measures, from a
+POST's answer, how long until the event is readable through GET /api/v1/events and
+until the unlock it causes is readable through the achievements API. Both print
+figures; neither asserts a time.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from questlog.batching import chunked
 from questlog.bench.achievements import definition_items
 from questlog.bench.raw import RawFigures, insert_raw
 from questlog.bench.report import Figure, percentile, rate
-from questlog.bench.server import BenchServer, own_server
+from questlog.bench.server import BenchServer, own_server, scratch_database
 from questlog.bench.synthetic import politics_events
 from questlog.store.connection import Connection
 
@@ -42,9 +48,10 @@ FRESH_UNLOCK = "bench_fresh_unlock"  # counts one vote: every fresh player unloc
 
 
 @asynccontextmanager
-async def evaluating_server(connection: Connection) -> AsyncIterator[BenchServer]:
+async def evaluating_server(connection: Connection, *, database: str | None = None
+                            ) -> AsyncIterator[BenchServer]:
     """A server of the benchmark's own with the evaluator on, over 100 definitions and
-    one that a player's first vote unlocks."""
+    one that a player's first vote unlocks (in `database`: see own_server)."""
     items = definition_items(99, now=datetime.now(UTC))
     items.append({"id": FRESH_UNLOCK, "rule": {"kind": "counter", "event": "BILL_VOTE",
                                                "threshold": 1}})
@@ -52,8 +59,8 @@ async def evaluating_server(connection: Connection) -> AsyncIterator[BenchServer
         path = Path(folder) / "achievements.yaml"
         path.write_text(yaml.safe_dump({"achievements": json.loads(json.dumps(items,
                                                                               default=str))}))
-        async with own_server(connection, evaluator=True,
-                              achievements_file=str(path)) as server:
+        async with own_server(connection, evaluator=True, achievements_file=str(path),
+                              database=database) as server:
             yield server
 
 
@@ -69,28 +76,19 @@ async def _status(client: httpx.AsyncClient) -> dict[str, Any]:
     return data
 
 
-async def _wait_drained(client: httpx.AsyncClient, evaluated: int) -> dict[str, Any]:
-    deadline = time.monotonic() + DRAIN_TIMEOUT
-    while time.monotonic() < deadline:
-        status = await _status(client)
-        if status["pending"] == 0 and status["evaluated"] >= evaluated:
-            return status
-        await asyncio.sleep(0.02)
-    raise RuntimeError(f"the evaluator did not drain in {DRAIN_TIMEOUT:.0f} s: {status}")
-
-
 @dataclass(frozen=True)
 class EndToEnd:
     events: int
-    evaluated: int
-    seconds: float  # first POST to nothing pending
-    drain_seconds: float  # last POST answered to nothing pending
+    evaluated: int  # by the catch-up of a stored burst
+    busy_seconds: float  # the evaluator's, from its first read to nothing pending
+    live_seconds: float  # a burst evaluated as it arrives: first POST to nothing pending
+    drain_seconds: float  # the same: last POST answered to nothing pending
     raw: RawFigures
     store: str
 
     @property
     def rate(self) -> float:
-        return self.evaluated / self.seconds if self.seconds else 0.0
+        return self.evaluated / self.busy_seconds if self.busy_seconds else 0.0
 
     @property
     def ratio(self) -> float:
@@ -100,38 +98,88 @@ class EndToEnd:
     def figures(self) -> list[Figure]:
         verdict = "met" if self.ratio >= END_TO_END_TARGET else "missed"
         return [
-            ("stored", f"{self.events} events through HTTP batches of 500"),
-            ("evaluated", f"{self.evaluated} events in {self.seconds:.2f} s "
-                          f"({rate(self.evaluated, self.seconds)} events/s, first POST to "
-                          "nothing pending)"),
-            ("drained", f"{self.drain_seconds:.2f} s after the last POST was answered"),
+            ("stored", f"{self.events} events through HTTP batches of 500, evaluator off"),
+            ("evaluated", f"{self.evaluated} events in {self.busy_seconds:.2f} s of the "
+                          f"evaluator's own time ({rate(self.evaluated, self.busy_seconds)} "
+                          "events/s, its first read to nothing pending)"),
             ("raw insert", f"{rate(self.raw.inserted, self.raw.seconds)} docs/s on the same "
-                           "store"),
+                           "store (batches of 500, one at a time; the fastest of three runs: "
+                           "before the catch-up, after it, after the live burst)"),
             ("evaluated / raw insert", f"{self.ratio:.2f} (target >= {END_TO_END_TARGET}: "
                                        f"{verdict})"),
+            ("live", f"{self.events} events POSTed while evaluating: nothing pending "
+                     f"{self.drain_seconds:.2f} s after the last POST, "
+                     f"{self.live_seconds:.2f} s after the first "
+                     f"({rate(self.events, self.live_seconds)} events/s, bounded by "
+                     "ingestion at one POST at a time)"),
         ]
 
 
+def _bodies(events: int) -> list[str]:
+    return [json.dumps({"events": chunk}) for chunk in
+            chunked(politics_events(events, now=datetime.now(UTC)), 500)]
+
+
+async def _post_all(client: httpx.AsyncClient, bodies: list[str]) -> None:
+    for body in bodies:
+        response = await client.post("/api/v1/events/batch", content=body,
+                                     headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+
+
 async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
+    # The floor's runs around the phases they are compared with, the fastest of them: a
+    # stall of the shared machine during one must not flatter the ratio.
+    runs = [await _raw(connection, events)]
+    evaluated, busy = await _catch_up(connection, events=events)
+    runs.append(await _raw(connection, events))
     async with evaluating_server(connection) as server, _client(server) as client:
-        bodies = [json.dumps({"events": chunk}) for chunk in
-                  chunked(politics_events(events, now=datetime.now(UTC)), 500)]
+        bodies = _bodies(events)
         before = (await _status(client))["evaluated"]
         started = time.perf_counter()
-        for body in bodies:
-            response = await client.post("/api/v1/events/batch", content=body,
-                                         headers={"Content-Type": "application/json"})
-            response.raise_for_status()
+        await _post_all(client, bodies)
         posted = time.perf_counter()
-        counted = await _counted(client, events, before)
+        await _counted(client, events, before)
         finished = time.perf_counter()
         store = server.store
-    raw = await insert_raw(connection=connection, events=events, batch=500, concurrency=1)
-    return EndToEnd(events=events, evaluated=counted, seconds=finished - started,
-                    drain_seconds=finished - posted, raw=raw, store=store)
+    runs.append(await _raw(connection, events))
+    raw = min(runs, key=lambda run: run.seconds / max(run.inserted, 1))
+    return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy,
+                    live_seconds=finished - started, drain_seconds=finished - posted,
+                    raw=raw, store=store)
 
 
-async def _counted(client: httpx.AsyncClient, events: int, before: int) -> int:
+async def _raw(connection: Connection, events: int) -> RawFigures:
+    return await insert_raw(connection=connection, events=events, batch=500, concurrency=1)
+
+
+async def _catch_up(connection: Connection, *, events: int) -> tuple[int, float]:
+    """A burst stored with the evaluator off, then drained by a server started with it:
+    how many events it evaluated, in how many seconds of its own busy time."""
+    if connection.kind == "memory":
+        raise RuntimeError("the end-to-end benchmark needs a store two servers share "
+                           "(the local server or a MongoDB URL), not the memory store")
+    database = scratch_database()
+    try:
+        async with own_server(connection, database=database) as server, \
+                _client(server) as client:
+            await _post_all(client, _bodies(events))
+        async with evaluating_server(connection, database=database) as server, \
+                _client(server) as client:
+            # Polled slowly: each status request counts the pending events, work the
+            # evaluator's own process and server would otherwise do for the benchmark.
+            evaluated = await _counted(client, events, 0, poll=0.1)
+            status = await _status(client)
+            while not status["busy_seconds"]:  # the pass ends after its last batch
+                await asyncio.sleep(0.1)
+                status = await _status(client)
+    finally:
+        await connection.client.drop_database(database)
+    return evaluated, float(status["busy_seconds"])
+
+
+async def _counted(client: httpx.AsyncClient, events: int, before: int, poll: float = 0.01
+                   ) -> int:
     """Wait until every event of a counted type was evaluated; how many that was."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
     while time.monotonic() < deadline:
@@ -141,7 +189,7 @@ async def _counted(client: httpx.AsyncClient, events: int, before: int) -> int:
             again = await _status(client)
             if again["pending"] == 0 and again["evaluated"] == status["evaluated"]:
                 return int(again["evaluated"]) - before
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(poll)
     raise RuntimeError(f"the evaluator did not drain {events} events in {DRAIN_TIMEOUT:.0f} s")
 
 

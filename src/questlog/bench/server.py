@@ -57,9 +57,11 @@ def free_port() -> int:
 @asynccontextmanager
 async def own_server(
     connection: Connection, *, evaluator: bool = False, achievements_file: str | None = None,
+    database: str | None = None,
 ) -> AsyncIterator[BenchServer]:
     """Serve on 127.0.0.1 until the block ends, on the store of `connection` (the memory
-    store: one of the server's own), in a scratch database dropped afterwards.
+    store: one of the server's own), in a scratch database dropped afterwards, or in
+    `database`, which the caller drops (two servers in turn on the same data).
 
     By default the server ingests and nothing else: the scheduler, the achievements
     evaluator and the sessions worker, which a deployment may run in processes of their
@@ -68,7 +70,8 @@ async def own_server(
     figures. The key has the ingest and read scopes.
     """
     port, key = free_port(), secrets.token_urlsafe(16)
-    database = f"questlog_bench_{secrets.token_hex(4)}"
+    scratch = database is None
+    database = database or scratch_database()
     env = dict(os.environ)
     env.update(QUESTLOG_API_KEYS=f"{key}:ingest,read", QUESTLOG_DATABASE=database,
                QUESTLOG_SCHEDULER_ENABLED="false",
@@ -89,7 +92,12 @@ async def own_server(
             yield BenchServer(url=url, key=key, store=connection.where, pid=process.pid)
         finally:
             _stop(process)
-            await connection.client.drop_database(database)
+            if scratch:
+                await connection.client.drop_database(database)
+
+
+def scratch_database() -> str:
+    return f"questlog_bench_{secrets.token_hex(4)}"
 
 
 async def _wait_until_healthy(

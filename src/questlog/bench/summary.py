@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from questlog.achievements.rules import Book
+from questlog.achievements.book import Book
 from questlog.bench.achievements import generate_definitions, measure, stored_events
 from questlog.bench.ingest import drive
 from questlog.bench.live import end_to_end, freshness, steady_memory

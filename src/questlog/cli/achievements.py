@@ -13,9 +13,9 @@ from tqdm import tqdm
 
 from questlog.access.pseudonyms import Pseudonyms
 from questlog.achievements.backfill import backfill, changed_ids
+from questlog.achievements.book import Book
 from questlog.achievements.definitions import DefinitionsError
 from questlog.achievements.documents import BackfillRecord, PlayerProgress
-from questlog.achievements.rules import Book
 from questlog.achievements.runtime import load_book
 from questlog.achievements.tokens import PlayerTokens
 from questlog.bench.achievements import add_achievements_benchmark

@@ -1,0 +1,266 @@
+"""A batch of events applied to the players' progress documents: one guarded update each.
+
+Invariant: an event counts in a player's progress exactly when its id went into the
+document's `applied` history in the same atomic update that counted it. Each update
+requires the `version` it was computed from, so two evaluators (two processes) on one
+player cannot interleave, and sets `through`, the order key of the newest event
+applied. Events all after `through` cannot be in `applied`, so the common case reads
+no `applied`; an event at or before it (read again by a settle pass, after a crash, or
+by another process, or visible late) is checked against `applied` and skipped if there.
+`applied` keeps the last KEEP_APPLIED ids: enough while fewer than that many events of
+one player arrive within a settle window (watermark.SETTLE + evaluator.SETTLE_EVERY).
+
+The updates of a batch are written in chunks of CHUNK_PLAYERS players, one transaction
+each where the server has them, and the next chunk is computed while one is written: the
+server writes on its own core while Python runs the rules. Chunks hold different players,
+so the order in which they land changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, OperationFailure
+
+from questlog.achievements.book import Book
+from questlog.achievements.documents import EVALUATION_ORDER
+from questlog.achievements.rules import Outcome, apply_events
+from questlog.store.types import MotorCollection
+
+DUPLICATE_KEY = 11000
+KEEP_APPLIED = 1000
+# Players' documents the evaluator keeps as it wrote them, the most recent: the active
+# ones, whose documents it would otherwise read back before each of their updates.
+CACHE_PLAYERS = 5_000
+# Updates per transaction. One commit (synced to disk on the local server) per chunk,
+# not per update; and bounded, since a transaction must fit in the server's cache
+# (secantusd-rs refuses one of a thousand 12 kB documents with its 256 MB cache).
+CHUNK_PLAYERS = 250
+ORDER_KEYS = [name for name, _ in EVALUATION_ORDER]
+
+Events = list[dict[str, Any]]
+
+
+def order_key(event: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(event[name] for name in ORDER_KEYS)
+
+
+@dataclass
+class Applied:
+    """What applying one batch did."""
+
+    unlocks: int = 0
+    conflicts: int = 0  # updates refused by the guard, then recomputed
+
+
+@dataclass(frozen=True)
+class _Update:
+    user_id: str
+    request: UpdateOne
+    unlocks: int
+    written: dict[str, Any]  # the document as the update leaves it, for the cache
+
+
+class PlayerUpdates:
+    def __init__(self, *, book: Book, progress: MotorCollection) -> None:
+        self.book, self._progress = book, progress
+        self._transactions: bool | None = None  # whether the store has them, once asked
+        # The players' documents as this process last wrote them (version, through,
+        # achievements), the most recent last: see _documents.
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    async def apply(self, batch: Sequence[dict[str, Any]]) -> Applied:
+        """Apply `batch` (in evaluation order) to its players, each exactly once."""
+        players: dict[str, Events] = {}
+        for event in batch:
+            if event.get("user_id") is not None:
+                players.setdefault(event["user_id"], []).append(event)
+        done = Applied()
+        docs = await self._documents(players, with_applied=False)
+        while players:
+            refused = await self._write_all(players, docs, done)
+            done.conflicts += len(refused)
+            players = {user: players[user] for user in refused}
+            if players:  # recompute them from their documents as they are now
+                docs = await self._documents(players, with_applied=True)
+        return done
+
+    async def _documents(
+        self, players: dict[str, Events], *, with_applied: bool
+    ) -> dict[str, dict[str, Any]]:
+        """The players' documents; with `applied` for those who may hold some of the events
+        already (an event not after the document's `through`), or for all.
+
+        Without `applied`, a player this process wrote last comes from its cache: the
+        document as that write left it (the version guard refuses the update computed
+        from it if any other writer, which bumps the version, came between; the player
+        is then read again)."""
+        docs: dict[str, dict[str, Any]] = {}
+        if with_applied:
+            for user in players:
+                self._cache.pop(user, None)
+        else:
+            for user in players:
+                cached = self._cache.get(user)
+                if cached is not None:
+                    docs[user] = cached
+                    self._cache.move_to_end(user)
+        missing = [user for user in players if user not in docs]
+        if missing:
+            projection = None if with_applied else {"applied": 0}
+            async for doc in self._progress.find({"_id": {"$in": missing}}, projection):
+                docs[doc["_id"]] = doc
+        again = [user for user, doc in docs.items() if "applied" not in doc
+                 and not _all_after(players[user], doc.get("through"))]
+        if again:
+            async for doc in self._progress.find({"_id": {"$in": again}}):
+                docs[doc["_id"]] = doc
+        return docs
+
+    async def _write_all(
+        self, players: dict[str, Events], docs: dict[str, dict[str, Any]], done: Applied,
+    ) -> set[str]:
+        """Every player's update, chunk by chunk, the next computed while one is written;
+        the players whose update the guard refused."""
+        users, refused = list(players), set()
+        writing: asyncio.Task[set[str]] | None = None
+        try:
+            for start in range(0, len(users), CHUNK_PLAYERS):
+                chunk = [update for user in users[start:start + CHUNK_PLAYERS]
+                         if (update := self._update(user, players[user], docs.get(user)))]
+                if writing is not None:
+                    refused |= await writing
+                    writing = None
+                if chunk:
+                    writing = asyncio.create_task(self._write_chunk(chunk, done))
+            if writing is not None:
+                refused |= await writing
+                writing = None
+        finally:
+            if writing is not None:  # the rules failed meanwhile: the write may land or not
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    await writing
+        return refused
+
+    def _update(self, user_id: str, events: Events, doc: dict[str, Any] | None
+                ) -> _Update | None:
+        """The player's update computed from `doc`; None if every event is applied."""
+        if doc is not None and "applied" in doc:
+            applied = set(doc["applied"])
+            events = [e for e in events if e["_id"] not in applied]
+            if not events:
+                return None
+        doc = doc or {}
+        version, entries = doc.get("version", 0), doc.get("achievements", {})
+        outcome = apply_events(self.book, entries, events)
+        through = _through(events, doc.get("through"))
+        return _Update(
+            user_id=user_id, request=_request(user_id, version, events, outcome, through),
+            unlocks=sum(u.count for u in outcome.unlocks),
+            written={"_id": user_id, "version": version + 1, "through": through,
+                     "achievements": {**entries, **outcome.changed}},
+        )
+
+    async def _write_chunk(self, chunk: list[_Update], done: Applied) -> set[str]:
+        for update in chunk:  # whatever the write's fate, until it is known
+            self._cache.pop(update.user_id, None)
+        failed = await self._write([update.request for update in chunk])
+        for index, update in enumerate(chunk):
+            if index not in failed:
+                done.unlocks += update.unlocks
+                self._cache[update.user_id] = update.written
+        while len(self._cache) > CACHE_PLAYERS:
+            self._cache.popitem(last=False)
+        return {chunk[i].user_id for i in failed}
+
+    async def _write(self, requests: list[UpdateOne]) -> set[int]:
+        """Write the updates; the indexes of those the guard refused.
+
+        Where the server has transactions, the bulk goes in one: one commit instead of
+        one per player (secantusd-rs commits, and syncs, every statement of a bulk on
+        its own). A guard that refuses one aborts it, nothing written: the bulk is then
+        written again without one, which tells the refused updates apart."""
+        if await self._has_transactions():
+            client = self._progress.database.client
+            try:
+                async with (await client.start_session() as session,
+                            session.start_transaction(write_concern=self._progress.write_concern)):
+                    await self._progress.bulk_write(requests, ordered=False, session=session)
+                return set()
+            except OperationFailure as exc:
+                if not _refused(exc):
+                    raise
+        try:
+            await self._progress.bulk_write(requests, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {e["index"] for e in errors}
+        return set()
+
+    async def _has_transactions(self) -> bool:
+        if self._transactions is None:
+            client = self._progress.database.client
+            # type(), since mongomock-motor's classes pass isinstance checks for Motor's
+            if not issubclass(type(client), AsyncIOMotorClient):
+                self._transactions = False
+            else:
+                hello = await client.admin.command("hello")
+                self._transactions = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        return self._transactions
+
+
+def _refused(exc: OperationFailure) -> bool:
+    """A guard's duplicate key, or another writer's conflict, aborted the transaction."""
+    if isinstance(exc, BulkWriteError):
+        errors = exc.details.get("writeErrors", [])
+        return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
+    return exc.has_error_label("TransientTransactionError")
+
+
+def _all_after(events: Events, through: list[Any] | None) -> bool:
+    """Whether every event comes after `through` (then none can have been applied: every
+    applied event is at or before it). A document without one is older than it: no."""
+    if through is None:
+        return False
+    last = tuple(through)
+    return all(order_key(e) > last for e in events)
+
+
+def _through(events: Events, through: list[Any] | None) -> list[Any]:
+    """The order key of the newest event applied once `events` (in evaluation order, as
+    every batch is read) are."""
+    newest = order_key(events[-1])
+    if through is not None and tuple(through) > newest:
+        newest = tuple(through)
+    return list(newest)
+
+
+def _request(
+    user_id: str, version: int, events: Events, outcome: Outcome, through: list[Any],
+) -> UpdateOne:
+    """One player's atomic update, refused unless the document is still at `version`."""
+    ids = [e["_id"] for e in events]
+    update: dict[str, Any] = {
+        "$inc": {"version": 1},
+        "$push": {"applied": {"$each": ids, "$slice": -KEEP_APPLIED}},
+        "$max": {"last_event_at": max(e["event_time"] for e in events)},
+        "$set": {"through": through},
+    }
+    if outcome.changed:
+        update["$set"].update({f"achievements.{aid}": e for aid, e in outcome.changed.items()})
+    unlocked = [aid for aid, entry in outcome.changed.items() if entry.get("reached")]
+    if unlocked:
+        update["$addToSet"] = {"unlocked": {"$each": unlocked}}
+    # Only fields of the (_id, version) index: secantusd-rs scans the collection for a
+    # filter naming any other field, even beside _id.
+    return UpdateOne({"_id": user_id, "version": version}, update, upsert=True)
