@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     rate_limits_file: Path | None = None
     rate_limit_shared: bool = False
+    # Ingestion keeps player flags, session owners and reference lists in memory: a
+    # change made in another process takes effect within access_cache_seconds (0: no
+    # cache, every request reads them); each cache holds at most access_cache_entries.
+    access_cache_seconds: float = Field(default=1.0, ge=0)
+    access_cache_entries: int = Field(default=50_000, ge=0)
     allowed_origins: str = ""  # comma-separated; none allowed by default
     geoip: bool = True
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed

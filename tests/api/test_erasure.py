@@ -123,6 +123,17 @@ async def test_a_token_issued_before_the_erasure_is_revoked(
     error_of(answer, 401, "unauthorized")
 
 
+async def test_an_erased_players_sessions_are_free_at_once_for_another_player(
+    erased: dict[str, Any], ingest_client: httpx.AsyncClient
+) -> None:
+    # This process had cached player-1 as the owner of s-player-1: erasure forgets it.
+    event = bill_vote(user_id="player-2", session_id="s-player-1")
+
+    answer = await ingest_client.post(EVENTS, json=event)
+
+    assert answer.status_code == 202, answer.text
+
+
 async def test_erasing_needs_the_admin_scope(read_client: httpx.AsyncClient) -> None:
     error_of(await read_client.delete(f"{PLAYERS}/player-1"), 403, "forbidden")
 

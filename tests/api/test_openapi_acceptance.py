@@ -5,12 +5,16 @@ schemas), so a client generator or a fuzzer can produce events that are stored.
 The two rules beyond any JSON Schema, both stated in the document's `Event`
 description, are applied to the generated events: occurred_at is moved to the
 server's clock (it must be within max_past_days / max_future_seconds of it), and an
-event over max_event_bytes must be answered 413 event_too_large.
+event over max_event_bytes must be answered 413 event_too_large. A session belongs to
+the first player who used it (seed 001), a rule beyond any schema too: each generated
+event gets a session_id of its own, since the generated ids repeat across examples and
+the fuzz tests' requests on the same app, with other players.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +30,13 @@ ACCEPT_EXAMPLES = 40
 
 
 def on_the_servers_clock(event: Any) -> Any:
-    if isinstance(event, dict) and event.get("occurred_at") is not None:
-        return {**event, "occurred_at": datetime.now(UTC).isoformat()}
+    """`event` at the server's time, in a session of its own."""
+    if not isinstance(event, dict):
+        return event
+    if event.get("occurred_at") is not None:
+        event = {**event, "occurred_at": datetime.now(UTC).isoformat()}
+    if event.get("session_id") is not None:
+        event = {**event, "session_id": uuid.uuid4().hex}
     return event
 
 

@@ -64,7 +64,7 @@ def test_unreachable_server_counts_every_event_as_failed(capsys: pytest.CaptureF
 
     http = figures(capsys.readouterr().out, "bench ingest: 20 events, batch 5")
     assert http["accepted"] == "0"
-    assert http["errors"].startswith("4 requests, 20 events (first: ConnectError")
+    assert http["errors"].startswith("4 requests, 20 events (first: ConnectionRefusedError")
 
 
 async def test_a_refused_key_is_reported_as_errors_not_as_stored_events(tmp_path: Path):

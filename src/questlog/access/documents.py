@@ -95,6 +95,17 @@ class ReferenceList(Document):
         name = "reference_data"
 
 
+class AccessRevision(Document):
+    """A counter bumped after every change of one kind of access data that processes
+    cache (access.cache): player flags and sessions, reference lists."""
+
+    id: str  # type: ignore[assignment]  # the kind: "players", "references"
+    n: int = 0
+
+    class Settings:
+        name = "access_revisions"
+
+
 class RateBucket(Document):
     """A token bucket shared by every process (QUESTLOG_RATE_LIMIT_SHARED=true)."""
 
@@ -111,7 +122,7 @@ class RateBucket(Document):
 
 MODELS: list[type[Document]] = [
     PlayerFlag, SessionOwner, ApiKeyRecord, CompanyRecord, ErasureReceipt, ReferenceList,
-    RateBucket,
+    AccessRevision, RateBucket,
 ]
 
 

@@ -88,6 +88,7 @@ class Erasure:
         for collection in self.data.buckets:
             gone = await self._db[collection].delete_many({"scope": "user", "user_id": user_id})
             removed[f"{collection} (per player)"] = gone.deleted_count
+        await self._flags.changed()  # every process forgets the sessions it owned
         run = await self._stats.recompute(days, job=ERASE_JOB, source="api")
         previous = await self._db[RECEIPTS].find_one({"_id": receipt_id})
         if previous is not None and not any(removed.values()) and not run.days:

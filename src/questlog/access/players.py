@@ -1,26 +1,52 @@
-"""Player flags: opt-out, erasure, token revocation; one small document per player."""
+"""Player flags: opt-out, erasure, token revocation; one small document per player.
+
+Ingestion asks whether a player is silenced for every event: with a `cache`, the
+answer comes from memory, and every change of opted_out or erased_at bumps the cache's
+revision so that every process honours it within the bound of access.cache.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from questlog.access.cache import RevisionCache
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
+PLAYERS = "players"  # the revision kind of player flags, and of what erasure removes
+
 
 class PlayerFlags:
-    def __init__(self, collection: MotorCollection, clock: Callable[[], datetime] = utcnow):
-        self._collection, self._clock = collection, clock
+    def __init__(
+        self, collection: MotorCollection, clock: Callable[[], datetime] = utcnow,
+        *, cache: RevisionCache[str, bool] | None = None,
+    ) -> None:
+        self._collection, self._clock, self._cache = collection, clock, cache
 
     async def silenced(self, user_ids: Iterable[str]) -> set[str]:
         """Those of `user_ids` whose events are dropped: opted out or erased."""
-        ids = sorted(set(user_ids))
-        if not ids:
+        if self._cache is None:
+            return await self._silenced(set(user_ids))
+        verdicts = await self._cache.get_many(user_ids, self._read_silenced)
+        return {user_id for user_id, silenced in verdicts.items() if silenced}
+
+    async def _read_silenced(self, user_ids: list[str]) -> dict[str, bool]:
+        silenced = await self._silenced(set(user_ids))
+        return {user_id: user_id in silenced for user_id in user_ids}
+
+    async def _silenced(self, user_ids: set[str]) -> set[str]:
+        if not user_ids:
             return set()
-        query = {"_id": {"$in": ids},
+        query = {"_id": {"$in": sorted(user_ids)},
                  "$or": [{"opted_out": True}, {"erased_at": {"$ne": None}}]}
         return {d["_id"] async for d in self._collection.find(query, {"_id": 1})}
+
+    async def changed(self) -> None:
+        """After a change of whether a player is silenced (or of their sessions): this
+        process forgets at once, the others within the cache's bound."""
+        if self._cache is not None:
+            await self._cache.bump()
 
     async def set_opted_out(self, user_id: str, opted_out: bool) -> dict[str, object]:
         now = self._clock()
@@ -29,6 +55,7 @@ class PlayerFlags:
             {"$set": {"opted_out": opted_out, "opted_out_at": now if opted_out else None}},
             upsert=True,
         )
+        await self.changed()
         return await self.state(user_id)
 
     async def state(self, user_id: str) -> dict[str, object]:
@@ -42,6 +69,7 @@ class PlayerFlags:
             {"$min": {"erased_at": at}, "$set": {"tokens_valid_from": int(at.timestamp()) + 1}},
             upsert=True,
         )
+        await self.changed()
 
     async def revoke_tokens(self, user_id: str) -> datetime:
         """Every token of this player issued until now stops working."""

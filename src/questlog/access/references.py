@@ -1,5 +1,5 @@
 """Reference data for seed 003's checks: the known bills, and the polls a momentum
-shift rests on."""
+shift rests on. With a `cache`, the bill list is read once per change (see access.cache)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from questlog.access.cache import RevisionCache
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
@@ -19,13 +20,26 @@ def margin_changed(margins: Sequence[float]) -> bool:
     return len(set(margins)) >= 2
 
 
+REFERENCES = "references"  # the revision kind of the reference lists
+
+
 class References:
     def __init__(self, *, lists: MotorCollection, events: MotorCollection,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self._lists, self._events, self._clock = lists, events, clock
+                 clock: Callable[[], datetime] = utcnow,
+                 cache: RevisionCache[str, frozenset[str]] | None = None) -> None:
+        self._lists, self._events, self._clock, self._cache = lists, events, clock, cache
 
     async def bills(self) -> frozenset[str]:
-        found = await self._lists.find_one({"_id": BILLS})
+        if self._cache is None:
+            return await self._read(BILLS)
+        lists = await self._cache.get_many([BILLS], self._read_lists)
+        return lists[BILLS]
+
+    async def _read_lists(self, kinds: list[str]) -> dict[str, frozenset[str]]:
+        return {kind: await self._read(kind) for kind in kinds}
+
+    async def _read(self, kind: str) -> frozenset[str]:
+        found = await self._lists.find_one({"_id": kind})
         return frozenset((found or {}).get("ids", []))
 
     async def set_bills(self, ids: Iterable[str]) -> list[str]:
@@ -33,6 +47,8 @@ class References:
         await self._lists.replace_one(
             {"_id": BILLS}, {"ids": unique, "updated_at": self._clock()}, upsert=True
         )
+        if self._cache is not None:  # this process at once, the others within the bound
+            await self._cache.bump()
         return unique
 
     async def supported_polls(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from questlog.access import documents, handlers
+from questlog.access.cache import RevisionCache, Revisions
 from questlog.access.companies import Companies, CompanyTokens
 from questlog.access.dashboard import Dashboard
 from questlog.access.erasure import Erasure
@@ -12,10 +13,10 @@ from questlog.access.gate import AccessGate
 from questlog.access.geo import CountryLookup, OfflineCountries
 from questlog.access.keys import ApiKeys
 from questlog.access.limiter import Limiter, LocalLimiter, SharedLimiter
-from questlog.access.players import PlayerFlags
+from questlog.access.players import PLAYERS, PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
 from questlog.access.rate_policy import RatePolicies, load_policies
-from questlog.access.references import References
+from questlog.access.references import REFERENCES, References
 from questlog.access.sessions import SessionOwners
 from questlog.bus import Bus
 from questlog.settings import Settings
@@ -45,10 +46,17 @@ class Access:
     @classmethod
     def start(cls, settings: Settings) -> Access:
         pseudonyms = Pseudonyms(secret=settings.player_id_secret, enabled=settings.pseudonymize)
-        flags = PlayerFlags(documents.PlayerFlag.get_motor_collection())
-        sessions = SessionOwners(documents.SessionOwner.get_motor_collection())
+        revisions = Revisions(documents.AccessRevision.get_motor_collection(),
+                              interval=settings.access_cache_seconds)
+        entries = settings.access_cache_entries
+        flags = PlayerFlags(documents.PlayerFlag.get_motor_collection(),
+                            cache=RevisionCache(revisions, PLAYERS, max_entries=entries))
+        # Erasure removes a player's sessions and bumps the players' revision.
+        sessions = SessionOwners(documents.SessionOwner.get_motor_collection(),
+                                 cache=RevisionCache(revisions, PLAYERS, max_entries=entries))
         references = References(lists=documents.ReferenceList.get_motor_collection(),
-                                events=StoredEvent.get_motor_collection())
+                                events=StoredEvent.get_motor_collection(),
+                                cache=RevisionCache(revisions, REFERENCES, max_entries=entries))
         policies = load_policies(settings.rate_limits_file)
         limiter: Limiter | None = None
         if settings.rate_limits_enabled:

@@ -20,7 +20,9 @@ from questlog.settings import Settings
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_questlog(request: Request) -> Questlog:
+async def get_questlog(request: Request) -> Questlog:
+    # async, though it awaits nothing: FastAPI runs a plain function dependency on a
+    # worker thread, a thread hop on every request.
     questlog: Questlog = request.app.state.questlog
     return questlog
 

@@ -3,8 +3,8 @@
 C workers share one stream of synthetic events; each takes the next B events, posts
 them as one batch (or, with `single`, one event per POST /api/v1/events) and records
 the request's latency and the server's counts. Bodies are encoded before the clock
-starts, so the latency is the server's answer time plus the network, not the client's
-JSON encoding.
+starts, and each worker posts on a keep-alive connection of bench.http's lean client,
+so the latency is the server's answer time plus the network, not the client's work.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from questlog.batching import chunked
+from questlog.bench.http import Answer, Connection, TransportError
 from questlog.bench.report import Figure, latency_figures, progress, rate
 from questlog.bench.synthetic import politics_events
 
@@ -75,37 +74,38 @@ async def drive(
     ])
     tally = IngestTally()
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=60
-    ) as client:
+    connections = [Connection(url, headers) for _ in range(concurrency)]
+    try:
         with progress(events, "events") as bar:
             started = time.perf_counter()
             await asyncio.gather(*(
-                _worker(client, path, bodies, tally, bar, single=single)
-                for _ in range(concurrency)
+                _worker(connection, path, bodies, tally, bar, single=single)
+                for connection in connections
             ))
             tally.seconds = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            await connection.close()
     return tally
 
 
 async def _worker(
-    client: httpx.AsyncClient, path: str, bodies: Iterator[tuple[int, bytes]],
+    connection: Connection, path: str, bodies: Iterator[tuple[int, bytes]],
     tally: IngestTally, bar: Any, *, single: bool,
 ) -> None:
     for size, body in bodies:  # the workers share one iterator: each body is sent once
         started = time.perf_counter()
         try:
-            response = await client.post(path, content=body)
-        except httpx.HTTPError as exc:
-            tally.error(size, f"{type(exc).__name__}: {exc}")
+            response = await connection.post(path, body)
+        except TransportError as exc:
+            tally.error(size, str(exc))
         else:
             tally.latencies.append(time.perf_counter() - started)
             _count(response, size, tally, single=single)
         bar.update(size)
 
 
-def _count(response: httpx.Response, sent: int, tally: IngestTally, *, single: bool) -> None:
+def _count(response: Answer, sent: int, tally: IngestTally, *, single: bool) -> None:
     try:
         envelope = response.json()
     except ValueError:

@@ -19,7 +19,7 @@ from typing import Any
 import bson
 
 from questlog.batching import chunked
-from questlog.bench.report import Figure, progress, rate
+from questlog.bench.report import Figure, latency_figures, progress, rate
 from questlog.bench.synthetic import politics_events
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.store.connection import Connection
@@ -47,6 +47,8 @@ class RawFigures:
     def figures(self) -> list[Figure]:
         return [
             ("docs/s", rate(self.inserted, self.seconds)),
+            # Beside `bench ingest`'s latency: what the store itself takes per write.
+            *latency_figures("insert_many latency", self.latencies),
             ("inserted", str(self.inserted)),
             ("document size", f"{self.average_bytes:.0f} bytes (BSON, average)"),
             ("elapsed", f"{self.seconds:.2f} s"),

@@ -1,0 +1,173 @@
+"""The access data ingestion keeps in memory (access.cache): a change made in another
+process takes effect within access_cache_seconds, one made in this process at once, one
+nobody announced within MAX_AGE_SECONDS; the caches stay within their size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from questlog.access.cache import MAX_AGE_SECONDS, RevisionCache, Revisions
+from questlog.access.players import PLAYERS, PlayerFlags
+from questlog.access.references import REFERENCES, References
+from questlog.access.sessions import SessionOwners
+from questlog.bootstrap import Questlog
+from questlog.store.types import MotorDatabase
+
+BOUND = 1.0  # access_cache_seconds
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Process:
+    """What one API process holds: its own counters and caches, on the shared store."""
+
+    flags: PlayerFlags
+    sessions: SessionOwners
+    references: References
+
+
+def process(database: MotorDatabase, ticks: Ticks, *, bound: float = BOUND,
+            entries: int = 100) -> Process:
+    revisions = Revisions(database["access_revisions"], interval=bound, clock=ticks)
+
+    def cache(kind: str) -> RevisionCache[Any, Any]:
+        return RevisionCache(revisions, kind, max_entries=entries)
+
+    return Process(
+        flags=PlayerFlags(database["player_flags"], cache=cache(PLAYERS)),
+        sessions=SessionOwners(database["session_owners"], cache=cache(PLAYERS)),
+        references=References(lists=database["reference_data"], events=database["events"],
+                              cache=cache(REFERENCES)),
+    )
+
+
+async def test_an_opt_out_in_another_process_takes_effect_within_the_bound(
+    questlog: Questlog,
+) -> None:
+    ticks = Ticks()
+    here, there = process(questlog.store.database, ticks), process(questlog.store.database, ticks)
+    assert await here.flags.silenced(["p1", "p2"]) == set()
+
+    await there.flags.set_opted_out("p1", True)
+    ticks.advance(BOUND)
+
+    assert await here.flags.silenced(["p1", "p2"]) == {"p1"}
+
+
+async def test_an_opt_out_takes_effect_at_once_in_its_own_process(questlog: Questlog) -> None:
+    here = process(questlog.store.database, Ticks())
+    assert await here.flags.silenced(["p1"]) == set()
+
+    await here.flags.set_opted_out("p1", True)
+    opted_out = await here.flags.silenced(["p1"])
+    await here.flags.set_opted_out("p1", False)
+
+    assert (opted_out, await here.flags.silenced(["p1"])) == ({"p1"}, set())
+
+
+async def test_an_erasure_in_another_process_frees_the_players_sessions_within_the_bound(
+    questlog: Questlog,
+) -> None:
+    database, ticks = questlog.store.database, Ticks()
+    here, there = process(database, ticks), process(database, ticks)
+    assert await here.sessions.claim({"s1": "p1"}, NOW) == {"s1": "p1"}
+    assert await here.sessions.claim({"s1": "p2"}, NOW) == {"s1": "p1"}
+
+    await there.flags.mark_erased("p1", NOW)  # what Erasure.erase does, in this order
+    await database["session_owners"].delete_many({"user_id": "p1"})
+    await there.flags.changed()
+    ticks.advance(BOUND)
+
+    assert await here.flags.silenced(["p1"]) == {"p1"}
+    assert await here.sessions.claim({"s1": "p2"}, NOW) == {"s1": "p2"}
+
+
+async def test_a_bill_list_set_in_another_process_takes_effect_within_the_bound(
+    questlog: Questlog,
+) -> None:
+    ticks = Ticks()
+    here, there = process(questlog.store.database, ticks), process(questlog.store.database, ticks)
+    assert await here.references.bills() == frozenset()
+
+    await there.references.set_bills(["b1", "b2"])
+    ticks.advance(BOUND)
+
+    assert await here.references.bills() == {"b1", "b2"}
+
+
+async def test_a_change_nobody_announced_takes_effect_within_the_maximum_age(
+    questlog: Questlog,
+) -> None:
+    # A writer that died between its change and the bump of the counter.
+    database, ticks = questlog.store.database, Ticks()
+    here = process(database, ticks)
+    assert await here.flags.silenced(["p1"]) == set()
+
+    await database["player_flags"].update_one({"_id": "p1"}, {"$set": {"opted_out": True}},
+                                              upsert=True)
+    ticks.advance(MAX_AGE_SECONDS)
+
+    assert await here.flags.silenced(["p1"]) == {"p1"}
+
+
+async def test_with_no_bound_every_question_goes_to_the_store(questlog: Questlog) -> None:
+    database = questlog.store.database
+    here = process(database, Ticks(), bound=0)
+    assert await here.flags.silenced(["p1"]) == set()
+
+    await database["player_flags"].update_one({"_id": "p1"}, {"$set": {"opted_out": True}},
+                                              upsert=True)
+
+    assert await here.flags.silenced(["p1"]) == {"p1"}
+
+
+async def test_a_cache_keeps_at_most_its_entries_the_least_recently_used_leaving(
+    questlog: Questlog,
+) -> None:
+    revisions = Revisions(questlog.store.database["access_revisions"], interval=BOUND,
+                          clock=Ticks())
+    cache: RevisionCache[str, int] = RevisionCache(revisions, PLAYERS, max_entries=3)
+    asked: list[list[str]] = []
+
+    async def load(keys: list[str]) -> dict[str, int]:
+        asked.append(keys)
+        return {k: len(k) for k in keys}
+
+    await cache.get_many(["a", "bb", "ccc"], load)
+    await cache.get_many(["a"], load)  # "a" used last: "bb" is the oldest now
+    await cache.get_many(["dddd"], load)
+    await cache.get_many(["a", "bb"], load)
+
+    assert len(cache) == 3
+    assert asked == [["a", "bb", "ccc"], ["dddd"], ["bb"]]
+
+
+async def test_a_read_begun_before_a_change_is_not_kept(questlog: Questlog) -> None:
+    revisions = Revisions(questlog.store.database["access_revisions"], interval=BOUND,
+                          clock=Ticks())
+    cache: RevisionCache[str, bool] = RevisionCache(revisions, PLAYERS, max_entries=10)
+
+    async def stale_load(keys: list[str]) -> dict[str, bool]:
+        cache.clear()  # a change was noticed while this read was under way
+        return dict.fromkeys(keys, False)
+
+    async def fresh_load(keys: list[str]) -> dict[str, bool]:
+        return dict.fromkeys(keys, True)
+
+    assert await cache.get_many(["p1"], stale_load) == {"p1": False}
+    assert await cache.get_many(["p1"], fresh_load) == {"p1": True}
