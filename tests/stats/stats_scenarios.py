@@ -91,6 +91,12 @@ async def rolled_up(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:
     return {key_of(public(b)): public(b) for b in [*stored, *weeks]}
 
 
+async def assert_as_recomputed(time_zone: str) -> None:
+    """The stored buckets hold what a plain recomputation from the raw events gives, both
+    in the bucket time zone (the UTC day and the local one differ for hours each day)."""
+    assert_same_statistics(await rolled_up(time_zone), await recomputed(time_zone))
+
+
 async def recomputed(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:
     """The statistics every bucket should hold, worked out plainly from the raw events."""
     zone = ZoneInfo(time_zone)
