@@ -1,10 +1,10 @@
 """Rebuilding one bucket period whole: a day from raw events, a week from its seven days.
 
 The rollup is a hot path, so it works on the Motor collections directly: the day's
-$group runs inside MongoDB (see pipeline.py), the week streams its daily buckets in
-owner order, a day at a time, and the buckets go back in big unordered batches.
-Nothing is ever incremented: rebuilding a period twice, or from two processes at once,
-writes the same documents.
+events are streamed and scanned in Python (scan.py), the week reads its days' game
+and company documents, and the documents (one per owner and period, see buckets.py)
+go back in big unordered batches. Nothing is ever incremented: rebuilding a period
+twice, or from two processes at once, writes the same documents.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from pymongo.errors import BulkWriteError
 
 from questlog.batching import chunked
 from questlog.stats.buckets import (
+    TYPES,
     Owner,
     Span,
     aggregate_of,
     owner_of,
+    stored_part,
     to_document,
 )
 from questlog.stats.merge import Aggregate, merge
@@ -139,15 +141,18 @@ class Rollup:
         span = self.span("weekly", monday)
         days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
         writer = await PeriodWriter.open(self._weekly, monday)
-        batch = []
+        groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
+            lambda: defaultdict(list))
         for day in days:  # the days of the week, each read through period_scope
             for query in week_day_queries(day):
-                batch.extend(await self._daily_read.find(query).to_list(None))
-        groups: defaultdict[tuple[str, Owner], list[Aggregate]] = defaultdict(list)
-        for document in batch:
-            groups[(document["type"], owner_of(document))].append(aggregate_of(document))
-        documents = [to_document(span, event_type, owner, merge(group))
-                     for (event_type, owner), group in groups.items()]
+                async for document in self._daily_read.find(query):
+                    parts = groups[owner_of(document)]
+                    for event_type, part in document[TYPES].items():
+                        parts[event_type].append(aggregate_of(part))
+        documents = [
+            to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})
+            for owner, parts in groups.items()
+        ]
         for chunk in _chunks(documents):
             await writer.write(chunk)
         return await writer.close(events_read=0)
