@@ -128,14 +128,14 @@ async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
     ingestor, stats = services(questlog, clock)
     await ingest(ingestor, [lobby("p1", "c1", 10, timedelta(days=d)) for d in range(3)])
     broken = stats.today() - timedelta(days=1)
-    rebuild = Rollup.day
+    read = Rollup.prepare  # every path of a day's rebuild reads it first
 
     async def flaky(self: Rollup, day: date, **options: Any) -> Any:
         if day == broken:
             raise AutoReconnect("connection reset")
-        return await rebuild(self, day, **options)
+        return await read(self, day, **options)
 
-    monkeypatch.setattr(Rollup, "day", flaky)
+    monkeypatch.setattr(Rollup, "prepare", flaky)
 
     run = await stats.recompute([stats.today() - timedelta(days=d) for d in range(3)], job="t")
 
@@ -146,6 +146,31 @@ async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
     stored = await JobRun.get_motor_collection().find_one({"_id": run.id})
     assert stored is not None
     assert stored["status"] == "failed"
+
+
+async def test_a_day_whose_write_fails_once_is_rebuilt_on_its_own(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10 * d, timedelta(days=d)) for d in range(1, 4)])
+    flaky_day, store, failed = stats.today() - timedelta(days=2), Rollup.store, []
+
+    async def fails_once(self: Rollup, prepared: Any) -> Any:
+        if prepared.span.start_day == flaky_day and not failed:
+            failed.append(flaky_day)
+            raise AutoReconnect("connection reset")
+        return await store(self, prepared)
+
+    monkeypatch.setattr(Rollup, "store", fails_once)
+
+    run = await stats.recompute([stats.today() - timedelta(days=d) for d in range(1, 4)],
+                                job="t")
+
+    assert failed == [flaky_day]
+    assert run.status == "ok"
+    assert len(run.days) == 3
+    assert_same_statistics(await rolled_up(), await recomputed())
 
 
 async def test_a_week_whose_days_sum_past_the_largest_number_is_still_rolled_up(

@@ -19,8 +19,8 @@ from jobs.rollup_recent_days import rollup_recent_days
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, DayCursor, JobRun, WeeklyStat
-from questlog.stats.rollup import Tally
 from questlog.stats.today import Cursor, Today
+from questlog.stats.writer import Tally
 from questlog.store.documents import StoredEvent
 
 NOW = datetime.now(UTC).replace(microsecond=0)

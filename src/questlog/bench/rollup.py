@@ -30,7 +30,8 @@ from questlog.bench.synthetic import MIX, PLAYERS, politics_events
 from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
-from questlog.stats.rollup import Rollup, Tally
+from questlog.stats.rollup import Rollup
+from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
 from questlog.store.types import MotorDatabase
@@ -123,8 +124,10 @@ async def bench_rollup(
         rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
                         weekly=db[WeeklyStat.Settings.name], calendar=calendar)
         daily, started = Tally(), time.perf_counter()
-        for day in period:
-            daily.add(await rollup.day(day))
+        async for _, outcome in rollup.days(period):  # as StatsService.recompute does
+            if isinstance(outcome, Exception):
+                raise outcome
+            daily.add(outcome)
         daily_seconds = time.perf_counter() - started
         weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
         for monday in weeks:

@@ -27,8 +27,9 @@ from questlog.bench.rollup import _load, synthetic_documents
 from questlog.bench.synthetic import PLAYERS
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar
-from questlog.stats.rollup import Rollup, Tally
+from questlog.stats.rollup import Rollup
 from questlog.stats.today import CURSORS, Today
+from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
 

@@ -18,7 +18,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from questlog.stats.buckets import NAMING, TYPES, bucket_id, owner_of
-from questlog.stats.rollup import DUPLICATE_KEY
+from questlog.stats.writer import DUPLICATE_KEY
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,9 @@ from pymongo import ReplaceOne, ReturnDocument
 from questlog.stats.buckets import TYPES, aggregate_of, stored_part
 from questlog.stats.fields import SHAPES
 from questlog.stats.merge import merge
-from questlog.stats.rollup import PLAIN, READ_BATCH, Rollup, Tally, _batches, _chunks
+from questlog.stats.rollup import Rollup
+from questlog.stats.streams import READ_BATCH, batches, plain
+from questlog.stats.writer import Tally, chunks
 from questlog.store.types import MotorCollection
 
 CURSORS = "stats_cursors"
@@ -142,8 +144,7 @@ class Today:
         clock: Callable[[], datetime],
     ) -> None:
         self._rollup, self._cursors = rollup, Cursors(cursors)
-        plain_events = events.with_options(codec_options=PLAIN)
-        self._events = plain_events if type(plain_events) is type(events) else events
+        self._events = plain(events)
         self._daily = daily
         self._fingerprint, self._settle, self._clock = fingerprint(time_zone), settle, clock
 
@@ -184,12 +185,12 @@ class Today:
                  "event_time": {"$gte": span.starts_at, "$lt": span.ends_at}}
         scan = self._rollup.scan()
         read = 0
-        async for batch in _batches(self._events.find(query, batch_size=READ_BATCH)):
+        async for batch in batches(self._events.find(query, batch_size=READ_BATCH)):
             read += len(batch)
             scan.add_all(e for e in batch if e["_id"] not in cursor.extras)
         delta = scan.documents(span)
         written = 0
-        for chunk in _chunks(delta):
+        for chunk in chunks(delta):
             written += await self._merge_into(chunk)
         return Tally(events_read=read, written=written)
 
