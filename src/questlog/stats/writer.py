@@ -15,6 +15,7 @@ from questlog.store.types import MotorCollection
 
 WRITE_CHUNK = 10_000
 DUPLICATE_KEY = 11000
+ID_BATCH = 100_000
 
 
 @dataclass
@@ -42,7 +43,9 @@ class PeriodWriter:
     async def open(cls, collection: MotorCollection, start: date) -> PeriodWriter:
         """A writer for the period starting `start`, knowing which documents it has now."""
         query = {"period_start": start.isoformat()}
-        found = collection.find(query, {"_id": 1})  # through period_scope (rollup.py)
+        # Through period_scope (rollup.py); in one batch, as ids are small (the first
+        # batch is 101 documents by default, and each further one a round trip).
+        found = collection.find(query, {"_id": 1}, batch_size=ID_BATCH)
         return cls(collection, {d["_id"] async for d in found})
 
     async def write(self, documents: list[dict[str, Any]]) -> None:
