@@ -158,12 +158,12 @@ def flat_buckets(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield flat(document, event_type)
 
 
-def aggregate_of(part: Mapping[str, Any]) -> Aggregate:
+def aggregate_of(part: dict[str, Any]) -> Aggregate:
     """The statistics of one type's part (or of a flat bucket, which holds them too)."""
     return Aggregate(
         count=part["count"],
         successes=part.get("successes"),
-        users=decode(dict(part)),
+        users=decode(part),
         fields=_fields_of(part),
         weighted_count=part.get("estimated_count"),
     )

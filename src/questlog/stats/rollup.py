@@ -167,19 +167,27 @@ class Rollup:
         the player buckets are nearly all of the buckets and rarely read by the week."""
         span = self.span("weekly", monday)
         writer = await PeriodWriter.open(self._weekly, monday)
-        groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
-            lambda: defaultdict(list))
-        async for document in self._daily_read.find(week_query(monday)).hint(WEEK_INDEX):
-            parts = groups[owner_of(document)]
-            for event_type, part in document[TYPES].items():
-                parts[event_type].append(aggregate_of(part))
-        documents = [
-            to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})
-            for owner, parts in groups.items()
-        ]
+        found = self._daily_read.find(week_query(monday)).hint(WEEK_INDEX)
+        days = await found.to_list(None)  # a week of the game's and the companies' days
+        with collector_paused():
+            documents = merged_by_owner(span, days)
         for chunk in chunks(documents):
             await writer.write(chunk)
         return await writer.close(events_read=0)
+
+
+def merged_by_owner(span: Span, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document per owner of `documents`, each type's buckets merged."""
+    groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
+        lambda: defaultdict(list))
+    for document in documents:
+        parts = groups[owner_of(document)]
+        for event_type, part in document[TYPES].items():
+            parts[event_type].append(aggregate_of(part))
+    return [
+        to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})
+        for owner, parts in groups.items()
+    ]
 
 
 async def _outcome(work: asyncio.Future[Tally] | Exception) -> Tally | Exception:
