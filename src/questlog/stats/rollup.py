@@ -104,24 +104,24 @@ class Rollup:
         """Rebuild each of `days` as day() does, in order, one day's documents written
         while the next day is read and scanned; yields each day with its tally, or with
         the store's error that stopped it (the caller may retry that day on its own)."""
-        pending: tuple[date, asyncio.Future[Tally] | Exception] | None = None
+        under_way: list[tuple[date, asyncio.Future[Tally] | Exception]] = []
         try:
             for day in days:
                 try:
-                    prepared: Prepared | Exception = await self.prepare(day)
+                    under_way.append((day, await started(self.store(await self.prepare(day)))))
                 except STORE_ERRORS as exc:
-                    prepared = exc
-                if pending is not None:
-                    yield pending[0], await _outcome(pending[1])
-                if isinstance(prepared, Exception):
-                    pending = (day, prepared)
-                else:
-                    pending = (day, await started(self.store(prepared)))
-            if pending is not None:
-                yield pending[0], await _outcome(pending[1])
+                    under_way.append((day, exc))
+                # The previous day is awaited only now: its writes went on while this
+                # day was read, scanned and built.
+                if len(under_way) == 2:
+                    done, work = under_way.pop(0)
+                    yield done, await _outcome(work)
+            for done, work in under_way:
+                yield done, await _outcome(work)
         finally:
-            if pending is not None and isinstance(pending[1], asyncio.Future):
-                pending[1].cancel()  # a no-op once it is done
+            for _, work in under_way:
+                if isinstance(work, asyncio.Future):
+                    work.cancel()  # a no-op once it is done
 
     async def prepare(self, day: date, *, received_since: datetime | None = None) -> Prepared:
         span = self.span("daily", day)
