@@ -53,10 +53,10 @@ class TodayFigures:
         return [
             ("whole-day rollup", f"{self.full_seconds:.2f} s for a day of {self.events} events "
                                  f"({rate(self.full.events_read, self.full_seconds)} events/s), "
-                                 f"{self.full.written} buckets written"),
+                                 f"{self.full.written} documents written"),
             ("today so far", f"refresh after {self.new} new events on a day of {self.events}: "
                              f"{self.refresh_seconds:.3f} s, {self.refresh.events_read} events "
-                             f"read, {self.refresh.written} buckets merged"
+                             f"read, {self.refresh.written} documents merged"
                              + ("" if self.folded else " (NOT folded: rebuilt whole)")),
             ("refresh / whole day", f"{ratio:.4f}"),
             ("its week", f"{self.week_seconds:.3f} s: the game's and companies' week rebuilt "
