@@ -40,6 +40,7 @@ _key, _smallest = MAPPING.key, MAPPING.min_possible
 _NO_SHAPE = TypeShape()
 _NUMBER = (int, float)  # bool is its own type here, never counted as a number
 _UNSEEN = object()
+_FEW = 32
 
 
 def sketch_key(x: float) -> int | None:
@@ -283,7 +284,12 @@ def _sketch(keys: list[int | None]) -> dict[str, Any]:
         if key >= NEGATIVE_FROM:
             return {"pk": [], "pc": [], "nk": [key - NEGATIVE], "nc": [1], "z": 0}
         return {"pk": [key], "pc": [1], "nk": [], "nc": [], "z": 0}
-    counts = Counter(keys)
+    if len(keys) > _FEW:
+        counts: dict[int | None, int] = Counter(keys)
+    else:  # Counter's own set-up is most of the time for a few keys (most buckets)
+        counts = {}
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
     zeros = counts.pop(ZERO, 0)
     counts.pop(None, None)
     pk, pc, nk, nc = [], [], [], []
