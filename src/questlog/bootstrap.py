@@ -34,6 +34,7 @@ from questlog.sessions.runtime import Sessions
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
 from questlog.stats.lease import Leases
+from questlog.stats.migration import merge_per_type_buckets
 from questlog.stats.service import StatsService
 from questlog.store import documents as event_documents
 from questlog.store.connection import Store, connect_configured, open_store
@@ -175,10 +176,17 @@ async def open_documents(settings: Settings) -> Store:
     that reads or writes documents without the running services needs."""
     connection = connect_configured(settings)
     try:
-        return await open_store(connection, settings.database, DOCUMENT_MODELS)
+        store = await open_store(connection, settings.database, DOCUMENT_MODELS)
     except BaseException:
         connection.close()
         raise
+    try:
+        for bucket in (stats_documents.DailyStat, stats_documents.WeeklyStat):
+            await merge_per_type_buckets(bucket.get_motor_collection())
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def retention(settings: Settings) -> list[tuple[type[Document], str, timedelta]]:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from questlog.bootstrap import Questlog
 from questlog.client.policy import in_sample
-from questlog.stats.buckets import public
+from questlog.stats.buckets import flat, public
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.store.documents import StoredEvent
 
@@ -57,14 +57,12 @@ async def test_estimated_totals_of_a_30_percent_sample_match_the_whole_stream(
         await sampled.ingestor.ingest(stream[start:start + 500])
     await sampled.stats.recompute([DAY_START.date()], job="test")
 
-    bucket = await DailyStat.get_motor_collection().find_one(
-        {"type": "xp_gain", "scope": "global"}
-    )
+    buckets = await xp_buckets(DailyStat, "global")
     kept = [in_sample(f"{u}\x1fxp_gain", RATE) for u in users]
     if not any(kept):
-        assert bucket is None  # nothing stored: nothing to estimate from
+        assert buckets == []  # nothing stored: nothing to estimate from
         return
-    assert bucket is not None
+    [bucket] = buckets
     item = public(bucket)
     # Exactly the weighted sums over what was kept,
     kept_counts = [len(v) for v, k in zip(amounts, kept, strict=True) if k]
@@ -104,15 +102,18 @@ async def weeks_merge_estimates(sampled: Questlog) -> None:
               for u in users for d in days]
     await sampled.ingestor.ingest(stream)
     await sampled.stats.recompute([d.date() for d in days], job="test")
-    daily = [public(b) async for b in DailyStat.get_motor_collection().find(
-        {"type": "xp_gain", "scope": "global"})]
+    daily = [public(b) for b in await xp_buckets(DailyStat, "global")]
     assert daily
     assert all(i["sampled"] for i in daily)
-    weekly = [public(b) async for b in WeeklyStat.get_motor_collection().find(
-        {"type": "xp_gain", "scope": "global"})]
+    weekly = [public(b) for b in await xp_buckets(WeeklyStat, "global")]
     assert sum(i["estimated_count"] for i in weekly) == pytest.approx(
         sum(i["estimated_count"] for i in daily)
     )
-    user_buckets = DailyStat.get_motor_collection().find({"type": "xp_gain", "scope": "user"})
-    async for bucket in user_buckets:  # one kept player: each of its events counts 1 / rate
+    for bucket in await xp_buckets(DailyStat, "user"):  # each event of a kept player: 1 / rate
         assert public(bucket)["estimated_count"] == pytest.approx(bucket["count"] / RATE)
+
+
+async def xp_buckets(document: type[DailyStat | WeeklyStat], scope: str) -> list[dict[str, Any]]:
+    """The stored xp_gain buckets of `scope`."""
+    query = {"scope": scope, "types.xp_gain": {"$exists": True}}
+    return [flat(d, "xp_gain") async for d in document.get_motor_collection().find(query)]

@@ -14,7 +14,7 @@ import pytest
 
 from questlog.bootstrap import Questlog
 from questlog.ingest.service import Ingestor
-from questlog.stats.buckets import public
+from questlog.stats.buckets import flat_buckets, public
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
 from questlog.stats.periods import Calendar
 from questlog.stats.quantiles import PERCENTILES, RELATIVE_ACCURACY
@@ -66,7 +66,8 @@ async def ingest(ingestor: Ingestor, events: list[dict[str, Any]]) -> None:
 
 
 async def stored_buckets() -> dict[str, dict[str, Any]]:
-    """Every daily and weekly bucket, as stored, by period and _id."""
+    """Every daily and weekly document (an owner's buckets of a period), as stored, by
+    period and _id."""
     out = {}
     for period, document in (("daily", DailyStat), ("weekly", WeeklyStat)):
         async for bucket in document.get_motor_collection().find():
@@ -82,13 +83,19 @@ def key_of(item: dict[str, Any]) -> Key:
 async def rolled_up(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:
     """Every bucket as the API shows it, by its key: the stored ones, and the players'
     weeks, which reads merge from their days."""
-    stored = list((await stored_buckets()).values())
+    stored = [b for d in (await stored_buckets()).values() for b in flat_buckets(d)]
     days: defaultdict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for bucket in sorted(stored, key=lambda b: b["period_start"]):
         if bucket["period"] == "daily" and bucket["scope"] == "user":
             days[(bucket["type"], bucket["user_id"])].append(bucket)
     weeks = [w for group in days.values() for w in weeks_of_days(group, Calendar(time_zone))]
     return {key_of(public(b)): public(b) for b in [*stored, *weeks]}
+
+
+async def assert_as_recomputed(time_zone: str) -> None:
+    """The stored buckets hold what a plain recomputation from the raw events gives, both
+    in the bucket time zone (the UTC day and the local one differ for hours each day)."""
+    assert_same_statistics(await rolled_up(time_zone), await recomputed(time_zone))
 
 
 async def recomputed(time_zone: str = "UTC") -> dict[Key, dict[str, Any]]:

@@ -28,7 +28,7 @@ def test_bench_rollup_loads_the_events_and_times_both_rollups(
     assert printed["loaded"].startswith("300 events in ")
     assert printed["daily rollup"].startswith("14 days in ")
     assert "300 events read" in printed["daily rollup"]
-    assert "buckets written from daily buckets" in printed["weekly rollup"]
+    assert "documents written from daily ones" in printed["weekly rollup"]
     assert "one server-side $group pass over the same events" in printed["floor (a) $group"]
     written = printed["daily rollup"].split(", ")[-1].split()[0]
     assert printed["daily / (a + b)"].split()[0].replace(".", "").isdigit()

@@ -14,10 +14,12 @@ import pytest
 from stats_scenarios import Clock, assert_same_statistics, ingest, recomputed, rolled_up, services
 
 from questlog.bootstrap import Questlog
+from questlog.stats.buckets import Owner
 from questlog.stats.documents import Lease
 from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_query, hours_pipeline
-from questlog.stats.rollup import WEEK_INDEX, week_day_queries
+from questlog.stats.reads import owner_documents
+from questlog.stats.rollup import WEEK_INDEX, week_query
 
 pytestmark = pytest.mark.mongodb
 
@@ -75,23 +77,23 @@ async def test_late_events_are_found_through_the_received_at_index(questlog: Que
     assert "received_at_ttl" in plan
 
 
-async def test_a_week_reads_each_day_through_the_period_index(questlog: Questlog) -> None:
+async def test_a_week_reads_its_days_through_the_period_index(questlog: Questlog) -> None:
     clock = Clock(NOW)
     ingestor, stats = services(questlog, clock)
     await ingest(ingestor, [lobby(i) for i in range(30)])
     await stats.recompute([stats.today() - timedelta(days=d) for d in range(7)], job="test")
     daily = questlog.store.database["daily_stats"]
-    day = (stats.today() - timedelta(days=2)).isoformat()
+    query = week_query(stats.today() - timedelta(days=6))
 
-    for of_that_day in week_day_queries(day):
-        plan = await daily.find(of_that_day).explain()
-        documents = await daily.find(of_that_day).to_list(None)
+    plan = await daily.find(query).hint(WEEK_INDEX).explain()
+    documents = await daily.find(query).hint(WEEK_INDEX).to_list(None)
 
-        text = json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
-        assert WEEK_INDEX in text
-        assert "COLLSCAN" not in text
-        examined = plan["executionStats"]["totalDocsExamined"]
-        assert examined == len(documents) == await daily.count_documents(of_that_day) > 0
+    text = json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
+    assert WEEK_INDEX in text
+    assert "COLLSCAN" not in text
+    examined = plan["executionStats"]["totalDocsExamined"]
+    assert examined == len(documents) == await daily.count_documents(query) > 0
+    assert {d["scope"] for d in documents} == {"global", "company"}
 
 
 async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Questlog) -> None:
@@ -105,9 +107,30 @@ async def test_buckets_expire_counted_from_the_start_of_their_period(questlog: Q
     assert daily["starts_at_ttl"]["expireAfterSeconds"] == 180 * DAY
     assert weekly["starts_at_ttl"]["expireAfterSeconds"] == 365 * DAY
     assert runs["started_at_ttl"]["expireAfterSeconds"] == 30 * DAY
-    owner_keys = ["type", "scope", "company_id", "user_id", "period_start"]
-    assert [k for k, _ in daily["owner_period"]["key"]] == owner_keys
-    assert [k for k, _ in weekly["owner_period"]["key"]] == owner_keys
+    for buckets in (daily, weekly):  # an owner's reads go through _id (see the next test)
+        assert "owner_period" not in buckets
+        assert [k for k, _ in buckets["period_scope"]["key"]] == ["period_start", "scope"]
+
+
+async def test_an_owners_buckets_are_read_as_a_range_of_ids(questlog: Questlog) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(i) for i in range(30)])
+    await stats.recompute([stats.today() - timedelta(days=d) for d in range(7)], job="test")
+    daily = questlog.store.database["daily_stats"]
+    first, last = (stats.today() - timedelta(days=d) for d in (5, 1))
+    def read() -> Any:
+        return owner_documents(daily, Owner("user", user_id="p1"), first.isoformat(),
+                               last.isoformat())
+
+    plan = await read().explain()
+    documents = await read().to_list(None)
+
+    text = json.dumps(plan["queryPlanner"]["winningPlan"], default=str)
+    assert "COLLSCAN" not in text
+    assert plan["executionStats"]["totalDocsExamined"] == len(documents) > 0
+    assert {d["user_id"] for d in documents} == {"p1"}
+    assert all(first.isoformat() <= d["period_start"] <= last.isoformat() for d in documents)
 
 
 async def test_a_held_lease_is_refused_by_the_servers_unique_key(questlog: Questlog) -> None:

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
-from stats_scenarios import Clock, assert_same_statistics, ingest, recomputed, rolled_up, services
+from stats_scenarios import Clock, assert_as_recomputed, ingest, services
 from test_rollup_property import events
 
 from jobs.rollup_recent_days import rollup_recent_days
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, DayCursor, JobRun, WeeklyStat
-from questlog.stats.rollup import Tally
 from questlog.stats.today import Cursor, Today
+from questlog.stats.writer import Tally
 from questlog.store.documents import StoredEvent
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -58,7 +58,7 @@ async def test_a_refresh_reads_only_what_arrived_since_the_last(questlog: Questl
     run = await rollup_recent_days(stats, clock())
     assert run.folded_days == [stats.today().isoformat()]
     assert run.events_read == 7
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
 
 
 async def test_events_a_rebuild_read_before_they_settled_are_not_folded_again(
@@ -73,7 +73,7 @@ async def test_events_a_rebuild_read_before_they_settled_are_not_folded_again(
     clock.advance(minutes=1)
     run = await rollup_recent_days(stats, clock())
     assert run.folded_days == [stats.today().isoformat()]
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
 
 
 # One step of a day: ingest some events (received now, most of them today), let time
@@ -108,7 +108,7 @@ async def test_refreshes_between_ingests_and_rebuilds_equal_a_recomputation(
             await stats.recompute([stats.today()], job="recompute_stats", source="cli")
     clock.advance(seconds=questlog.settings.stats_settle_seconds + 1)  # all settled
     await rollup_recent_days(stats, clock())
-    assert_same_statistics(await rolled_up(time_zone), await recomputed(time_zone))
+    await assert_as_recomputed(time_zone)
 
 
 async def _day_with_a_cursor(questlog: Questlog) -> tuple[Clock, Any, Any]:
@@ -140,7 +140,7 @@ async def test_a_rebuild_during_a_fold_makes_the_fold_give_way(
     monkeypatch.setattr(Today, "_fold", fold_while_another_process_rebuilds)
     run = await rollup_recent_days(stats, clock())
     assert run.folded_days == []  # its cursor changed under it: the whole day instead
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
     cursor = await DayCursor.get_motor_collection().find_one({"_id": stats.today().isoformat()})
     assert cursor["state"] == "ready"
 
@@ -151,13 +151,13 @@ async def test_two_processes_refreshing_at_once_count_each_event_once(
     clock, ingestor, stats = await _day_with_a_cursor(questlog)
     _, other = services(questlog, clock)  # a second process, without the job's lease
     await asyncio.gather(rollup_recent_days(stats, clock()), rollup_recent_days(other, clock()))
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
     await ingest(ingestor, [lobby(i) for i in range(15, 19)])
     clock.advance(minutes=1)
     await asyncio.gather(rollup_recent_days(stats, clock()), rollup_recent_days(other, clock()))
     clock.advance(minutes=1)
     await rollup_recent_days(stats, clock())
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
 
 
 async def test_a_cursor_of_other_definitions_means_the_whole_day(questlog: Questlog) -> None:
@@ -166,7 +166,7 @@ async def test_a_cursor_of_other_definitions_means_the_whole_day(questlog: Quest
     run = await rollup_recent_days(stats, clock())
     assert run.folded_days == []
     assert run.events_read == 15
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)
 
 
 async def test_a_fold_that_crashed_midway_is_redone_whole(
@@ -184,4 +184,4 @@ async def test_a_fold_that_crashed_midway_is_redone_whole(
     run = await rollup_recent_days(stats, clock())  # the cursor was left busy
     assert run.folded_days == []
     assert run.events_read == 15
-    assert_same_statistics(await rolled_up(), await recomputed())
+    await assert_as_recomputed(questlog.settings.bucket_tz)

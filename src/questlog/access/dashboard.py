@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from questlog.access.earth_metrics import SessionMetrics, session_metrics
 from questlog.clock import utcnow
+from questlog.stats.buckets import Owner, flat_buckets
 from questlog.stats.periods import Calendar, week_of
+from questlog.stats.reads import owner_documents
 from questlog.stats.sketch import decode, merge_users
 from questlog.store.types import MotorCollection
 
@@ -100,18 +102,16 @@ class Dashboard:
         return players
 
     async def _players(self, company_id: str, period: Period | None) -> int:
-        query: dict[str, Any] = {"scope": "company", "company_id": company_id}
-        if period is not None:
-            query["period_start"] = {"$gte": period.first.isoformat(),
-                                     "$lte": period.last.isoformat()}
-        documents = self._daily.find(query, {"users": 1, "users_hll": 1})
-        return merge_users([decode(d) async for d in documents]).count()
+        buckets = await self._buckets(company_id, period)
+        return merge_users(decode(b) for b in buckets).count()
 
-    async def _buckets(self, company_id: str, period: Period) -> list[dict[str, Any]]:
-        query = {"scope": "company", "company_id": company_id,
-                 "period_start": {"$gte": period.first.isoformat(),
-                                  "$lte": period.last.isoformat()}}
-        return [d async for d in self._daily.find(query)]
+    async def _buckets(self, company_id: str, period: Period | None) -> list[dict[str, Any]]:
+        """The company's daily buckets of every type (in `period`, or all of them)."""
+        first, last = (None, None) if period is None else (
+            period.first.isoformat(), period.last.isoformat())
+        documents = owner_documents(self._daily, Owner("company", company_id=company_id),
+                                    first, last)
+        return [b async for d in documents for b in flat_buckets(d)]
 
     async def _sessions(self, company_id: str, period: Period) -> dict[tuple[str, date],
                                                                         SessionMetrics]:

@@ -22,8 +22,10 @@ from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
 from questlog.clock import utcnow
 from questlog.ingest.validation import to_millis
+from questlog.stats.buckets import Owner
+from questlog.stats.reads import owner_documents
 from questlog.stats.service import StatsService
-from questlog.store.types import MotorDatabase
+from questlog.store.types import MotorCollection, MotorDatabase
 
 ERASE_JOB = "erase_player"
 RECEIPTS = "erasure_receipts"
@@ -48,6 +50,13 @@ class PlayerData:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _buckets_of(
+    collection: MotorCollection, user_id: str, projection: dict[str, Any] | None = None
+) -> Any:
+    """A cursor over the player's statistics documents (see stats.buckets)."""
+    return owner_documents(collection, Owner("user", user_id=user_id), projection=projection)
 
 
 def quarantine_filter(user_id: str) -> dict[str, Any]:
@@ -86,7 +95,8 @@ class Erasure:
         gone = await self._db["rejected_events"].delete_many(quarantine_filter(user_id))
         removed["rejected_events"] = gone.deleted_count
         for collection in self.data.buckets:
-            gone = await self._db[collection].delete_many({"scope": "user", "user_id": user_id})
+            ids = [d["_id"] async for d in _buckets_of(self._db[collection], user_id)]
+            gone = await self._db[collection].delete_many({"_id": {"$in": ids}})
             removed[f"{collection} (per player)"] = gone.deleted_count
         await self._flags.changed()  # every process forgets the sessions it owned
         run = await self._stats.recompute(days, job=ERASE_JOB, source="api")
@@ -105,9 +115,8 @@ class Erasure:
         calendar = self._stats.calendar
         days = {calendar.day_of(_utc(d["event_time"])) async for d in
                 self._db["events"].find({"user_id": user_id}, {"event_time": 1})}
-        query = {"scope": "user", "user_id": user_id}
         days |= {date.fromisoformat(d["period_start"]) async for d in
-                 self._db["daily_stats"].find(query, {"period_start": 1})}
+                 _buckets_of(self._db["daily_stats"], user_id, {"period_start": 1})}
         return days
 
     async def export(self, user_id: str) -> AsyncIterator[bytes]:
@@ -116,11 +125,13 @@ class Erasure:
         sources = [(c, {f: user_id}) for c, f in self.data.owned]
         sources += [("rejected_events", quarantine_filter(user_id)), ("player_flags",
                     {"_id": user_id})]
-        sources += [(c, {"scope": "user", "user_id": user_id}) for c in self.data.buckets]
         yield self._line({"kind": "export", "user_id": self._outbound(user_id, now),
                           "exported_at": now})
         for collection, query in sources:
             async for document in self._db[collection].find(query):
+                yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
+        for collection in self.data.buckets:
+            async for document in _buckets_of(self._db[collection], user_id):
                 yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
 
     def _outbound(self, user_id: str, now: datetime) -> str:

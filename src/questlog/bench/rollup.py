@@ -6,7 +6,7 @@ check_event into a scratch database with the indexes of the events collection, b
 unordered batches. Then every day is rolled up from the raw events and every week from
 the days, timed apart; then, in the same run on the same server, the floors: (a) one
 server-side $group pass over the same events and (b) unordered insert_many of a copy
-of every daily bucket the rollup wrote (so as many documents, of the same sizes), each
+of every daily document the rollup wrote (so as many documents, of the same sizes), each
 the best of three runs, so that a stall of the server cannot flatter the ratio.
 Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The
 scratch database is dropped afterwards.
@@ -30,7 +30,8 @@ from questlog.bench.synthetic import MIX, PLAYERS, politics_events
 from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
-from questlog.stats.rollup import Rollup, Tally
+from questlog.stats.rollup import Rollup
+from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
 from questlog.store.types import MotorDatabase
@@ -73,13 +74,13 @@ class RollupFigures:
             ("daily rollup", f"{self.days} days in {self.daily_seconds:.2f} s: "
                              f"{self.daily.events_read} events read "
                              f"({rate(self.daily.events_read, self.daily_seconds)} events/s), "
-                             f"{self.daily.written} buckets written"),
+                             f"{self.daily.written} documents written (one per owner)"),
             ("weekly rollup", f"{self.weeks} weeks in {self.weekly_seconds:.2f} s: "
-                              f"{self.weekly.written} buckets written from daily buckets"),
+                              f"{self.weekly.written} documents written from daily ones"),
             ("floor (a) $group", f"{self.group_seconds:.2f} s: one server-side $group pass "
                                  f"over the same events (best of {FLOOR_RUNS})"),
             ("floor (b) insert", f"{self.insert_seconds:.2f} s: one unordered insert_many "
-                                 f"of a copy of each of the {self.daily.written} daily buckets "
+                                 f"of a copy of each of the {self.daily.written} daily documents "
                                  f"(best of {FLOOR_RUNS})"),
             ("daily / (a + b)", f"{self.daily_ratio:.2f} (target <= {DAILY_TARGET}: "
                                 f"{met[self.daily_ratio <= DAILY_TARGET]})"),
@@ -123,8 +124,10 @@ async def bench_rollup(
         rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
                         weekly=db[WeeklyStat.Settings.name], calendar=calendar)
         daily, started = Tally(), time.perf_counter()
-        for day in period:
-            daily.add(await rollup.day(day))
+        async for _, outcome in rollup.days(period):  # as StatsService.recompute does
+            if isinstance(outcome, Exception):
+                raise outcome
+            daily.add(outcome)
         daily_seconds = time.perf_counter() - started
         weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
         for monday in weeks:

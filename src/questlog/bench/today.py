@@ -27,8 +27,9 @@ from questlog.bench.rollup import _load, synthetic_documents
 from questlog.bench.synthetic import PLAYERS
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar
-from questlog.stats.rollup import Rollup, Tally
+from questlog.stats.rollup import Rollup
 from questlog.stats.today import CURSORS, Today
+from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
 
@@ -52,10 +53,10 @@ class TodayFigures:
         return [
             ("whole-day rollup", f"{self.full_seconds:.2f} s for a day of {self.events} events "
                                  f"({rate(self.full.events_read, self.full_seconds)} events/s), "
-                                 f"{self.full.written} buckets written"),
+                                 f"{self.full.written} documents written"),
             ("today so far", f"refresh after {self.new} new events on a day of {self.events}: "
                              f"{self.refresh_seconds:.3f} s, {self.refresh.events_read} events "
-                             f"read, {self.refresh.written} buckets merged"
+                             f"read, {self.refresh.written} documents merged"
                              + ("" if self.folded else " (NOT folded: rebuilt whole)")),
             ("refresh / whole day", f"{ratio:.4f}"),
             ("its week", f"{self.week_seconds:.3f} s: the game's and companies' week rebuilt "

@@ -1,28 +1,39 @@
-"""Bucket keys and the stored form of a bucket. Pure.
+"""Bucket keys and the stored form of buckets. Pure.
 
 A bucket is one period (a day or an ISO week) of one event type in one scope: the
-whole game, one company or one user. Its `_id` is made of the seed's key, period
-start + type + company_id? + user_id?, so every write of a bucket is an idempotent
-upsert of the same document.
+whole game, one company or one user. The buckets of one period and one owner are
+stored together, in one document whose `types` maps each event type to its bucket's
+statistics: a player's day is one document whatever the types they played, so a day's
+rollup writes about half as many documents (and index entries) as with a document per
+type, and an owner's reads are one range of `_id`s.
+
+The `_id` is the owner, then the period start: `company/c_1a2b/2025-01-06`,
+`global/2025-01-06`. Each part is escaped, so ids never collide, and an owner's
+documents sort by period, so `owner_range` finds any span of them through the `_id`
+index alone. Every write of a document is an idempotent upsert of the same document.
+
+Readers see buckets one type at a time, flat (`flat`): the document's naming fields,
+`type`, and that type's statistics, the shape the API shows. Event types are the
+catalogs' names (identifiers: never a "." or a leading "$"), so each is a plain key of
+`types` and a query can name `types.<type>`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from questlog.stats.merge import Aggregate, FieldStats, merge, success_rate
+from questlog.stats.merge import Aggregate, FieldStats, success_rate
 from questlog.stats.periods import Period
 from questlog.stats.quantiles import decode_sketch, encode_sketch
 from questlog.stats.sketch import decode, encode
 
 Scope = Literal["global", "company", "user"]
-SCOPES: tuple[Scope, ...] = ("global", "company", "user")
+TYPES = "types"  # the stored document's map of event type -> statistics
 
 
 @dataclass(frozen=True)
@@ -41,29 +52,25 @@ class Owner:
 GLOBAL = Owner("global")
 
 
-def owners_of(company_id: str | None, user_id: str | None) -> list[Owner]:
-    """The buckets an event of this company and user counts in."""
-    owners = [GLOBAL]
-    if company_id is not None:
-        owners.append(Owner("company", company_id=company_id))
-    if user_id is not None:
-        owners.append(Owner("user", user_id=user_id))
-    return owners
-
-
-def bucket_id(period_start: date, event_type: str, owner: Owner) -> str:
-    """"2025-01-06/BILL_VOTE/company/c_1a2b": each part escaped, so ids never collide."""
-    return id_prefix(period_start, event_type) + owner_part(owner)
-
-
-def id_prefix(period_start: date, event_type: str) -> str:
-    """The part of a bucket id that its period and type make (the same for many buckets)."""
-    return f"{period_start.isoformat()}/{_escaped(event_type)}/"
-
-
 def owner_part(owner: Owner) -> str:
+    """The first part of the owner's ids: "company/c_1a2b/", "global/"."""
     label = owner.label
-    return f"{owner.scope}/{_escaped(label)}" if label else owner.scope
+    return f"{owner.scope}/{_escaped(label)}/" if label else f"{owner.scope}/"
+
+
+def bucket_id(owner: Owner, period_start: date | str) -> str:
+    start = period_start if isinstance(period_start, str) else period_start.isoformat()
+    return owner_part(owner) + start
+
+
+def owner_range(owner: Owner, first: str | None = None, last: str | None = None
+                ) -> dict[str, Any]:
+    """The query of the owner's documents whose period starts in first..last (both
+    included; either open): a range of `_id`s. ISO dates sort as they compare, and
+    "0" follows "/", so `prefix + "0"` bounds every id of the owner."""
+    prefix = owner_part(owner)
+    upper = {"$lte": prefix + last} if last else {"$lt": prefix[:-1] + "0"}
+    return {"_id": {"$gte": prefix + (first or ""), **upper}}
 
 
 def _escaped(part: str) -> str:
@@ -85,23 +92,17 @@ class Span:
     time_zone: str
 
 
-def bucket_documents(
-    span: Span, event_type: str, parts: Iterable[tuple[Owner, Aggregate]]
-) -> list[dict[str, Any]]:
-    """One document per owner, merging every part that belongs to it."""
-    by_owner: defaultdict[Owner, list[Aggregate]] = defaultdict(list)
-    for owner, aggregate in parts:
-        by_owner[owner].append(aggregate)
-    return [to_document(span, event_type, owner, merge(p)) for owner, p in by_owner.items()]
+# The naming fields of a stored document, besides its _id (see bucket_header).
+NAMING = ("period", "period_start", "scope", "company_id", "user_id", "starts_at", "ends_at",
+          "time_zone")
 
 
-def bucket_header(span: Span, event_type: str, owner: Owner, _id: str) -> dict[str, Any]:
-    """What names a bucket: its id, period, type and owner, and its period's bounds."""
+def bucket_header(span: Span, owner: Owner, _id: str) -> dict[str, Any]:
+    """What names a document: its id, period and owner, and its period's bounds."""
     return {
         "_id": _id,
         "period": span.period,
         "period_start": span.start_day.isoformat(),
-        "type": event_type,
         "scope": owner.scope,
         "company_id": owner.company_id,
         "user_id": owner.user_id,
@@ -111,9 +112,15 @@ def bucket_header(span: Span, event_type: str, owner: Owner, _id: str) -> dict[s
     }
 
 
-def to_document(span: Span, event_type: str, owner: Owner, aggregate: Aggregate) -> dict[str, Any]:
+def to_document(span: Span, owner: Owner, types: Mapping[str, dict[str, Any]]
+                ) -> dict[str, Any]:
+    """The stored document of one owner's period; `types` maps event type -> stored_part."""
+    return {**bucket_header(span, owner, bucket_id(owner, span.start_day)), TYPES: dict(types)}
+
+
+def stored_part(aggregate: Aggregate) -> dict[str, Any]:
+    """One type's statistics, as stored under the document's `types`."""
     return {
-        **bucket_header(span, event_type, owner, bucket_id(span.start_day, event_type, owner)),
         "count": aggregate.count,
         "successes": aggregate.successes,
         "distinct_users": aggregate.users.count(),
@@ -134,51 +141,66 @@ def _field_document(f: FieldStats) -> dict[str, Any]:
     return stored
 
 
-def owner_of(document: dict[str, Any]) -> Owner:
+def owner_of(document: Mapping[str, Any]) -> Owner:
     return Owner(document["scope"], document.get("company_id"), document.get("user_id"))
 
 
-def aggregate_of(document: dict[str, Any]) -> Aggregate:
+def flat(document: Mapping[str, Any], event_type: str) -> dict[str, Any]:
+    """The bucket of `event_type` in a stored document: its naming fields, the type and
+    that type's statistics (KeyError when the owner had no such event in the period)."""
+    naming = {k: v for k, v in document.items() if k != TYPES}
+    return {**naming, "type": event_type, **document[TYPES][event_type]}
+
+
+def flat_buckets(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every bucket of a stored document, one per event type."""
+    for event_type in document[TYPES]:
+        yield flat(document, event_type)
+
+
+def aggregate_of(part: dict[str, Any]) -> Aggregate:
+    """The statistics of one type's part (or of a flat bucket, which holds them too)."""
     return Aggregate(
-        count=document["count"],
-        successes=document.get("successes"),
-        users=decode(document),
-        fields=_fields_of(document),
-        weighted_count=document.get("estimated_count"),
+        count=part["count"],
+        successes=part.get("successes"),
+        users=decode(part),
+        fields=_fields_of(part),
+        weighted_count=part.get("estimated_count"),
     )
 
 
-def _fields_of(document: dict[str, Any]) -> dict[str, FieldStats]:
+def _fields_of(part: Mapping[str, Any]) -> dict[str, FieldStats]:
     return {
         name: FieldStats(
             n=f["n"], total=f["sum"], total_sq=f["sum_sq"], low=f["min"], high=f["max"],
             sketch=decode_sketch(f.get("q")),
             weighted_total=f.get("weighted_sum"),
         )
-        for name, f in document.get("fields", {}).items()
+        for name, f in part.get("fields", {}).items()
     }
 
 
-def public(document: dict[str, Any]) -> dict[str, Any]:
-    """A bucket as the stats API shows it (its sketch is left packed: the count is stored)."""
+def public(bucket: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat bucket as the stats API shows it (its sketch is left packed: the count is
+    stored)."""
     return {
-        "period": document["period"],
-        "period_start": document["period_start"],
-        "type": document["type"],
-        "scope": document["scope"],
-        "company_id": document.get("company_id"),
-        "user_id": document.get("user_id"),
-        "count": document["count"],
-        "distinct_users": document["distinct_users"],
-        "distinct_users_exact": document["distinct_users_exact"],
-        "success_rate": success_rate(document.get("successes"), document["count"]),
+        "period": bucket["period"],
+        "period_start": bucket["period_start"],
+        "type": bucket["type"],
+        "scope": bucket["scope"],
+        "company_id": bucket.get("company_id"),
+        "user_id": bucket.get("user_id"),
+        "count": bucket["count"],
+        "distinct_users": bucket["distinct_users"],
+        "distinct_users_exact": bucket["distinct_users_exact"],
+        "success_rate": success_rate(bucket.get("successes"), bucket["count"]),
         # count, scaled by 1 / sample_rate for sampled events: the unsampled total's
         # estimate; when sampled, distinct users are those of the sampled cohort (exact
         # over it, never scaled).
-        "estimated_count": document.get("estimated_count", document["count"]),
-        "sampled": "estimated_count" in document,
+        "estimated_count": bucket.get("estimated_count", bucket["count"]),
+        "sampled": "estimated_count" in bucket,
         "fields": {
             name: {**f.finalize(), "estimated_sum": f.estimated_total}
-            for name, f in _fields_of(document).items()
+            for name, f in _fields_of(bucket).items()
         },
     }

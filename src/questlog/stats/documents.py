@@ -22,15 +22,11 @@ JOB_RUNS = "job_runs"
 LEASES = "job_leases"
 
 _BUCKET_INDEXES = [
-    # The stats API: one owner's buckets of one type over a range of periods.
-    pymongo.IndexModel(
-        [("type", 1), ("scope", 1), ("company_id", 1), ("user_id", 1), ("period_start", 1)],
-        name="owner_period",
-    ),
-    # The rollup: every bucket of a period (to delete the stale ones), and the weekly
-    # rollup: a day's game and company buckets, without its player buckets. (A third
-    # index, period_type_owner, served a rollup that read a day per type; every bucket
-    # write paid for it, so it is gone.)
+    # The rollup: every document of a period (to delete the stale ones), and the weekly
+    # rollup: a day's game and company documents, without its players'. An owner's
+    # documents over a range of periods (the stats API, the company dashboard) are a
+    # range of _ids (see stats.buckets), so they need no index of their own: owner_period
+    # and period_type_owner, which every write paid for, are gone.
     pymongo.IndexModel([("period_start", 1), ("scope", 1)], name="period_scope"),
 ]
 # The runs of a job, newest first: its last successful run is its watermark. All runs
@@ -41,25 +37,22 @@ _RUN_INDEXES = [
 
 
 class StatBucket(Document):
-    """One period of one event type in one scope; `_id` is its key (see stats.buckets)."""
+    """One period of one owner, with its buckets of every event type (see stats.buckets);
+    `_id` is the owner and the period start."""
 
     id: str  # type: ignore[assignment]
     period: Literal["daily", "weekly"]
     period_start: str  # the first local day, YYYY-MM-DD
-    type: str
     scope: Literal["global", "company", "user"]
     company_id: str | None = None
     user_id: str | None = None
     starts_at: datetime
     ends_at: datetime
     time_zone: str
-    event_count: int = Field(alias="count")  # `count` would shadow Document.count()
-    successes: int | None = None
-    distinct_users: int
-    distinct_users_exact: bool
-    users: list[str] | None = None  # the user ids while exact
-    users_hll: bytes | None = None  # else a compressed HyperLogLog (see stats.sketch)
-    fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # event type -> {count, successes, distinct_users, distinct_users_exact, users (the
+    # user ids while exact) or users_hll (else a compressed HyperLogLog, see
+    # stats.sketch), fields, and estimated_count where sampled events were counted}
+    types: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class DailyStat(StatBucket):

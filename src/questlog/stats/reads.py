@@ -7,7 +7,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from questlog.events import EVENT_TYPES
-from questlog.stats.buckets import Scope, aggregate_of, owner_of, public, to_document
+from questlog.stats.buckets import (
+    NAMING,
+    TYPES,
+    Owner,
+    Scope,
+    aggregate_of,
+    flat,
+    owner_of,
+    owner_range,
+    public,
+    stored_part,
+    to_document,
+)
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import (
     Calendar,
@@ -85,17 +97,13 @@ async def read_stats(
     A player's weeks are not stored (see Rollup.week): they are merged here from the
     player's days in `daily`, the merge the weekly rollup would have stored."""
     starts = [d.isoformat() for d in period_starts(query.period, query.first, query.last)]
-    filters = {
-        "type": query.event_type, "scope": query.scope, "company_id": query.company_id,
-        "user_id": query.user_id, "period_start": {"$gte": starts[0], "$lte": starts[-1]},
-    }
+    owner = Owner(query.scope, query.company_id, query.user_id)
     if query.period == "weekly" and query.scope == "user" and daily is not None:
         last_day = date.fromisoformat(starts[-1]) + timedelta(days=6)
-        filters["period_start"] = {"$gte": starts[0], "$lte": last_day.isoformat()}
-        days = [d async for d in daily.find(filters).sort("period_start", 1)]
+        days = await _buckets_of(daily, owner, query.event_type, starts[0], last_day.isoformat())
         documents = weeks_of_days(days, calendar)
     else:
-        documents = [d async for d in collection.find(filters).sort("period_start", 1)]
+        documents = await _buckets_of(collection, owner, query.event_type, starts[0], starts[-1])
     if query.scope == "company":
         users = merge_users(decode(d) for d in documents).count()
         if users < min_company_n:
@@ -109,14 +117,43 @@ async def read_stats(
     return [public(d) for d in documents], meta
 
 
+async def _buckets_of(
+    collection: MotorCollection, owner: Owner, event_type: str, first: str, last: str
+) -> list[dict[str, Any]]:
+    """The owner's flat buckets of `event_type` whose periods start in first..last, oldest
+    first: one range of _ids, only that type's part of each document read."""
+    wanted = f"{TYPES}.{event_type}"
+    projection = dict.fromkeys(NAMING, 1) | {wanted: 1}
+    found = owner_documents(collection, owner, first, last, projection,
+                            also={wanted: {"$exists": True}})
+    return [flat(d, event_type) async for d in found]
+
+
+# secantusd-rs scans the whole collection for a range of _ids unless told to use the _id
+# index (its planner takes _id for equalities and $in only); MongoDB takes it either way.
+BY_ID = [("_id", 1)]
+
+
+def owner_documents(
+    collection: MotorCollection, owner: Owner, first: str | None = None,
+    last: str | None = None, projection: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None,
+) -> Any:
+    """A cursor over the owner's documents whose periods start in first..last (either
+    open), oldest first, read through the _id index; `also` narrows the query."""
+    query = {**owner_range(owner, first, last), **(also or {})}
+    return collection.find(query, projection).hint(BY_ID).sort("_id", 1)
+
+
 def weeks_of_days(days: list[dict[str, Any]], calendar: Calendar) -> list[dict[str, Any]]:
-    """One owner's daily buckets of one type, oldest first, merged into its weeks."""
+    """One owner's flat daily buckets of one type, oldest first, merged into its weeks."""
     weeks: dict[date, list[Aggregate]] = {}
-    for document in days:
-        weeks.setdefault(week_of(date.fromisoformat(document["period_start"])), []).append(
-            aggregate_of(document))
+    for bucket in days:
+        weeks.setdefault(week_of(date.fromisoformat(bucket["period_start"])), []).append(
+            aggregate_of(bucket))
     if not days:
         return []
     owner, event_type = owner_of(days[0]), days[0]["type"]
-    return [to_document(weekly_span(calendar, monday), event_type, owner, merge(parts))
+    return [flat(to_document(weekly_span(calendar, monday), owner,
+                             {event_type: stored_part(merge(parts))}), event_type)
             for monday, parts in weeks.items()]

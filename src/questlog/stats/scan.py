@@ -1,18 +1,18 @@
 """One pass over a day's raw events into its buckets' documents. Pure.
 
 The rollup's hot path. Each event is read once (the store streams the day's events
-over the event_time index) and added to the accumulators of the buckets it counts in:
-its type's global bucket, its company's and its player's. An accumulator keeps the
-raw numbers of its bucket (per field the values, and their sketch keys, computed once
-per value), so that each figure comes out of all of the bucket's values at once: sums
-by math.fsum (exact), the sketch by counting keys. Then each accumulator becomes the
-stored document of its bucket (buckets.to_document's shape, built here directly: this
-runs once per bucket, hundreds of thousands of times on a dense day).
+over the event_time index) and added to the buckets it counts in: its type's bucket
+of the whole game, of its company and of its player. The documents are one per owner
+(see buckets.py), each holding the owner's buckets of every type.
 
-Measured on secantusd-rs, streaming the events costs about what a server-side $group
-of them does (the server's $group with every numeric field $push-ed cost ten times
-its plain count), and building the documents straight from the accumulators avoids
-the per-row Aggregate objects and their merges.
+Most buckets hold one event (a player rarely sends one type twice a day), so a bucket
+first keeps just that event (`Seen`) and becomes an Accumulator at its second one. An
+accumulator keeps the raw numbers of its bucket (per field the values, and their
+sketch keys, computed once per distinct value), so that each figure comes out of all
+of the bucket's values at once: sums by math.fsum (exact), the sketch by counting
+keys. A one-event bucket's field statistics depend on its value alone and are built
+once per distinct value. All of this was measured: per bucket, building accumulators
+and their field documents was most of the rollup's Python time.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from questlog.stats.buckets import GLOBAL, Owner, Span, bucket_header, id_prefix, owner_part
+from questlog.stats.buckets import TYPES, Owner, Span, bucket_header, owner_part
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
 from questlog.stats.merge import exact_sum
 from questlog.stats.quantiles import MAPPING
@@ -40,6 +40,7 @@ _key, _smallest = MAPPING.key, MAPPING.min_possible
 _NO_SHAPE = TypeShape()
 _NUMBER = (int, float)  # bool is its own type here, never counted as a number
 _UNSEEN = object()
+_FEW = 32
 
 
 def sketch_key(x: float) -> int | None:
@@ -49,6 +50,15 @@ def sketch_key(x: float) -> int | None:
     if x < -_smallest:
         return NEGATIVE + _key(-x)
     return ZERO if x == x else None
+
+
+class Seen(NamedTuple):
+    """One event, as its buckets need it: its numbers (name, value, sketch key)."""
+
+    present: list[tuple[str, float, int | None]]
+    success: bool
+    rate: float | None
+    user: str | None
 
 
 class FieldValues:
@@ -63,7 +73,7 @@ class FieldValues:
 
 
 class Accumulator:
-    """Everything one bucket needs, as it streams by."""
+    """Everything a bucket of two events or more needs, as they stream by."""
 
     __slots__ = ("count", "fields", "rates", "successes", "users")
 
@@ -74,24 +84,51 @@ class Accumulator:
         self.users: set[str] = set()
         self.fields = {name: FieldValues() for name in shape.numeric}
 
+    def add(self, seen: Seen) -> None:
+        self.count += 1
+        if seen.success:
+            self.successes += 1  # type: ignore[operator]
+        if seen.user is not None:
+            self.users.add(seen.user)
+        rate = seen.rate
+        if rate is not None or self.rates is not None:
+            self._weigh(rate)
+        fields = self.fields
+        for name, value, key in seen.present:
+            values = fields[name]
+            values.values.append(value)
+            values.keys.append(key)
+            if values.weighted is not None:
+                values.weighted.append(value / rate if rate is not None else value)
 
-# (type, scope, company or user id): plain tuples hash and compare far faster than Owner.
-BucketKey = tuple[str, str, str | None]
+    def _weigh(self, rate: float | None) -> None:
+        """Record an event's weight; the first sampled event weighs the earlier ones at 1."""
+        if self.rates is None:
+            self.rates = [1.0] * (self.count - 1)
+            for values in self.fields.values():
+                values.weighted = list(values.values)
+        self.rates.append(1 / rate if rate is not None else 1.0)
+
+
+Bucket = Seen | Accumulator
+OwnerKey = tuple[str, str | None]  # (scope, company or user id): tuples hash fast
+_GLOBAL_KEY: OwnerKey = ("global", None)
 
 
 def _owner(scope: str, label: str | None) -> Owner:
     if scope == "company":
         return Owner("company", company_id=label)
-    return Owner("user", user_id=label) if scope == "user" else GLOBAL
+    return Owner("user", user_id=label) if scope == "user" else Owner("global")
 
 
 class DayScan:
-    """Feed it a day's events (`add`), then take its buckets' documents (`documents`)."""
+    """Feed it a day's events (`add`), then take its documents (`iter_documents`)."""
 
     def __init__(self) -> None:
-        self.buckets: dict[BucketKey, Accumulator] = {}
+        self.owners: dict[OwnerKey, dict[str, Bucket]] = {}
         self.events = 0
         self._keys: dict[float, int | None] = {}  # sketch keys of the values seen: they repeat
+        self._single: dict[tuple[float, type], dict[str, Any]] = {}  # see _single_field
 
     def add_all(self, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
@@ -104,13 +141,6 @@ class DayScan:
         self.events += 1
         shape = SHAPES.get(event_type, _NO_SHAPE)
         company, user = event.get("company_id"), event.get("user_id")
-        owners: list[BucketKey] = [(event_type, "global", None)]
-        if company is not None:
-            owners.append((event_type, "company", company))
-        if user is not None:
-            owners.append((event_type, "user", user))
-        rate = event.get(SAMPLE_RATE)
-        success = shape.has_success and event.get(SUCCESS_FIELD) is True
         present: list[tuple[str, float, int | None]] = []
         keys = self._keys
         for name in shape.numeric:
@@ -120,57 +150,95 @@ class DayScan:
                 if key is _UNSEEN:
                     key = keys[value] = sketch_key(value)
                 present.append((name, value, key))  # type: ignore[arg-type]
-        buckets = self.buckets
-        for owner in owners:
-            bucket = buckets.get(owner)
-            if bucket is None:
-                bucket = buckets[owner] = Accumulator(shape)
-            bucket.count += 1
-            if success:
-                bucket.successes += 1  # type: ignore[operator]
-            if user is not None:
-                bucket.users.add(user)
-            if rate is not None or bucket.rates is not None:
-                _weigh(bucket, rate)
-            fields = bucket.fields
-            for name, value, key in present:
-                values = fields[name]
-                values.values.append(value)
-                values.keys.append(key)
-                if bucket.rates is not None:
-                    _weigh_value(values, value, rate)
+        seen = Seen(present, shape.has_success and event.get(SUCCESS_FIELD) is True,
+                    event.get(SAMPLE_RATE), user)
+        owners = self.owners
+        self._count(owners, _GLOBAL_KEY, event_type, shape, seen)
+        if company is not None:
+            self._count(owners, ("company", company), event_type, shape, seen)
+        if user is not None:
+            self._count(owners, ("user", user), event_type, shape, seen)
+
+    @staticmethod
+    def _count(owners: dict[OwnerKey, dict[str, Bucket]], owner: OwnerKey, event_type: str,
+               shape: TypeShape, seen: Seen) -> None:
+        buckets = owners.get(owner)
+        if buckets is None:
+            owners[owner] = {event_type: seen}
+            return
+        bucket = buckets.get(event_type)
+        if bucket is None:
+            buckets[event_type] = seen
+            return
+        if type(bucket) is Seen:
+            first, bucket = bucket, Accumulator(shape)
+            buckets[event_type] = bucket
+            bucket.add(first)
+        bucket.add(seen)  # type: ignore[union-attr]
 
     def iter_documents(self, span: Span) -> Iterator[dict[str, Any]]:
-        prefixes: dict[str, str] = {}
-        for (event_type, scope, label), bucket in self.buckets.items():
-            prefix = prefixes.get(event_type)
-            if prefix is None:
-                prefix = prefixes[event_type] = id_prefix(span.start_day, event_type)
+        """One document per owner, with its buckets of every type (buckets.to_document's
+        shape, built here directly: this runs hundreds of thousands of times a dense day)."""
+        start = span.start_day.isoformat()
+        for (scope, label), buckets in self.owners.items():
             owner = _owner(scope, label)
-            yield document(span, event_type, owner, bucket, prefix + owner_part(owner))
+            document = bucket_header(span, owner, owner_part(owner) + start)
+            document[TYPES] = {t: self._part(t, buckets[t]) for t in sorted(buckets)}
+            yield document
 
     def documents(self, span: Span) -> list[dict[str, Any]]:
         return list(self.iter_documents(span))
 
+    def _part(self, event_type: str, bucket: Bucket) -> dict[str, Any]:
+        if type(bucket) is Seen:
+            return self._single_part(SHAPES.get(event_type, _NO_SHAPE), bucket)
+        return accumulated_part(bucket)  # type: ignore[arg-type]
 
-def _weigh(bucket: Accumulator, rate: float | None) -> None:
-    """Record an event's weight; the first sampled event weighs the earlier ones at 1."""
-    if bucket.rates is None:
-        bucket.rates = [1.0] * (bucket.count - 1)
-        for values in bucket.fields.values():
-            values.weighted = list(values.values)
-    bucket.rates.append(1 / rate if rate is not None else 1.0)
+    def _single_part(self, shape: TypeShape, seen: Seen) -> dict[str, Any]:
+        """A one-event bucket's statistics (the shape of accumulated_part)."""
+        user, rate = seen.user, seen.rate
+        fields = dict.fromkeys(shape.numeric, EMPTY_FIELD)
+        for name, value, key in seen.present:
+            fields[name] = self._single_field(value, key, rate)
+        part: dict[str, Any] = {
+            "count": 1,
+            "successes": int(seen.success) if shape.has_success else None,
+            "distinct_users": 0 if user is None else 1,
+            "distinct_users_exact": True,
+            "users": [] if user is None else [user],
+            "users_hll": None,
+            "fields": fields,
+        }
+        if rate is not None:
+            part["estimated_count"] = 1 / rate
+        return part
+
+    def _single_field(self, value: float, key: int | None, rate: float | None
+                      ) -> dict[str, Any]:
+        """One value's field statistics. Unsampled, they are shared between the buckets
+        of equal values (values repeat; documents are only encoded, never changed): by
+        value and type, as 1 and 1.0 are stored apart; zeros not, for -0.0 is not 0.0."""
+        memo = rate is None and value != 0
+        if memo:
+            stored = self._single.get((value, type(value)))
+            if stored is not None:
+                return stored
+        stored = {"n": 1, "sum": float(value), "sum_sq": float(value * value),
+                  "min": value, "max": value, "q": _sketch([key])}
+        if rate is not None:
+            stored["weighted_sum"] = value / rate
+        elif memo:
+            self._single[(value, type(value))] = stored
+        return stored
 
 
-def _weigh_value(values: FieldValues, value: float, rate: float | None) -> None:
-    assert values.weighted is not None  # _weigh set it for every field of the bucket
-    values.weighted.append(value / rate if rate is not None else value)
+EMPTY_FIELD: dict[str, Any] = {  # a field no event of the bucket held a number for
+    "n": 0, "sum": 0.0, "sum_sq": 0.0, "min": None, "max": None,
+    "q": {"pk": [], "pc": [], "nk": [], "nc": [], "z": 0}}
 
 
-def document(
-    span: Span, event_type: str, owner: Owner, bucket: Accumulator, bucket_id: str
-) -> dict[str, Any]:
-    """The stored form of one bucket (the shape of buckets.to_document)."""
+def accumulated_part(bucket: Accumulator) -> dict[str, Any]:
+    """The stored statistics of one bucket of several events (buckets.stored_part's shape)."""
     users = bucket.users
     if len(users) <= EXACT_LIMIT:
         stored_users: dict[str, Any] = {"users": sorted(users), "users_hll": None}
@@ -181,7 +249,6 @@ def document(
         stored_users = {"users": None, "users_hll": zlib.compress(sketch.registers)}
         distinct, exact = sketch.count(), False
     stored = {
-        **bucket_header(span, event_type, owner, bucket_id),
         "count": bucket.count,
         "successes": bucket.successes,
         "distinct_users": distinct,
@@ -197,16 +264,10 @@ def document(
 def _field(values: FieldValues) -> dict[str, Any]:
     numbers = values.values
     if not numbers:
-        return {"n": 0, "sum": 0.0, "sum_sq": 0.0, "min": None, "max": None,
-                "q": {"pk": [], "pc": [], "nk": [], "nc": [], "z": 0}}
-    if len(numbers) == 1:  # most player buckets
-        value = numbers[0]
-        total, total_sq, low, high = float(value), float(value * value), value, value
-    else:
-        total, total_sq = exact_sum(numbers), exact_sum([v * v for v in numbers])
-        low, high = min(numbers), max(numbers)
-    stored = {"n": len(numbers), "sum": total, "sum_sq": total_sq, "min": low, "max": high,
-              "q": _sketch(values.keys)}
+        return EMPTY_FIELD
+    stored = {"n": len(numbers), "sum": exact_sum(numbers),
+              "sum_sq": exact_sum([v * v for v in numbers]),
+              "min": min(numbers), "max": max(numbers), "q": _sketch(values.keys)}
     if values.weighted is not None:
         stored["weighted_sum"] = exact_sum(values.weighted)
     return stored
@@ -223,7 +284,12 @@ def _sketch(keys: list[int | None]) -> dict[str, Any]:
         if key >= NEGATIVE_FROM:
             return {"pk": [], "pc": [], "nk": [key - NEGATIVE], "nc": [1], "z": 0}
         return {"pk": [key], "pc": [1], "nk": [], "nc": [], "z": 0}
-    counts = Counter(keys)
+    if len(keys) > _FEW:
+        counts: dict[int | None, int] = Counter(keys)
+    else:  # Counter's own set-up is most of the time for a few keys (most buckets)
+        counts = {}
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
     zeros = counts.pop(ZERO, 0)
     counts.pop(None, None)
     pk, pc, nk, nc = [], [], [], []

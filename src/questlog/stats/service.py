@@ -20,9 +20,10 @@ from questlog.stats.documents import DayCursor, JobRun
 from questlog.stats.periods import Calendar, recomputable_range, weeks_of
 from questlog.stats.pipeline import days_of_hours, hours_pipeline
 from questlog.stats.reads import StatsQuery, read_stats
-from questlog.stats.rollup import Rollup, Tally
+from questlog.stats.rollup import Rollup
 from questlog.stats.runs import RunLog, Source
 from questlog.stats.today import Today
+from questlog.stats.writer import Tally
 from questlog.store.retry import StoreUnavailable, with_retries
 from questlog.store.types import MotorCollection
 
@@ -73,20 +74,34 @@ class StatsService:
         With `fold_today`, today is refreshed by folding in what it received since its
         last rebuild or refresh, where its cursor allows (see stats.today)."""
         async with self.runs.record(job, source) as run:
-            oldest = self.oldest_recomputable()
-            today = self.today()
-            done = []
-            for day in sorted(set(days)):
-                rebuild: Callable[[date], Awaitable[Tally]] = self._rebuild
-                if day == today and fold_today:
-                    rebuild = self._refresh(run)
-                if day < oldest:
-                    run.skipped_days.append(day.isoformat())
-                elif await self._attempt(run, day, rebuild):
+            oldest, today = self.oldest_recomputable(), self.today()
+            wanted = sorted(set(days))
+            done: list[date] = []
+            for day in (d for d in wanted if d < oldest):
+                run.skipped_days.append(day.isoformat())
+                if on_day:
+                    on_day(day)
+            # Every day but today in one pass whose writes overlap the next day's reads;
+            # today last, on its own, because of its cursor.
+            whole = [d for d in wanted if d >= oldest and d != today]
+            async for day, outcome in self._rollup.days(whole):
+                if isinstance(outcome, Exception):  # retried on its own, as any period
+                    rebuilt = await self._attempt(run, day, self._rollup.day)
+                else:
+                    rebuilt = _counted(run, outcome)
+                if rebuilt:
                     done.append(day)
                     run.days.append(day.isoformat())
                 if on_day:
                     on_day(day)
+            if today in wanted and today >= oldest:
+                rebuild = self._refresh(run) if fold_today else self._rebuild
+                if await self._attempt(run, today, rebuild):
+                    done.append(today)
+                    run.days.append(today.isoformat())
+                if on_day:
+                    on_day(today)
+            run.days.sort()  # today, done last, may precede days after it
             await self._weeks(run, weeks_of(done))
         return run
 
@@ -155,7 +170,11 @@ class StatsService:
         except (StoreUnavailable, PyMongoError) as exc:
             run.errors.append(f"{start.isoformat()}: {exc}")
             return False
-        run.events_read += tally.events_read
-        run.documents_written += tally.written
-        run.documents_deleted += tally.deleted
-        return True
+        return _counted(run, tally)
+
+
+def _counted(run: JobRun, tally: Tally) -> bool:
+    run.events_read += tally.events_read
+    run.documents_written += tally.written
+    run.documents_deleted += tally.deleted
+    return True

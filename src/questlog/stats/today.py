@@ -31,14 +31,16 @@ from typing import Any
 
 from pymongo import ReplaceOne, ReturnDocument
 
-from questlog.stats.buckets import aggregate_of, owner_of, to_document
+from questlog.stats.buckets import TYPES, aggregate_of, stored_part
 from questlog.stats.fields import SHAPES
 from questlog.stats.merge import merge
-from questlog.stats.rollup import PLAIN, READ_BATCH, Rollup, Tally, _batches, _chunks
+from questlog.stats.rollup import Rollup
+from questlog.stats.streams import READ_BATCH, batches, plain
+from questlog.stats.writer import Tally, chunks
 from questlog.store.types import MotorCollection
 
 CURSORS = "stats_cursors"
-LAYOUT = 1  # bump when the stored bucket layout changes: older cursors are then ignored
+LAYOUT = 2  # bump when the stored bucket layout changes: older cursors are then ignored
 KEEP_DAYS = 3  # cursors of older days are deleted
 
 
@@ -142,8 +144,7 @@ class Today:
         clock: Callable[[], datetime],
     ) -> None:
         self._rollup, self._cursors = rollup, Cursors(cursors)
-        plain_events = events.with_options(codec_options=PLAIN)
-        self._events = plain_events if type(plain_events) is type(events) else events
+        self._events = plain(events)
         self._daily = daily
         self._fingerprint, self._settle, self._clock = fingerprint(time_zone), settle, clock
 
@@ -184,17 +185,18 @@ class Today:
                  "event_time": {"$gte": span.starts_at, "$lt": span.ends_at}}
         scan = self._rollup.scan()
         read = 0
-        async for batch in _batches(self._events.find(query, batch_size=READ_BATCH)):
+        async for batch in batches(self._events.find(query, batch_size=READ_BATCH)):
             read += len(batch)
             scan.add_all(e for e in batch if e["_id"] not in cursor.extras)
         delta = scan.documents(span)
         written = 0
-        for chunk in _chunks(delta):
-            written += await self._merge_into(span, chunk)
+        for chunk in chunks(delta):
+            written += await self._merge_into(chunk)
         return Tally(events_read=read, written=written)
 
-    async def _merge_into(self, span: Any, delta: list[dict[str, Any]]) -> int:
-        """Merge each delta bucket into its stored one (inserted when there is none)."""
+    async def _merge_into(self, delta: list[dict[str, Any]]) -> int:
+        """Merge each delta document into its stored one (inserted when there is none):
+        per type, the two buckets merged; types only one of them has, kept as they are."""
         ids = [d["_id"] for d in delta]
         stored = {d["_id"]: d async for d in self._daily.find({"_id": {"$in": ids}})}
         fresh, known = [], []
@@ -203,8 +205,13 @@ class Today:
             if before is None:
                 fresh.append(document)
                 continue
-            merged = merge([aggregate_of(before), aggregate_of(document)])
-            known.append(to_document(span, document["type"], owner_of(document), merged))
+            types = dict(before[TYPES])
+            for event_type, part in document[TYPES].items():
+                if event_type in types:
+                    merged = merge([aggregate_of(types[event_type]), aggregate_of(part)])
+                    part = stored_part(merged)
+                types[event_type] = part
+            known.append({**document, TYPES: dict(sorted(types.items()))})
         if fresh:  # a duplicate key here means another writer: the error leaves it busy
             await self._daily.insert_many(fresh, ordered=False)
         if known:

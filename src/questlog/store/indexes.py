@@ -63,8 +63,10 @@ def _plain(value: Any) -> Any:
 # Indexes earlier versions created that nothing reads any more, by collection: each one
 # only costs its upkeep on every write, so a start drops it.
 RETIRED = {
-    "daily_stats": ("period_type_owner",),  # the per-type week read (issue 9 dropped it)
-    "weekly_stats": ("period_type_owner",),
+    # the per-type week read, and the per-type owner read (issue 9: buckets are stored
+    # a document per owner and period, read by _id ranges)
+    "daily_stats": ("period_type_owner", "owner_period"),
+    "weekly_stats": ("period_type_owner", "owner_period"),
     "events": ("evaluation_queue",),  # the evaluator's queue before its watermark
 }
 

@@ -1,0 +1,84 @@
+"""Writing a period's documents: inserted or replaced, the period's others deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pymongo import ReplaceOne
+from pymongo.errors import BulkWriteError
+
+from questlog.batching import chunked
+from questlog.store.types import MotorCollection
+
+WRITE_CHUNK = 10_000
+DUPLICATE_KEY = 11000
+ID_BATCH = 100_000
+
+
+@dataclass
+class Tally:
+    events_read: int = 0
+    written: int = 0
+    deleted: int = 0
+    # (event id, received_at) of the events read received at or after `received_since`
+    recent: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        self.events_read += other.events_read
+        self.written += other.written
+        self.deleted += other.deleted
+
+
+class PeriodWriter:
+    """Writes a period's documents and, at the end, deletes those it did not write."""
+
+    def __init__(self, collection: MotorCollection, before: set[str]) -> None:
+        self._collection, self._before = collection, before
+        self._written: set[str] = set()
+
+    @classmethod
+    async def open(cls, collection: MotorCollection, start: date) -> PeriodWriter:
+        """A writer for the period starting `start`, knowing which documents it has now."""
+        query = {"period_start": start.isoformat()}
+        # Through period_scope (rollup.py); in one batch, as ids are small (the first
+        # batch is 101 documents by default, and each further one a round trip).
+        found = collection.find(query, {"_id": 1}, batch_size=ID_BATCH)
+        return cls(collection, {d["_id"] async for d in found})
+
+    async def write(self, documents: list[dict[str, Any]]) -> None:
+        # A document not there before is inserted, one that is is replaced: inserts are
+        # the server's cheapest write, and most of a day's are new at its first rollup.
+        fresh = [d for d in documents if d["_id"] not in self._before]
+        known = [d for d in documents if d["_id"] in self._before]
+        for chunk in chunks(fresh):
+            await self._insert(chunk)
+        for chunk in chunks(known):
+            await self._replace(chunk)
+        self._written.update(d["_id"] for d in documents)
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> None:
+        try:
+            await self._collection.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:  # another process inserted some meanwhile: replace them
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            await self._replace([documents[e["index"]] for e in errors])
+
+    async def _replace(self, documents: list[dict[str, Any]]) -> None:
+        if documents:
+            requests = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
+            await self._collection.bulk_write(requests, ordered=False)
+
+    async def close(self, events_read: int) -> Tally:
+        stale = sorted(self._before - self._written)
+        for ids in chunks(stale):
+            await self._collection.delete_many({"_id": {"$in": ids}})
+        return Tally(events_read=events_read, written=len(self._written), deleted=len(stale))
+
+
+def chunks(items: list[Any]) -> Iterable[list[Any]]:
+    return chunked(items, WRITE_CHUNK)
