@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from achievement_factories import (
     T0,
     Interleaved,
@@ -16,10 +18,11 @@ from achievement_factories import (
     stored,
     vote,
 )
-from motor.motor_asyncio import AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from questlog.achievements.evaluator import Evaluator
 from questlog.achievements.player_updates import order_key
+from questlog.settings import Settings
 
 DAY = timedelta(days=1)
 RULES = book(
@@ -147,6 +150,45 @@ async def test_a_player_another_process_updated_meanwhile_is_not_updated_from_me
 
     assert await progress_of(database) == recomputed(RULES, events)
     assert first.stats.conflicts > 0  # its memory was stale, and the guard said so
+
+
+async def erase_then_vote(database: AsyncIOMotorDatabase) -> list[dict[str, Any]]:
+    """Three votes evaluated, the player erased, one vote more; the events that remain."""
+    process = evaluator(database)
+    earlier = [vote(at=T0 + timedelta(minutes=i), bill=f"b-{i}") for i in range(3)]
+    await database["events"].insert_many(earlier)
+    await process.evaluate_pending(settle=False)
+    await database["events"].delete_many({})  # the erasure: the player's events and progress
+    await database["player_progress"].delete_many({})
+    later = [vote(at=T0 + timedelta(hours=1), bill="b-9")]
+    await database["events"].insert_many(later)
+    await process.evaluate_pending(settle=False)
+    return later
+
+
+async def test_a_player_erased_meanwhile_starts_again_from_nothing() -> None:
+    """The evaluator keeps the documents it wrote; a player whose progress was deleted
+    since (an erasure) is not written back from that memory: the next event counts from
+    zero."""
+    database = fresh_database()
+    remaining = await erase_then_vote(database)
+    assert await progress_of(database) == recomputed(RULES, remaining)
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_an_erased_player_starts_again_from_nothing(
+    settings: Settings,
+) -> None:
+    """The same through the server's transactions (secantusd-rs has them)."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    database = client[f"{settings.database}_erased"]
+    try:
+        await client.drop_database(database.name)
+        remaining = await erase_then_vote(database)
+        assert await progress_of(database) == recomputed(RULES, remaining)
+    finally:
+        await client.drop_database(database.name)
+        client.close()
 
 
 async def test_at_start_it_catches_up_on_events_stored_without_a_bus_message() -> None:

@@ -9,6 +9,9 @@ no `applied`; an event at or before it (read again by a settle pass, after a cra
 by another process, or visible late) is checked against `applied` and skipped if there.
 `applied` keeps the last KEEP_APPLIED ids: enough while fewer than that many events of
 one player arrive within a settle window (watermark.SETTLE + evaluator.SETTLE_EVERY).
+Only an update computed from no document (version 0) may create one: an update computed
+from a document that is gone since (an erasure deleted it) matches nothing, so a
+player's progress never comes back from what this process kept of it.
 
 The updates of a batch are written in chunks of CHUNK_PLAYERS players, one transaction
 each where the server has them, and the next chunk is computed while one is written: the
@@ -19,7 +22,6 @@ so the order in which they land changes nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from typing import Any
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.results import BulkWriteResult
 
 from questlog.achievements.book import Book
 from questlog.achievements.documents import EVALUATION_ORDER
@@ -140,14 +143,18 @@ class PlayerUpdates:
                     writing = None
                 if chunk:
                     writing = asyncio.create_task(self._write_chunk(chunk, done))
+                    # A task runs from the next await on: let it send its write before
+                    # the next chunk's rules take the event loop, or nothing overlaps.
+                    await asyncio.sleep(0)
             if writing is not None:
                 refused |= await writing
                 writing = None
         finally:
             if writing is not None:  # the rules failed meanwhile: the write may land or not
                 writing.cancel()
-                with contextlib.suppress(BaseException):
-                    await writing
+                # wait(), not await: a cancel of this task while it waits must not be
+                # swallowed with the write's own CancelledError.
+                await asyncio.wait([writing])
         return refused
 
     def _update(self, user_id: str, events: Events, doc: dict[str, Any] | None
@@ -193,19 +200,20 @@ class PlayerUpdates:
             try:
                 async with (await client.start_session() as session,
                             session.start_transaction(write_concern=self._progress.write_concern)):
-                    await self._progress.bulk_write(requests, ordered=False, session=session)
-                return set()
+                    result = await self._progress.bulk_write(requests, ordered=False,
+                                                             session=session)
+                return _unmatched(result, requests)
             except OperationFailure as exc:
                 if not _refused(exc):
                     raise
         try:
-            await self._progress.bulk_write(requests, ordered=False)
+            result = await self._progress.bulk_write(requests, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
             return {e["index"] for e in errors}
-        return set()
+        return _unmatched(result, requests)
 
     async def _has_transactions(self) -> bool:
         if self._transactions is None:
@@ -225,6 +233,18 @@ def _refused(exc: OperationFailure) -> bool:
         errors = exc.details.get("writeErrors", [])
         return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
     return exc.has_error_label("TransientTransactionError")
+
+
+def _unmatched(result: BulkWriteResult, requests: list[UpdateOne]) -> set[int]:
+    """After a bulk without errors: none, or, if some update matched no document (its
+    player's document was deleted since it was read), all of them.
+
+    The result counts, it does not say which: every player of the bulk is then read
+    again, with `applied`, which tells the updates that landed (their events are in it)
+    from those that did not."""
+    if result.matched_count + result.upserted_count == len(requests):
+        return set()
+    return set(range(len(requests)))
 
 
 def _all_after(events: Events, through: list[Any] | None) -> bool:
@@ -262,5 +282,6 @@ def _request(
     if unlocked:
         update["$addToSet"] = {"unlocked": {"$each": unlocked}}
     # Only fields of the (_id, version) index: secantusd-rs scans the collection for a
-    # filter naming any other field, even beside _id.
-    return UpdateOne({"_id": user_id, "version": version}, update, upsert=True)
+    # filter naming any other field, even beside _id. Only version 0 may create the
+    # document (see the module's docstring).
+    return UpdateOne({"_id": user_id, "version": version}, update, upsert=version == 0)
