@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from achievement_factories import T0, book, fresh_database, lobby, progress_of, recomputed, vote
 from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo import InsertOne
 
 from questlog.achievements.documents import EVALUATION_INDEX, EVALUATION_ORDER, WATERMARKS
 from questlog.achievements.evaluator import Evaluator
@@ -73,7 +74,8 @@ class Store:
         return await self._write("update_many", self._real.update_many, *args, **kwargs)
 
     async def bulk_write(self, requests: list[Any], *args: Any, **kwargs: Any) -> Any:
-        users = " ".join(r._filter["_id"] for r in requests)
+        users = " ".join((r._doc if isinstance(r, InsertOne) else r._filter)["_id"]
+                         for r in requests)
         return await self._write(f"bulk_write {users}", self._real.bulk_write, requests,
                                  *args, **kwargs)
 
