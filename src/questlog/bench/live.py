@@ -79,8 +79,9 @@ async def _status(client: httpx.AsyncClient) -> dict[str, Any]:
 @dataclass(frozen=True)
 class EndToEnd:
     events: int
-    evaluated: int  # by the catch-up of a stored burst
+    evaluated: int  # by the catch-up of a stored burst of new players
     busy_seconds: float  # the evaluator's, from its first read to nothing pending
+    returning: tuple[int, float]  # the same for a second burst of the same players
     live_seconds: float  # a burst evaluated as it arrives: first POST to nothing pending
     drain_seconds: float  # the same: last POST answered to nothing pending
     raw: RawFigures
@@ -107,6 +108,10 @@ class EndToEnd:
                            "before the catch-up, after it, after the live burst)"),
             ("evaluated / raw insert", f"{self.ratio:.2f} (target >= {END_TO_END_TARGET}: "
                                        f"{verdict})"),
+            ("returning players", f"a second burst of {self.events} for the same players, "
+             f"their progress stored: {rate(*self.returning)} events/s of the evaluator's "
+             "own time (an update of a stored document costs the server about twice an "
+             "insert of the first one)"),
             ("live", f"{self.events} events POSTed while evaluating: nothing pending "
                      f"{self.drain_seconds:.2f} s after the last POST, "
                      f"{self.live_seconds:.2f} s after the first "
@@ -131,7 +136,7 @@ async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
     # The floor's runs around the phases they are compared with, the fastest of them: a
     # stall of the shared machine during one must not flatter the ratio.
     runs = [await _raw(connection, events)]
-    evaluated, busy = await _catch_up(connection, events=events)
+    (evaluated, busy), returning = await _catch_up(connection, events=events)
     runs.append(await _raw(connection, events))
     async with evaluating_server(connection) as server, _client(server) as client:
         bodies = _bodies(events)
@@ -144,7 +149,7 @@ async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
         store = server.store
     runs.append(await _raw(connection, events))
     raw = min(runs, key=lambda run: run.seconds / max(run.inserted, 1))
-    return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy,
+    return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy, returning=returning,
                     live_seconds=finished - started, drain_seconds=finished - posted,
                     raw=raw, store=store)
 
@@ -153,28 +158,38 @@ async def _raw(connection: Connection, events: int) -> RawFigures:
     return await insert_raw(connection=connection, events=events, batch=500, concurrency=1)
 
 
-async def _catch_up(connection: Connection, *, events: int) -> tuple[int, float]:
+async def _catch_up(
+    connection: Connection, *, events: int,
+) -> tuple[tuple[int, float], tuple[int, float]]:
     """A burst stored with the evaluator off, then drained by a server started with it:
-    how many events it evaluated, in how many seconds of its own busy time."""
+    how many events it evaluated, in how many seconds of its own busy time; then the
+    same again for the same players (a new server each time: its memory is cold)."""
     if connection.kind == "memory":
         raise RuntimeError("the end-to-end benchmark needs a store two servers share "
                            "(the local server or a MongoDB URL), not the memory store")
     database = scratch_database()
     try:
-        async with own_server(connection, database=database) as server, \
-                _client(server) as client:
-            await _post_all(client, _bodies(events))
-        async with evaluating_server(connection, database=database) as server, \
-                _client(server) as client:
-            # Polled slowly: each status request counts the pending events, work the
-            # evaluator's own process and server would otherwise do for the benchmark.
-            evaluated = await _counted(client, events, 0, poll=0.1)
-            status = await _status(client)
-            while not status["busy_seconds"]:  # the pass ends after its last batch
-                await asyncio.sleep(0.1)
-                status = await _status(client)
+        first = await _store_then_drain(connection, database, events)
+        second = await _store_then_drain(connection, database, events)
     finally:
         await connection.client.drop_database(database)
+    return first, second
+
+
+async def _store_then_drain(connection: Connection, database: str, events: int
+                            ) -> tuple[int, float]:
+    async with own_server(connection, database=database) as server, \
+            _client(server) as client:
+        await _post_all(client, _bodies(events))  # the same players every time
+    async with evaluating_server(connection, database=database) as server, \
+            _client(server) as client:
+        # Polled slowly: each status request counts the pending events, work the
+        # evaluator's own process and server would otherwise do for the benchmark.
+        evaluated = await _counted(client, events, 0, poll=0.1)
+        status = await _status(client)
+        while not status["busy_seconds"]:  # the pass ends after its last batch
+            await asyncio.sleep(0.1)
+            status = await _status(client)
     return evaluated, float(status["busy_seconds"])
 
 
