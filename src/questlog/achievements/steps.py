@@ -56,7 +56,7 @@ if amount.__class__ is float or amount.__class__ is int or (
         isinstance(amount, int | float) and not isinstance(amount, bool)):
     value += amount
     changed[$key] = entry = entry.copy()
-entry["value"] = value''',
+    entry["value"] = value''',
     "distinct": '''
 found = get($field)
 entry = entry_of($key, EMPTY)
