@@ -27,29 +27,38 @@ def utc_day(moment: datetime) -> int:
     return moment.toordinal() - _EPOCH_ORDINAL
 
 
-def with_day(top: float, days: list[int], at: int, day: int, value: int
+def with_day(kept: int, days: list[int], at: int, day: int, value: int
              ) -> tuple[list[int], int]:
     """The days and the longest run once `day`, which `days` lacks, has an event too
-    (`at`: where it goes in `days`; `top`: the streak's longest level). `days` itself
-    is not changed: it may be the caller's stored list."""
+    (`at`: where it goes in `days`; `kept`: how many days before the newest are kept,
+    see memory_of). `days` itself is not changed: it may be the caller's stored list."""
     days = days.copy()
     days.insert(at, day)
-    run = _extent(days, at, -1) + 1 + _extent(days, at, 1)
-    horizon = days[-1] - int(top) - STREAK_MEMORY_DAYS
+    run = 1
+    # Most new days lack a neighbour on one side or both: that costs no call.
+    if at and days[at - 1] == day - 1:
+        run += _extent(days, at, -1)
+    if at + 1 < len(days) and days[at + 1] == day + 1:
+        run += _extent(days, at, 1)
+    horizon = days[-1] - kept
     if days[0] < horizon:
         del days[: bisect.bisect_left(days, horizon)]
     return days, run if run > value else value
 
 
+def memory_of(top: float) -> int:
+    """How many days before its newest a streak whose longest level is `top` keeps."""
+    return int(top) + STREAK_MEMORY_DAYS
+
+
 def _extent(days: list[int], at: int, step: int) -> int:
-    """How many days in a row follow (step 1) or precede (step -1) days[at].
+    """How many days in a row follow (step 1) or precede (step -1) days[at], which has
+    a next day on that side.
 
     `days` are sorted and distinct, so days[at + k * step] == days[at] + k * step means
     every day between is there too: the extent is found by bisection, not by a walk,
-    after the two common answers: none (no next day) and all of that side."""
+    after the common answer: all of that side."""
     day, side = days[at], (len(days) - 1 - at if step > 0 else at)
-    if side == 0 or days[at + step] != day + step:
-        return 0
     if days[at + side * step] == day + side * step:
         return side
     low, high = 1, side - 1

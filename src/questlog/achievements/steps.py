@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from questlog.achievements.kinds import multiples, utc_day, with_day
+from questlog.achievements.kinds import memory_of, multiples, utc_day, with_day
 
 if TYPE_CHECKING:
     from questlog.achievements.book import Counting, Filter
@@ -49,22 +49,20 @@ value = entry.get("value", 0) + 1
 changed[$key] = entry = entry.copy()
 entry["value"] = value''',
     "sum": '''
-amount = get($field)
 entry = entry_of($key, EMPTY)
 value = entry.get("value", 0)
-if amount.__class__ is float or amount.__class__ is int or (
-        isinstance(amount, int | float) and not isinstance(amount, bool)):
-    value += amount
+if number_$field:
+    value += field_$field
     changed[$key] = entry = entry.copy()
     entry["value"] = value''',
     "distinct": '''
-found = get($field)
 entry = entry_of($key, EMPTY)
 seen = entry.get("seen", ())
-if found is not None and len(seen) < $top and found not in seen:  # past the top: stop growing
+# past the top, stop growing
+if field_$field is not None and len(seen) < $top and field_$field not in seen:
     value = len(seen) + 1
     changed[$key] = entry = entry.copy()
-    entry["seen"], entry["value"] = [*seen, found], value
+    entry["seen"], entry["value"] = [*seen, field_$field], value
 else:
     value = entry.get("value", 0)''',
     "streak": '''
@@ -73,7 +71,7 @@ days = entry.get("days") or []
 at = bisect_left(days, day)
 value = entry.get("value", 0)
 if at == len(days) or days[at] != day:  # a day the streak lacked
-    days, value = with_day($top, days, at, day, value)
+    days, value = with_day($kept, days, at, day, value)
     changed[$key] = entry = entry.copy()
     entry["days"], entry["value"] = days, value''',
 }
@@ -91,8 +89,8 @@ if value >= $first:
         run.reach($rule, run.own($key, entry), event)'''
 # value // threshold is NaN only for an infinite sum: multiples() counts it.
 _REPEATABLE = '''
-times, passes = entry.get("times", 0), value // $first
-if passes > times or (passes != passes and multiples(value, $first) > times):
+times, passes = entry.get("times", 0), value // $threshold
+if passes > times or (passes != passes and multiples(value, $threshold) > times):
     run.repeat($rule, run.own($key, entry), event)'''
 
 
@@ -108,6 +106,7 @@ def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
     if any(rule.kind == "streak" for rule in rules):
         lines.append("    day = utc_day(moment)")
         namespace["utc_day"] = utc_day
+    lines += _fields(filters, rules)
     for number, found in enumerate(filters):
         lines.append(f"    f{number} = {_condition(number, found, namespace)}")
     for number, rule in enumerate(rules):
@@ -139,19 +138,40 @@ def _condition(number: int, found: Filter, namespace: dict[str, Any]) -> str:
         parts.append(f"moment < BEFORE_{number}")
     for index, (name, allowed) in enumerate(where):
         namespace[f"WHERE_{number}_{index}"] = allowed
-        parts.append(f"get({name!r}) in WHERE_{number}_{index}")
+        parts.append(f"field_{name} in WHERE_{number}_{index}")
     return " and ".join(parts)
+
+
+def _fields(filters: Sequence[Filter], rules: Sequence[Counting]) -> list[str]:
+    """Each field the rules or filters read, read once; and, for each summed field,
+    whether it holds a number (a missing field or an older schema's may not)."""
+    read = [name for _, _, where in filters for name, _ in where]
+    read += [rule.field for rule in rules if rule.field is not None]
+    summed = {rule.field for rule in rules if rule.kind == "sum"}
+    lines = []
+    for name in dict.fromkeys(read):  # each once, in order
+        assert name.isidentifier(), name  # an event model's field
+        lines.append(f"    field_{name} = get({name!r})")
+        if name in summed:
+            lines.append(f"    number_{name} = isinstance(field_{name}, int | float) "
+                         f"and not isinstance(field_{name}, bool)")
+    return lines
 
 
 def _rule(number: int, rule: Counting) -> list[str]:
     """A rule's lines in the step: its kind's, then its unlock check, under its filter."""
+    # A counter's, a distinct's and a streak's values are ints: compared with an int (if
+    # the threshold is one: the comparison is exact either way), CPython takes its fast
+    # path for two ints instead of its generic one for an int and a float.
+    compared = _literal if rule.kind == "sum" else _integral
     single = _ONCE if len(rule.thresholds) == 1 else _TIERS
     check = _REPEATABLE if rule.repeatable else single
     body = Template(_KINDS[rule.kind] + check).substitute(
-        key=repr(rule.id), field=repr(rule.field), rule=f"RULE_{number}",
-        top=_literal(rule.thresholds[-1]), first=_literal(rule.thresholds[0]),
-        levels=len(rule.thresholds),
-        thresholds=f"({', '.join(_literal(t) for t in rule.thresholds)})",
+        key=repr(rule.id), field=rule.field, rule=f"RULE_{number}",
+        kept=memory_of(rule.thresholds[-1]),
+        top=compared(rule.thresholds[-1]), first=compared(rule.thresholds[0]),
+        levels=len(rule.thresholds), threshold=_literal(rule.thresholds[0]),
+        thresholds=f"({', '.join(compared(t) for t in rule.thresholds)})",
     ).strip("\n").splitlines()
     indent = "    " if rule.filter < 0 else "        "
     head = [f"    # {rule.id}: {rule.kind}{' repeatable' if rule.repeatable else ''}, "
@@ -159,6 +179,11 @@ def _rule(number: int, rule: Counting) -> list[str]:
     if rule.filter >= 0:
         head.append(f"    if f{rule.filter}:")
     return head + [indent + line for line in body]
+
+
+def _integral(number: float) -> str:
+    return str(int(number)) if math.isfinite(number) and number == int(number) else \
+        _literal(number)
 
 
 def _literal(number: float) -> str:
