@@ -2,30 +2,19 @@
 
 An event only meets the rules of its type (a plan), and a plan holds each distinct
 filter (window and `where`) once, so an event is matched against a filter once however
-many rules share it. The rules themselves are flat tuples, unpacked at once by the hot
-loop in achievements.rules: attribute reads per rule were a measurable share of it.
+many rules share it. Each plan's rules run as one generated function, its step
+(achievements.steps): `Book.source(event_type)` shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from questlog.achievements.definitions import (
-    Achievement,
-    AllOfRule,
-    CounterRule,
-    DistinctRule,
-    StreakRule,
-    SumRule,
-)
-
-COUNTER, SUM, DISTINCT, STREAK = range(4)
-_KINDS: dict[type, int] = {
-    CounterRule: COUNTER, SumRule: SUM, DistinctRule: DISTINCT, StreakRule: STREAK,
-}
+from questlog.achievements.definitions import Achievement, AllOfRule
+from questlog.achievements.steps import Step, write
 
 # field -> the values it may have
 Where = tuple[tuple[str, frozenset[Any]], ...]
@@ -38,42 +27,44 @@ Filter = tuple[datetime | None, datetime | None, Where]
 
 @dataclass(frozen=True, slots=True)
 class Counting:
-    """One counter/sum/distinct/streak achievement, as the unlock steps read it."""
+    """One counter/sum/distinct/streak achievement, as its step and its unlocks read it."""
 
     id: str
+    kind: str  # counter, sum, distinct or streak
+    field: str | None  # the field a sum or distinct reads
+    filter: int  # its filter's number in the plan; -1: every event of the type counts
+    repeatable: bool
     thresholds: tuple[float, ...]
     names: tuple[str | None, ...]
-    top: float  # the highest threshold
 
 
-# What the hot loop reads of a rule: (rule, id, kind, filter number or -1 for none, field,
-# repeatable, how many levels, thresholds).
-Hot = tuple[Counting, str, int, int, str | None, bool, int, tuple[float, ...]]
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Plan:
-    """The rules of one event type, in file order, and the distinct filters they use."""
+    """The rules of one event type, in file order, the distinct filters they use, and
+    the step that applies an event to them."""
 
     filters: tuple[Filter, ...]
-    rules: tuple[Hot, ...]
+    rules: tuple[Counting, ...]
+    source: str  # the step's code
+    step: Step
 
     @classmethod
-    def of(cls, achievements: Iterable[Achievement]) -> Plan:
+    def of(cls, event_type: str, achievements: Iterable[Achievement]) -> Plan:
         filters: dict[Filter, int] = {}
-        rules: list[Hot] = []
+        rules: list[Counting] = []
         for achievement in achievements:
             rule = achievement.rule
             assert not isinstance(rule, AllOfRule)
             found = _filter(achievement)
-            number = -1 if found is None else filters.setdefault(found, len(filters))
             levels = achievement.levels
-            counting = Counting(id=achievement.id, thresholds=tuple(t for _, t in levels),
-                                names=tuple(n for n, _ in levels), top=levels[-1][1])
-            rules.append((counting, achievement.id, _KINDS[type(rule)], number,
-                          getattr(rule, "field", None), achievement.repeatable, len(levels),
-                          counting.thresholds))
-        return cls(filters=tuple(filters), rules=tuple(rules))
+            rules.append(Counting(
+                id=achievement.id, kind=rule.kind, field=getattr(rule, "field", None),
+                filter=-1 if found is None else filters.setdefault(found, len(filters)),
+                repeatable=achievement.repeatable, thresholds=tuple(t for _, t in levels),
+                names=tuple(n for n, _ in levels),
+            ))
+        source, step = write(event_type, tuple(filters), rules)
+        return cls(filters=tuple(filters), rules=tuple(rules), source=source, step=step)
 
 
 def _filter(achievement: Achievement) -> Filter | None:
@@ -97,6 +88,10 @@ class Book:
     by_event: Mapping[str, Plan]
     # id -> the all_of achievements naming it, which its first unlock may complete
     dependents: Mapping[str, tuple[Achievement, ...]]
+    # ids -> the Book of only those (a backfill asks for the same one per player): a
+    # Book's steps are compiled once
+    _subsets: dict[frozenset[str], Book] = field(default_factory=dict, compare=False,
+                                                 repr=False)
 
     @classmethod
     def of(cls, achievements: Sequence[Achievement]) -> Book:
@@ -111,7 +106,7 @@ class Book:
         return cls(
             achievements=tuple(achievements),
             by_id={a.id: a for a in achievements},
-            by_event={k: Plan.of(v) for k, v in by_event.items()},
+            by_event={k: Plan.of(k, v) for k, v in by_event.items()},
             dependents={k: tuple(v) for k, v in dependents.items()},
         )
 
@@ -131,5 +126,13 @@ class Book:
         return out
 
     def only(self, ids: Iterable[str]) -> Book:
-        wanted = set(ids)
-        return Book.of([a for a in self.achievements if a.id in wanted])
+        wanted = frozenset(ids)
+        subset = self._subsets.get(wanted)
+        if subset is None:
+            subset = self._subsets[wanted] = Book.of(
+                [a for a in self.achievements if a.id in wanted])
+        return subset
+
+    def source(self, event_type: str) -> str:
+        """The generated code that applies an event of `event_type` (see achievements.steps)."""
+        return self.by_event[event_type].source

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from questlog.achievements.definitions import Achievement, AllOfRule, StreakRule
-from questlog.achievements.rules import Entry, utc_day
+from questlog.achievements.kinds import utc_day
+from questlog.achievements.rules import Entry
 
 
 @dataclass(frozen=True)

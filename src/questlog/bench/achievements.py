@@ -27,9 +27,11 @@ from questlog.achievements.definitions import Achievement, parse_definitions
 from questlog.achievements.rules import Entry, apply_events
 from questlog.bench.report import Figure, percentile, print_figures, progress
 from questlog.bench.synthetic import MIX, PHASES, STANCES, politics_events
+from questlog.collector import GC_YOUNG_THRESHOLD
 from questlog.ingest.validation import Context, Limits, check_event
 
 TARGET_US = 20.0
+CPYTHON_YOUNG_THRESHOLD = 700  # gc.get_threshold()[0] of a process that never set it
 
 # Per politics type: numeric fields (sum), an id-like field (distinct), a filter (where).
 SHAPES: dict[str, tuple[tuple[str, ...], str, tuple[str, list[Any]]]] = {
@@ -103,30 +105,51 @@ def stored_events(count: int, *, now: datetime, seed: int = 0) -> Iterator[dict[
 class Timings:
     wall: list[float]  # seconds per event
     cpu: float  # CPU seconds of the whole run: what the neighbours of a shared machine miss
+    collector: float  # wall seconds inside the cyclic garbage collector
+    young: int  # the collector's young threshold during the run
 
 
-def measure(book: Book, events: list[dict[str, Any]]) -> Timings:
-    """Each event applied alone to its player's progress as it grows, as a live one is."""
+def measure(book: Book, events: list[dict[str, Any]], *, young: int = GC_YOUNG_THRESHOLD
+            ) -> Timings:
+    """Each event applied alone to its player's progress as it grows, as a live one is,
+    under the collector settings of `questlog serve` (`young`: allocations between two
+    young collections; CPython's default is 700)."""
     # The generated events are the benchmark's baggage, not the evaluator's: keep the
     # garbage collector from walking them again and again inside the timed calls.
     gc.collect()
     gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(young, *thresholds[1:])
     try:
-        return _measure(book, events)
+        return _measure(book, events, young)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-def _measure(book: Book, events: list[dict[str, Any]]) -> Timings:
+def _measure(book: Book, events: list[dict[str, Any]], young: int) -> Timings:
     states: dict[str, dict[str, Entry]] = {}
     wall, clock = [], time.perf_counter
-    cpu_started = time.process_time()
-    for event in events:
-        state = states.setdefault(event["user_id"], {})
-        started = clock()
-        state.update(apply_events(book, state, [event]).changed)
-        wall.append(clock() - started)
-    return Timings(wall=wall, cpu=time.process_time() - cpu_started)
+    collecting = [0.0, 0.0]  # since the current collection began, in all
+
+    def collector(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting[0] = clock()
+        else:
+            collecting[1] += clock() - collecting[0]
+
+    gc.callbacks.append(collector)
+    try:
+        cpu_started = time.process_time()
+        for event in events:
+            state = states.setdefault(event["user_id"], {})
+            started = clock()
+            state.update(apply_events(book, state, [event]).changed)
+            wall.append(clock() - started)
+        cpu = time.process_time() - cpu_started
+    finally:
+        gc.callbacks.remove(collector)
+    return Timings(wall=wall, cpu=cpu, collector=collecting[1], young=young)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,8 +163,12 @@ def run(args: argparse.Namespace) -> int:
             events.append(document)
             bar.update()
     timings = measure(book, events)
+    # The same run under CPython's default collector, beside it: what the rules cost in
+    # a process that has not tuned it (the young collections then promote the growing
+    # progress, which the old collections walk again and again).
+    untuned = measure(book, events, young=CPYTHON_YOUNG_THRESHOLD)
     print_figures(f"bench achievements: {len(events)} events, {args.definitions} definitions",
-                  figures(book, events, timings))
+                  [*figures(book, events, timings), collector_figure(untuned)])
     return 0
 
 
@@ -159,10 +186,19 @@ def figures(book: Book, events: list[dict[str, Any]], timings: Timings) -> list[
         ("rules met per event", f"{met:.1f} on average, {filters:.1f} distinct filters"),
         ("evaluation per event", f"{cpu_us:.1f} µs CPU mean (target <= {TARGET_US:.0f} µs: "
                                  f"{verdict})"),
+        ("in the collector", f"{timings.collector / count * 1e6:.1f} µs per event (young "
+                             f"threshold {timings.young:,}, as questlog serve sets it)"),
         ("wall clock per event", f"{wall_us:.1f} µs mean; p50 / p99 / max "
          + " / ".join(f"{percentile(wall, q) * 1e6:.1f}" for q in (50, 99, 100)) + " µs"),
         ("events per second", f"{count / timings.cpu:,.0f} (one core)"),
     ]
+
+
+def collector_figure(timings: Timings) -> Figure:
+    count = len(timings.wall)
+    return (f"with young threshold {timings.young:,}",
+            f"{timings.cpu / count * 1e6:.1f} µs CPU per event, "
+            f"{timings.collector / count * 1e6:.1f} µs of it in the collector")
 
 
 def add_achievements_benchmark(bench: Any) -> None:

@@ -11,15 +11,9 @@ import threading
 from typing import Any
 
 from questlog.cli.context import announce_development_key, command_settings
+from questlog.collector import GC_YOUNG_THRESHOLD
 from questlog.store.connection import connect_configured, server_options, store_kind
 from questlog.store.local import ensure_running
-
-# Allocations between two young collections (CPython's default: 700). A batch of the
-# achievements evaluator allocates a few hundred thousand objects, nearly all freed by
-# reference counting; collecting every 700 of them promoted the batch's live events to
-# the old generations, which were then walked again and again. A young collection walks
-# only the young objects still alive, so requests, which keep little, pause no longer.
-GC_YOUNG_THRESHOLD = 50_000
 
 
 def add_serve_commands(commands: Any, bench: Any) -> None:
