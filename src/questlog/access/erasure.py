@@ -129,26 +129,20 @@ class Erasure:
                           "exported_at": now})
         for collection, query in sources:
             async for document in self._db[collection].find(query):
-                yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
+                yield self._line({"kind": collection, **self._rekeyed(document, now)})
         for collection in self.data.buckets:
             async for document in _buckets_of(self._db[collection], user_id):
-                yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
+                yield self._line({"kind": collection, **self._rekeyed(document, now)})
 
     def _outbound(self, user_id: str, now: datetime) -> str:
         if not self._pseudonyms.enabled:
             return user_id
         return self._pseudonyms.outbound(user_id, at=now)
 
-    def _rekeyed(self, document: dict[str, Any], user_id: str, now: datetime) -> dict[str, Any]:
-        """With pseudonyms on, the stored id leaves re-keyed with the month's salt."""
-        out = {("id" if k == "_id" else k): v for k, v in document.items()}
-        outbound = self._outbound(user_id, now)
-        for name, value in out.items():
-            if value == user_id:
-                out[name] = outbound
-            elif isinstance(value, list):
-                out[name] = [outbound if v == user_id else v for v in value]
-        return out
+    def _rekeyed(self, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """With pseudonyms on, every stored id leaves re-keyed with the month's salt."""
+        out: dict[str, Any] = self._pseudonyms.rekeyed(document, at=now)
+        return {("id" if k == "_id" else k): v for k, v in out.items()}
 
     @staticmethod
     def _line(document: dict[str, Any]) -> bytes:
