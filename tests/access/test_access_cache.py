@@ -6,56 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from access_processes import BOUND, Ticks, process
+
 from questlog.access.cache import MAX_AGE_SECONDS, RevisionCache, Revisions
 from questlog.access.players import PLAYERS, PlayerFlags
-from questlog.access.references import REFERENCES, References
-from questlog.access.sessions import SessionOwners
 from questlog.bootstrap import Questlog
-from questlog.store.types import MotorDatabase
 
-BOUND = 1.0  # access_cache_seconds
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
-
-
-class Ticks:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class Process:
-    """What one API process holds: its own counters and caches, on the shared store."""
-
-    flags: PlayerFlags
-    sessions: SessionOwners
-    references: References
-
-
-def process(database: MotorDatabase, ticks: Ticks, *, bound: float = BOUND,
-            entries: int = 100) -> Process:
-    revisions = Revisions(database["access_revisions"], interval=bound, clock=ticks)
-
-    def cache(kind: str) -> RevisionCache[Any, Any]:
-        return RevisionCache(revisions, kind, max_entries=entries)
-
-    return Process(
-        flags=PlayerFlags(database["player_flags"], cache=cache(PLAYERS)),
-        sessions=SessionOwners(database["session_owners"], cache=cache(PLAYERS)),
-        references=References(lists=database["reference_data"], events=database["events"],
-                              cache=cache(REFERENCES)),
-    )
 
 
 async def test_an_opt_out_in_another_process_takes_effect_within_the_bound(
