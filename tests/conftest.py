@@ -108,6 +108,9 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
         # events once took over 3 s, the default, and answered 503); the tests of the
         # deadlines set their own.
         write_deadline_seconds=30.0, read_deadline_seconds=30.0,
+        # One process, no request in flight during an erasure: its second sweep need not
+        # wait (tests/access/test_erasure_window.py waits, on a clock of its own).
+        erasure_settle_seconds=0.0,
     )
 
 

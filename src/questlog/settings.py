@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # cache, every request reads them); each cache holds at most access_cache_entries.
     access_cache_seconds: float = Field(default=1.0, ge=0)
     access_cache_entries: int = Field(default=50_000, ge=0)
+    # An erasure sweeps the player's data, waits this long, and sweeps again before it
+    # answers: by then no process still stores their events (docs/privacy.md). None:
+    # access_cache_seconds + write_deadline_seconds, the bound; less lets late events live.
+    erasure_settle_seconds: float | None = Field(default=None, ge=0)
     allowed_origins: str = ""  # comma-separated; none allowed by default
     geoip: bool = True
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed

@@ -4,56 +4,18 @@ nobody announced within MAX_AGE_SECONDS; the caches stay within their size."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from access_processes import BOUND, Ticks, process
+
 from questlog.access.cache import MAX_AGE_SECONDS, RevisionCache, Revisions
 from questlog.access.players import PLAYERS, PlayerFlags
-from questlog.access.references import REFERENCES, References
-from questlog.access.sessions import SessionOwners
 from questlog.bootstrap import Questlog
-from questlog.store.types import MotorDatabase
 
-BOUND = 1.0  # access_cache_seconds
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
-
-
-class Ticks:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class Process:
-    """What one API process holds: its own counters and caches, on the shared store."""
-
-    flags: PlayerFlags
-    sessions: SessionOwners
-    references: References
-
-
-def process(database: MotorDatabase, ticks: Ticks, *, bound: float = BOUND,
-            entries: int = 100) -> Process:
-    revisions = Revisions(database["access_revisions"], interval=bound, clock=ticks)
-
-    def cache(kind: str) -> RevisionCache[Any, Any]:
-        return RevisionCache(revisions, kind, max_entries=entries)
-
-    return Process(
-        flags=PlayerFlags(database["player_flags"], cache=cache(PLAYERS)),
-        sessions=SessionOwners(database["session_owners"], cache=cache(PLAYERS)),
-        references=References(lists=database["reference_data"], events=database["events"],
-                              cache=cache(REFERENCES)),
-    )
 
 
 async def test_an_opt_out_in_another_process_takes_effect_within_the_bound(
@@ -171,3 +133,48 @@ async def test_a_read_begun_before_a_change_is_not_kept(questlog: Questlog) -> N
 
     assert await cache.get_many(["p1"], stale_load) == {"p1": False}
     assert await cache.get_many(["p1"], fresh_load) == {"p1": True}
+
+
+class HeldReads:
+    """The counters' collection, but a read answers only when the test lets it: what it
+    answers is what the store held when it began (the read of a slow store)."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+        self.begun, self.release = asyncio.Event(), asyncio.Event()
+
+    def find(self, *args: Any, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        async def answer() -> AsyncIterator[dict[str, Any]]:
+            held = await self._collection.find(*args, **kwargs).to_list(None)
+            self.begun.set()
+            await self.release.wait()
+            for document in held:
+                yield document
+
+        return answer()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+
+async def test_an_opt_out_holds_at_once_even_while_a_read_of_the_counters_is_under_way(
+    questlog: Questlog,
+) -> None:
+    database, ticks = questlog.store.database, Ticks()
+    counters = HeldReads(database["access_revisions"])
+    revisions = Revisions(counters, interval=BOUND, clock=ticks)
+    flags = PlayerFlags(database["player_flags"],
+                        cache=RevisionCache(revisions, PLAYERS, max_entries=10))
+    counters.release.set()
+    assert await flags.silenced(["p1"]) == set()  # p1 is cached, not silenced
+    ticks.advance(BOUND)
+    counters.begun.clear()
+    counters.release.clear()
+    other_request = asyncio.create_task(flags.silenced(["p2"]))  # reads the counters again
+    await counters.begun.wait()
+
+    await flags.set_opted_out("p1", True)  # answered while that read is under way
+    counters.release.set()
+    await other_request
+
+    assert await flags.silenced(["p1"]) == {"p1"}

@@ -88,6 +88,30 @@ class TestPseudonyms:
         assert [e["user_id"] for e in lines if e["kind"] == "events"] == [month_id]
         assert questlog.access.player_id("player-1") not in answer.text
 
+    async def test_no_stored_pseudonym_leaves_in_an_export_at_any_depth(
+        self, admin_client: httpx.AsyncClient, ingest_client: httpx.AsyncClient,
+        questlog: Questlog,
+    ) -> None:
+        today = datetime.now(UTC).date().isoformat()
+        await ingest_client.post(BATCH, json={"events": [
+            bill_vote(), DEBATE, {**bill_vote(), "seat_weight": -1.0}]})
+        await questlog.bus.drain()
+        rollup = await admin_client.post("/api/v1/jobs/rollup",
+                                         json={"from": today, "to": today})
+        assert rollup.status_code == 200, rollup.text
+
+        answer = await admin_client.get(f"{PLAYERS}/player-1/export")
+        lines: list[dict[str, Any]] = [json.loads(line) for line in answer.text.splitlines()]
+
+        ids, month = questlog.access.player_id, datetime.now(UTC)
+        mine = questlog.access.pseudonyms.outbound(ids("player-1"), at=month)
+        (day,) = [line for line in lines if line["kind"] == "daily_stats"]
+        assert day["types"]["BILL_VOTE"]["users"] == [mine]
+        assert day["id"] == f"user/{mine}/{today}"
+        assert {"rejected_events", "events"} <= {line["kind"] for line in lines}
+        assert ids("player-1") not in answer.text
+        assert ids("player-2") not in answer.text  # the other debater's pseudonym neither
+
 
 def test_two_months_exports_cannot_be_joined_and_the_stored_id_is_stable() -> None:
     ids = Pseudonyms(secret="s3cret", enabled=True)
@@ -100,6 +124,20 @@ def test_two_months_exports_cannot_be_joined_and_the_stored_id_is_stable() -> No
         "player-1")
     assert november != december
     assert Pseudonyms(secret="s3cret", enabled=False).player("player-1") == "player-1"
+
+
+def test_rekeying_reaches_every_depth_and_leaves_other_text_alone() -> None:
+    ids, month = Pseudonyms(secret="s3cret", enabled=True), datetime(2026, 12, 5, tzinfo=UTC)
+    stored = ids.player("player-1")
+    out = ids.outbound(stored, at=month)
+
+    rekeyed = ids.rekeyed({"_id": f"user/{stored}/2026-12-05", "n": 3, "raw": b"x",
+                           "types": {"BILL_VOTE": {"users": [stored, "cp_1"]}},
+                           "by_player": {stored: [(stored, "stance")]}}, at=month)
+
+    assert rekeyed == {"_id": f"user/{out}/2026-12-05", "n": 3, "raw": b"x",
+                       "types": {"BILL_VOTE": {"users": [out, "cp_1"]}},
+                       "by_player": {out: [[out, "stance"]]}}
 
 
 class TestRegion:

@@ -52,7 +52,8 @@ async def test_after_an_erasure_the_aggregates_equal_a_recomputation_without_the
     ingestor, stats = services(questlog, clock)
     erasure = Erasure(database=database, stats=stats, clock=clock,
                       flags=PlayerFlags(database["player_flags"], clock),
-                      pseudonyms=Pseudonyms(secret="s", enabled=False))
+                      pseudonyms=Pseudonyms(secret="s", enabled=False),
+                      settle_seconds=0)  # one process, nothing in flight
     await ingest(ingestor, [complete(e) for e in played])
     await rollup_recent_days(stats, clock())
 

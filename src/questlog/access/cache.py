@@ -7,7 +7,8 @@ document per kind in `access_revisions`) after its change, and a process reads t
 counters again when its last read is `interval` seconds old, before it uses a cache;
 a cache whose counter moved is dropped whole. A change acknowledged at time t thus
 takes effect in every process for requests that start after t + interval, and at once
-in the process that made it (which reads the counters again before its next use).
+in the process that made it (its bump answers the new counter, which it keeps: a read
+of the counters begun before the bump cannot put the old one back, counters only grow).
 
 Should a writer die between its change and the bump, nothing signals the change: a
 cache is also dropped every `max_age` seconds, whatever the counters say, which bounds
@@ -23,6 +24,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
+
+from pymongo import ReturnDocument
 
 from questlog.store.types import MotorCollection
 
@@ -46,9 +49,11 @@ class Revisions:
 
     async def bump(self, kind: str) -> None:
         """Tell every process that data of `kind` changed (call it after the change);
-        this one reads the counters again before it next uses a cache."""
-        await self._collection.update_one({"_id": kind}, {"$inc": {"n": 1}}, upsert=True)
-        self._read_at = -math.inf
+        this one takes the new counter at once, so its next use of a cache drops it."""
+        bumped = await self._collection.find_one_and_update(
+            {"_id": kind}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
+        )
+        self._merge({kind: int(bumped["n"])})
 
     async def current(self, kind: str) -> int:
         """The counter of `kind`, as read from the store less than `interval` ago."""
@@ -63,8 +68,14 @@ class Revisions:
         started = self.clock()  # what was read is at least as new as this
         cursor = self._collection.find({"_id": {"$in": sorted(self._seen)}})
         found = {d["_id"]: int(d.get("n", 0)) async for d in cursor}
-        self._seen.update(found)
+        self._merge(found)
         self._read_at = started
+
+    def _merge(self, counters: Mapping[str, int]) -> None:
+        # Counters only grow: a read that began before this process's own bump answers
+        # the old value, which must not replace the bumped one.
+        for kind, n in counters.items():
+            self._seen[kind] = max(self._seen.get(kind, 0), n)
 
 
 class RevisionCache(Generic[K, V]):

@@ -74,7 +74,9 @@ class ErasureReceipt(Document):
     id: str  # type: ignore[assignment]
     player_hash: str
     erased_at: datetime
-    removed: dict[str, int]
+    removed: dict[str, int]  # both sweeps
+    late_removed: int = 0  # of those, what the second sweep found
+    second_sweep_after_seconds: float | None = None  # None on receipts of one sweep
     recomputed_days: list[str] = Field(default_factory=list)
     kept_days: list[str] = Field(default_factory=list)
     note: str = ""

@@ -5,13 +5,16 @@ session ownerships, per-player statistics buckets and tokens, marks them erased 
 late events are dropped like an opted-out player's), and rebuilds the company and
 global buckets of every day they touched through the statistics service, so no
 aggregate counts them any more. A day whose raw events already expired cannot be
-rebuilt: its buckets keep their totals, and the receipt names those days.
+rebuilt: its buckets keep their totals, and the receipt names those days. It sweeps
+twice, the second time once no process can still store the player's events (see
+Erasure.erase), and answers after that.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -65,23 +68,58 @@ def quarantine_filter(user_id: str) -> dict[str, Any]:
     return {"raw": {"$regex": rf'"(user_id|userId)"\s*:\s*{quoted}'}}
 
 
+@dataclass
+class Sweep:
+    """What one pass over the player's data removed, and the days their data touched."""
+
+    removed: dict[str, int]
+    days: set[date]
+
+
 class Erasure:
     def __init__(
         self, *, database: MotorDatabase, stats: StatsService, flags: PlayerFlags,
-        pseudonyms: Pseudonyms, data: PlayerData | None = None,
+        pseudonyms: Pseudonyms, settle_seconds: float, data: PlayerData | None = None,
         clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._db, self._stats, self._flags = database, stats, flags
-        self._pseudonyms, self._clock = pseudonyms, clock
+        self._pseudonyms, self._clock, self._sleep = pseudonyms, clock, sleep
+        self.settle_seconds = settle_seconds
         self.data = data or PlayerData()
 
     async def erase(self, user_id: str) -> dict[str, Any]:
         """Remove the player `user_id` (as stored); answer and store the receipt. Idempotent:
-        a second erasure removes nothing more and answers the first receipt, repeated."""
+        a second erasure removes nothing more and answers the first receipt, repeated.
+
+        Answers only after a second sweep, `settle_seconds` after the first: until their
+        caches learn of the erasure, other processes still accept the player's events,
+        and a request that was accepted then writes within its deadline. What they
+        stored (events, quarantined ones, sessions, progress, and what a rollup made
+        of them) is gone when the erasure answers."""
         now = to_millis(self._clock())
         receipt_id = self._pseudonyms.receipt_hash(user_id)
-        days = await self._days_touched(user_id)
         await self._flags.mark_erased(user_id, now)  # first: late events are dropped from now
+        first = await self._sweep(user_id)
+        await self._sleep(self.settle_seconds)
+        late = await self._sweep(user_id)
+        removed = {name: n + late.removed[name] for name, n in first.removed.items()}
+        run = await self._stats.recompute(first.days | late.days, job=ERASE_JOB, source="api")
+        previous = await self._db[RECEIPTS].find_one({"_id": receipt_id})
+        if previous is not None and not any(removed.values()) and not run.days:
+            return {**_public(previous), "repeated": True}
+        receipt = {
+            "_id": receipt_id, "player_hash": receipt_id, "erased_at": now, "removed": removed,
+            "late_removed": sum(late.removed.values()),
+            "second_sweep_after_seconds": self.settle_seconds,
+            "recomputed_days": sorted(run.days), "kept_days": sorted(run.skipped_days),
+            "note": _note(run.skipped_days, run.errors),
+        }
+        await self._db[RECEIPTS].replace_one({"_id": receipt_id}, receipt, upsert=True)
+        return {**_public(receipt), "repeated": False}
+
+    async def _sweep(self, user_id: str) -> Sweep:
+        days = await self._days_touched(user_id)
         removed: dict[str, int] = {}
         # Only collections that exist: secantusd-rs answers a delete on a collection never
         # written with a storage error where MongoDB deletes nothing.
@@ -99,17 +137,7 @@ class Erasure:
             gone = await self._db[collection].delete_many({"_id": {"$in": ids}})
             removed[f"{collection} (per player)"] = gone.deleted_count
         await self._flags.changed()  # every process forgets the sessions it owned
-        run = await self._stats.recompute(days, job=ERASE_JOB, source="api")
-        previous = await self._db[RECEIPTS].find_one({"_id": receipt_id})
-        if previous is not None and not any(removed.values()) and not run.days:
-            return {**_public(previous), "repeated": True}
-        receipt = {
-            "_id": receipt_id, "player_hash": receipt_id, "erased_at": now, "removed": removed,
-            "recomputed_days": sorted(run.days), "kept_days": sorted(run.skipped_days),
-            "note": _note(run.skipped_days, run.errors),
-        }
-        await self._db[RECEIPTS].replace_one({"_id": receipt_id}, receipt, upsert=True)
-        return {**_public(receipt), "repeated": False}
+        return Sweep(removed=removed, days=days)
 
     async def _days_touched(self, user_id: str) -> set[date]:
         calendar = self._stats.calendar
@@ -129,26 +157,20 @@ class Erasure:
                           "exported_at": now})
         for collection, query in sources:
             async for document in self._db[collection].find(query):
-                yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
+                yield self._line({"kind": collection, **self._rekeyed(document, now)})
         for collection in self.data.buckets:
             async for document in _buckets_of(self._db[collection], user_id):
-                yield self._line({"kind": collection, **self._rekeyed(document, user_id, now)})
+                yield self._line({"kind": collection, **self._rekeyed(document, now)})
 
     def _outbound(self, user_id: str, now: datetime) -> str:
         if not self._pseudonyms.enabled:
             return user_id
         return self._pseudonyms.outbound(user_id, at=now)
 
-    def _rekeyed(self, document: dict[str, Any], user_id: str, now: datetime) -> dict[str, Any]:
-        """With pseudonyms on, the stored id leaves re-keyed with the month's salt."""
-        out = {("id" if k == "_id" else k): v for k, v in document.items()}
-        outbound = self._outbound(user_id, now)
-        for name, value in out.items():
-            if value == user_id:
-                out[name] = outbound
-            elif isinstance(value, list):
-                out[name] = [outbound if v == user_id else v for v in value]
-        return out
+    def _rekeyed(self, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """With pseudonyms on, every stored id leaves re-keyed with the month's salt."""
+        out: dict[str, Any] = self._pseudonyms.rekeyed(document, at=now)
+        return {("id" if k == "_id" else k): v for k, v in out.items()}
 
     @staticmethod
     def _line(document: dict[str, Any]) -> bytes:

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
+from typing import Any
 
 PREFIX = "p_"
 # The envelope's and the catalogs' fields that name a player.
 PLAYER_FIELDS = ("user_id", "userId")
 PLAYER_LISTS = ("participants",)
+# A stored pseudonym wherever it appears: a field, a list, a bucket's id
+# ("user/p_…/2026-12-05"), a quarantined raw body.
+STORED = re.compile(r"\bp_[0-9a-f]{32}\b")
 
 
 def keyed(secret: str, text: str) -> str:
@@ -49,6 +54,20 @@ class Pseudonyms:
     def outbound(self, stored_id: str, *, at: datetime) -> str:
         """The id that leaves Questlog in `at`'s month: re-keyed with that month's salt."""
         return "m_" + keyed(f"{self._secret}:{at:%Y-%m}", stored_id)
+
+    def rekeyed(self, value: Any, *, at: datetime) -> Any:
+        """`value` (a stored document, at any depth: values, keys, lists, text) with every
+        stored pseudonym replaced by its id of `at`'s month: no stored id leaves, so two
+        months' exports share none."""
+        if not self.enabled:
+            return value
+        if isinstance(value, str):
+            return STORED.sub(lambda found: self.outbound(found[0], at=at), value)
+        if isinstance(value, dict):
+            return {self.rekeyed(k, at=at): self.rekeyed(v, at=at) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.rekeyed(v, at=at) for v in value]
+        return value
 
     def receipt_hash(self, stored_id: str) -> str:
         """The hash an erasure receipt names its player by: keyed, so the receipt alone

@@ -76,7 +76,8 @@ class Access:
 
     def with_stats(self, *, database: MotorDatabase, stats: StatsService, bus: Bus) -> Access:
         self.erasure = Erasure(database=database, stats=stats, flags=self.flags,
-                               pseudonyms=self.pseudonyms)
+                               pseudonyms=self.pseudonyms,
+                               settle_seconds=erasure_settle_seconds(self.settings))
         self.dashboard = Dashboard(
             daily=database["daily_stats"], events=StoredEvent.get_motor_collection(),
             calendar=stats.calendar, min_company_n=self.settings.min_company_n,
@@ -103,3 +104,12 @@ class Access:
     def player_id(self, raw: str) -> str:
         """The stored id of the player a client or an admin names `raw`."""
         return self.pseudonyms.player(raw)
+
+
+def erasure_settle_seconds(settings: Settings) -> float:
+    """How long after an erasure another process may still store the player's events: a
+    request whose access check came from a cache not yet aware of it (access_cache_seconds),
+    then wrote within its deadline (write_deadline_seconds, which covers the check too)."""
+    if settings.erasure_settle_seconds is not None:
+        return settings.erasure_settle_seconds
+    return settings.access_cache_seconds + settings.write_deadline_seconds
