@@ -127,13 +127,20 @@ async def report(connection: Connection, database: str, time_zone: str,
                      at_most=False))
     rows.append(_row("drain after a burst of 5,000", e2e.drain_seconds, "s", None, 5))
 
-    note("ingestion: 20,000 events by HTTP batches of 500, then raw inserts")
+    note("ingestion: 20,000 raw inserts, 20,000 events by HTTP batches of 500, raw again")
+    # The floor on both sides of the HTTP run, the faster of the two: the store may still
+    # be busy with what the steps before left it (dropped databases, checkpoints), and
+    # whichever ran first paid for that alone.
+    floors = [await insert_raw(connection=connection, events=20_000, batch=500,
+                               concurrency=4)]
     async with own_server(connection) as server:
         batch = await drive(url=server.url, key=server.key, events=20_000, batch=500,
                             concurrency=4, single=False)
-    raw = await insert_raw(connection=connection, events=20_000, batch=500, concurrency=4)
+    floors.append(await insert_raw(connection=connection, events=20_000, batch=500,
+                                   concurrency=4))
+    raw_rate = max(run.inserted / run.seconds for run in floors)
     rows.append(_row("HTTP batch ingestion", batch.answered / batch.seconds, "events/s",
-                     raw.inserted / raw.seconds, 0.8, at_most=False))
+                     raw_rate, 0.8, at_most=False))
     # Measured first (above); shown here, beside the other ingestion figure. Its floor,
     # one insert_one per document with the same write concern, shows how much of the
     # p99 is the store's own.
