@@ -86,6 +86,8 @@ async def _merge(collection: MotorCollection) -> int:
         await _insert_new(collection, list(regrouped(old).values()))
         await collection.delete_many({"_id": {"$in": [d["_id"] for d in old]}})
         merged += len(old)
+    if merged:
+        log.warning("%s: merged %d per-type documents", collection.name, merged)
     return merged
 
 
