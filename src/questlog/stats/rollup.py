@@ -57,12 +57,9 @@ def week_query(monday: date) -> dict[str, Any]:
     """The query of the documents a week merges: its days' game and company documents,
     read through period_scope (WEEK_INDEX, hinted: secantusd-rs plans an index only for
     equalities by itself, and scans the collection for $in; hinted, it reads exactly
-    these keys, as MongoDB does; a test explains it). Only documents of the current
-    layout (`types`): a per-type document of an earlier version (stats/migration.py)
-    is neither merged nor a failure of the week."""
+    these keys, as MongoDB does; a test explains it)."""
     days = [(monday + timedelta(days=i)).isoformat() for i in range(7)]
-    return {"period_start": {"$in": days}, "scope": {"$in": list(WEEKLY_SCOPES)},
-            TYPES: {"$exists": True}}
+    return {"period_start": {"$in": days}, "scope": {"$in": list(WEEKLY_SCOPES)}}
 
 
 def span_of(calendar: Calendar, period: Period, start: date) -> Span:
@@ -184,12 +181,17 @@ class Rollup:
 
 
 def merged_by_owner(span: Span, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One document per owner of `documents`, each type's buckets merged."""
+    """One document per owner of `documents`, each type's buckets merged. A document of
+    an earlier version's layout, a document per type (stats/migration.py merges them at
+    start), is left out rather than fail the week: it has no `types`."""
     groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
         lambda: defaultdict(list))
     for document in documents:
+        types = document.get(TYPES)
+        if types is None:
+            continue
         parts = groups[owner_of(document)]
-        for event_type, part in document[TYPES].items():
+        for event_type, part in types.items():
             parts[event_type].append(aggregate_of(part))
     return [
         to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})
