@@ -129,7 +129,11 @@ async def _type_buckets(
     projection = dict.fromkeys(NAMING, 1) | {wanted: 1}
     found = owner_documents(collection, owner, first, last, projection,
                             also={wanted: {"$exists": True}})
-    return [flat(d, event_type) async for d in found]
+    buckets = [flat(d, event_type) async for d in found]
+    # Sorted here: secantusd-rs answers the hinted range in the order its documents
+    # were stored, whatever the sort (see repository.owner_documents).
+    buckets.sort(key=lambda b: b["period_start"])
+    return buckets
 
 
 def weeks_of_days(days: list[dict[str, Any]], calendar: Calendar) -> list[dict[str, Any]]:

@@ -27,7 +27,10 @@ def owner_documents(
     also: dict[str, Any] | None = None,
 ) -> Any:
     """A cursor over the owner's documents whose periods start in first..last (either
-    open), oldest first, read through the _id index; `also` narrows the query."""
+    open), read through the _id index; `also` narrows the query. Oldest first on MongoDB
+    only: secantusd-rs answers a hinted range in the order the documents were stored
+    (a day rebuilt after a later one comes after it) and drops the sort, so a caller
+    that needs the order sorts what it read."""
     query = {**owner_range(owner, first, last), **(also or {})}
     return collection.find(query, projection).hint(BY_ID).sort("_id", 1)
 
