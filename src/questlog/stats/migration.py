@@ -54,11 +54,14 @@ async def merge_per_type_buckets(
     lease; how many there were (0 also when another process merged them meanwhile)."""
     if not [c for c in collections if await has_per_type(c)]:
         return 0
+    told = False
     while True:
         async with leases.hold(LEASE) as held:
             if held:
                 return sum([await _merge(c) for c in collections])
-        log.warning("another process is merging the per-type buckets: waiting for it")
+        if not told:
+            log.warning("another process is merging the per-type buckets: waiting for it")
+            told = True
         await wait()
 
 
