@@ -1,8 +1,9 @@
 """Buckets of the layout before issue 9, a document per type, merged into the current
 one, a document per owner and period (see buckets.py). Run at every start (a store
-without such buckets costs one key read from the `_id` index); stores in use have them.
+without such buckets costs one look at the `_id` index, reading no document); stores in
+use have them.
 
-A day at a time, so memory stays small: its per-type documents are grouped by owner
+A period at a time, so memory stays small: its per-type documents are grouped by owner
 into the new documents, which are inserted, and then deleted. A new document that
 already exists is kept (a merge that stopped before its deletes wrote the same one).
 
