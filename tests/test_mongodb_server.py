@@ -22,8 +22,9 @@ from questlog import bootstrap
 from questlog.bootstrap import Questlog
 from questlog.bus import Bus
 from questlog.ingest.service import Ingestor
-from questlog.ingest.writer import DUPLICATE_KEY, insert_events
+from questlog.ingest.writer import insert_events
 from questlog.settings import Settings
+from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.indexes import ensure_ttl_index
 
 pytestmark = pytest.mark.mongodb

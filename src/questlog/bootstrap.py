@@ -181,8 +181,10 @@ async def open_documents(settings: Settings) -> Store:
         connection.close()
         raise
     try:
-        for bucket in (stats_documents.DailyStat, stats_documents.WeeklyStat):
-            await merge_per_type_buckets(bucket.get_motor_collection())
+        await merge_per_type_buckets(
+            [b.get_motor_collection() for b in (stats_documents.DailyStat,
+                                                 stats_documents.WeeklyStat)],
+            leases=Leases(stats_documents.Lease.get_motor_collection()))
     except BaseException:
         store.close()
         raise

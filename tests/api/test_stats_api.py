@@ -107,6 +107,27 @@ async def test_weekly_stats_merge_the_days_of_each_week(
     assert {i["distinct_users"] for i in items} == {1}
 
 
+async def test_days_rolled_up_newest_first_still_come_oldest_first(
+    questlog: Questlog, read_client: httpx.AsyncClient,
+) -> None:
+    await questlog.ingestor.ingest([lobby("p1", "c1", 10, days_back=d) for d in (1, 2, 8, 9)])
+    today = questlog.stats.today()
+    for days_back in (1, 2, 8, 9):  # each day's documents stored after the newer ones
+        await questlog.stats.recompute([today - timedelta(days=days_back)], job="test")
+
+    daily = data_of(await read_client.get(STATS, params={
+        "type": "LOBBY_ATTEMPT", "from": (today - timedelta(days=9)).isoformat()}))
+    weekly = data_of(await read_client.get(STATS, params={
+        "type": "LOBBY_ATTEMPT", "scope": "user", "user_id": "p1", "period": "weekly",
+        "from": (today - timedelta(days=9)).isoformat()}))
+
+    assert [i["period_start"] for i in daily] == [
+        (today - timedelta(days=d)).isoformat() for d in (9, 8, 2, 1)]
+    starts = [i["period_start"] for i in weekly]
+    assert starts == sorted(starts) == sorted(
+        {week_of(today - timedelta(days=d)).isoformat() for d in (1, 2, 8, 9)})
+
+
 async def test_meta_echoes_the_query_and_says_whether_the_last_period_is_open(
     questlog: Questlog, read_client: httpx.AsyncClient,
 ) -> None:

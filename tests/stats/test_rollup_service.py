@@ -238,3 +238,22 @@ class TestBerlinBuckets:
         assert sunday["time_zone"] == "Europe/Berlin"
         assert sunday["ends_at"] - sunday["starts_at"] == timedelta(hours=23)
         assert_same_statistics(await rolled_up("Europe/Berlin"), await recomputed("Europe/Berlin"))
+
+
+async def test_a_recompute_that_stops_midway_leaves_no_day_being_written(
+    questlog: Questlog,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby(f"p{d}", "c1", 10, timedelta(days=d)) for d in (1, 2, 3)])
+    days = [stats.today() - timedelta(days=d) for d in (3, 2, 1)]
+
+    def stop(day: date) -> None:  # a caller that gives up after the first day
+        raise RuntimeError(f"stopped at {day}")
+
+    with pytest.raises(RuntimeError, match="stopped at"):
+        await stats.recompute(days, job="test", on_day=stop)
+
+    # The next day was being stored when the caller stopped: it was stopped too, at once.
+    assert [t for t in asyncio.all_tasks()
+            if not t.done() and "Rollup.store" in repr(t.get_coro())] == []

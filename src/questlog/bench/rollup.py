@@ -19,6 +19,7 @@ import random
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -124,10 +125,11 @@ async def bench_rollup(
         rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
                         weekly=db[WeeklyStat.Settings.name], calendar=calendar)
         daily, started = Tally(), time.perf_counter()
-        async for _, outcome in rollup.days(period):  # as StatsService.recompute does
-            if isinstance(outcome, Exception):
-                raise outcome
-            daily.add(outcome)
+        async with aclosing(rollup.days(period)) as rebuilt:  # as StatsService.recompute
+            async for _, outcome in rebuilt:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                daily.add(outcome)
         daily_seconds = time.perf_counter() - started
         weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
         for monday in weeks:

@@ -12,10 +12,9 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
+from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.retry import StoreUnavailable, with_retries
 from questlog.store.types import MotorCollection
-
-DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from questlog.stats.buckets import (
     aggregate_of,
     flat,
     owner_of,
-    owner_range,
     public,
     stored_part,
     to_document,
@@ -29,6 +28,10 @@ from questlog.stats.periods import (
     period_starts,
     week_of,
 )
+
+# owner_documents and BY_ID live in repository.py; access/ still imports them from here.
+from questlog.stats.repository import BY_ID as BY_ID
+from questlog.stats.repository import owner_documents as owner_documents
 from questlog.stats.rollup import weekly_span
 from questlog.stats.sketch import decode, merge_users
 from questlog.store.types import MotorCollection
@@ -100,10 +103,10 @@ async def read_stats(
     owner = Owner(query.scope, query.company_id, query.user_id)
     if query.period == "weekly" and query.scope == "user" and daily is not None:
         last_day = date.fromisoformat(starts[-1]) + timedelta(days=6)
-        days = await _buckets_of(daily, owner, query.event_type, starts[0], last_day.isoformat())
+        days = await _type_buckets(daily, owner, query.event_type, starts[0], last_day.isoformat())
         documents = weeks_of_days(days, calendar)
     else:
-        documents = await _buckets_of(collection, owner, query.event_type, starts[0], starts[-1])
+        documents = await _type_buckets(collection, owner, query.event_type, starts[0], starts[-1])
     if query.scope == "company":
         users = merge_users(decode(d) for d in documents).count()
         if users < min_company_n:
@@ -117,7 +120,7 @@ async def read_stats(
     return [public(d) for d in documents], meta
 
 
-async def _buckets_of(
+async def _type_buckets(
     collection: MotorCollection, owner: Owner, event_type: str, first: str, last: str
 ) -> list[dict[str, Any]]:
     """The owner's flat buckets of `event_type` whose periods start in first..last, oldest
@@ -126,23 +129,11 @@ async def _buckets_of(
     projection = dict.fromkeys(NAMING, 1) | {wanted: 1}
     found = owner_documents(collection, owner, first, last, projection,
                             also={wanted: {"$exists": True}})
-    return [flat(d, event_type) async for d in found]
-
-
-# secantusd-rs scans the whole collection for a range of _ids unless told to use the _id
-# index (its planner takes _id for equalities and $in only); MongoDB takes it either way.
-BY_ID = [("_id", 1)]
-
-
-def owner_documents(
-    collection: MotorCollection, owner: Owner, first: str | None = None,
-    last: str | None = None, projection: dict[str, Any] | None = None,
-    also: dict[str, Any] | None = None,
-) -> Any:
-    """A cursor over the owner's documents whose periods start in first..last (either
-    open), oldest first, read through the _id index; `also` narrows the query."""
-    query = {**owner_range(owner, first, last), **(also or {})}
-    return collection.find(query, projection).hint(BY_ID).sort("_id", 1)
+    buckets = [flat(d, event_type) async for d in found]
+    # Sorted here: secantusd-rs answers the hinted range in the order its documents
+    # were stored, whatever the sort (see repository.owner_documents).
+    buckets.sort(key=lambda b: b["period_start"])
+    return buckets
 
 
 def weeks_of_days(days: list[dict[str, Any]], calendar: Calendar) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -38,10 +38,11 @@ from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_query
 from questlog.stats.scan import DayScan
-from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain, started
+from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain
 from questlog.stats.writer import PeriodWriter, Tally, chunks
 from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
+from questlog.tasks import started, stopped
 
 # A day writes in chunks this big, the next built meanwhile. Not smaller: on secantusd-rs
 # 46 inserts of 250 documents took 2 to 4 times as long as 2 of 10,000 (12 of 1,000: the
@@ -101,10 +102,14 @@ class Rollup:
         tally also lists the events read that were received at or after it (today.py)."""
         return await self.store(await self.prepare(day, received_since=received_since))
 
-    async def days(self, days: Iterable[date]) -> AsyncIterator[tuple[date, Tally | Exception]]:
+    async def days(
+        self, days: Iterable[date]
+    ) -> AsyncGenerator[tuple[date, Tally | Exception], None]:
         """Rebuild each of `days` as day() does, in order, one day's documents written
         while the next day is read, scanned and built; yields each day with its tally, or with
-        the store's error that stopped it (the caller may retry that day on its own)."""
+        the store's error that stopped it (the caller may retry that day on its own).
+        Iterate it under contextlib.aclosing: a day still being stored when the caller
+        stops is then stopped before the caller goes on, not at garbage collection."""
         under_way: list[tuple[date, asyncio.Future[Tally] | Exception]] = []
         try:
             for day in days:
@@ -120,9 +125,7 @@ class Rollup:
             for done, work in under_way:
                 yield done, await _outcome(work)
         finally:
-            for _, work in under_way:
-                if isinstance(work, asyncio.Future):
-                    work.cancel()  # a no-op once it is done
+            await stopped(w for _, w in under_way if isinstance(w, asyncio.Future))
 
     async def prepare(self, day: date, *, received_since: datetime | None = None) -> Prepared:
         span = self.span("daily", day)
@@ -155,7 +158,7 @@ class Rollup:
                 await pending
         finally:
             if pending is not None and not pending.done():
-                pending.cancel()
+                await stopped([pending])  # its writes, when this store fails or is cancelled
         tally = await prepared.writer.close(prepared.scan.events)
         tally.recent = prepared.recent
         return tally
@@ -178,12 +181,17 @@ class Rollup:
 
 
 def merged_by_owner(span: Span, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One document per owner of `documents`, each type's buckets merged."""
+    """One document per owner of `documents`, each type's buckets merged. A document of
+    an earlier version's layout, a document per type (stats/migration.py merges them at
+    start), is left out rather than fail the week: it has no `types`."""
     groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
         lambda: defaultdict(list))
     for document in documents:
+        types = document.get(TYPES)
+        if types is None:
+            continue
         parts = groups[owner_of(document)]
-        for event_type, part in document[TYPES].items():
+        for event_type, part in types.items():
             parts[event_type].append(aggregate_of(part))
     return [
         to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})

@@ -9,6 +9,7 @@ their stored buckets kept.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import aclosing
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -84,16 +85,17 @@ class StatsService:
             # Every day but today in one pass whose writes overlap the next day's reads;
             # today last, on its own, because of its cursor.
             whole = [d for d in wanted if d >= oldest and d != today]
-            async for day, outcome in self._rollup.days(whole):
-                if isinstance(outcome, Exception):  # retried on its own, as any period
-                    rebuilt = await self._attempt(run, day, self._rollup.day)
-                else:
-                    rebuilt = _counted(run, outcome)
-                if rebuilt:
-                    done.append(day)
-                    run.days.append(day.isoformat())
-                if on_day:
-                    on_day(day)
+            async with aclosing(self._rollup.days(whole)) as rebuilt_days:
+                async for day, outcome in rebuilt_days:
+                    if isinstance(outcome, Exception):  # retried on its own, as any period
+                        rebuilt = await self._attempt(run, day, self._rollup.day)
+                    else:
+                        rebuilt = _counted(run, outcome)
+                    if rebuilt:
+                        done.append(day)
+                        run.days.append(day.isoformat())
+                    if on_day:
+                        on_day(day)
             if today in wanted and today >= oldest:
                 rebuild = self._refresh(run) if fold_today else self._rebuild
                 if await self._attempt(run, today, rebuild):

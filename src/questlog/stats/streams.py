@@ -7,19 +7,18 @@ under way while Python computes, and Python's own time stays small.
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from bson.codec_options import CodecOptions
 
 from questlog.store.types import MotorCollection
+from questlog.tasks import started
 
 READ_BATCH = 10_000
 PLAIN: CodecOptions[dict[str, Any]] = CodecOptions()  # naive datetimes, plain dicts
-T = TypeVar("T")
 
 
 def plain(collection: MotorCollection) -> MotorCollection:
@@ -29,15 +28,6 @@ def plain(collection: MotorCollection) -> MotorCollection:
     reading (pymongo converts every one)."""
     read = collection.with_options(codec_options=PLAIN)
     return read if type(read) is type(collection) else collection
-
-
-async def started(work: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
-    """`work` as a task that has begun: a new task only runs at the event loop's next
-    turn, so without this yield a caller that goes on computing would start it only at
-    its next await, and nothing would overlap."""
-    task = asyncio.ensure_future(work)
-    await asyncio.sleep(0)
-    return task
 
 
 async def batches(cursor: Any) -> AsyncIterator[list[dict[str, Any]]]:
@@ -60,10 +50,10 @@ def collector_paused() -> Iterator[None]:
     documents hold no cycles, and the collector's passes over them, which grow with
     them, took a third of the scan's and the build's time (py-spy and gc.callbacks,
     20,000 events); reference counting still frees everything."""
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()  # a caller may have paused it already
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()

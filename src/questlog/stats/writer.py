@@ -11,10 +11,10 @@ from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from questlog.batching import chunked
+from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.types import MotorCollection
 
 WRITE_CHUNK = 10_000
-DUPLICATE_KEY = 11000
 ID_BATCH = 100_000
 
 
