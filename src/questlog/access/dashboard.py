@@ -18,7 +18,7 @@ from questlog.access.earth_metrics import SessionMetrics, session_metrics
 from questlog.clock import utcnow
 from questlog.stats.buckets import Owner, flat_buckets
 from questlog.stats.periods import Calendar, week_of
-from questlog.stats.reads import owner_documents
+from questlog.stats.repository import owner_documents, owner_users
 from questlog.stats.sketch import decode, merge_users
 from questlog.store.types import MotorCollection
 
@@ -102,8 +102,12 @@ class Dashboard:
         return players
 
     async def _players(self, company_id: str, period: Period | None) -> int:
-        buckets = await self._buckets(company_id, period)
-        return merge_users(decode(b) for b in buckets).count()
+        """Distinct players, read without the buckets' field statistics."""
+        first, last = (None, None) if period is None else (
+            period.first.isoformat(), period.last.isoformat())
+        users = await owner_users(self._daily, Owner("company", company_id=company_id),
+                                  first, last)
+        return users.count()
 
     async def _buckets(self, company_id: str, period: Period | None) -> list[dict[str, Any]]:
         """The company's daily buckets of every type (in `period`, or all of them)."""

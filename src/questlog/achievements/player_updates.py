@@ -35,9 +35,10 @@ from pymongo.results import BulkWriteResult
 from questlog.achievements.book import Book
 from questlog.achievements.documents import EVALUATION_ORDER
 from questlog.achievements.rules import Outcome, apply_events
+from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.types import MotorCollection
+from questlog.tasks import started
 
-DUPLICATE_KEY = 11000
 KEEP_APPLIED = 1000
 # Players' documents the evaluator keeps as it wrote them, the most recent: the active
 # ones, whose documents it would otherwise read back before each of their updates.
@@ -134,7 +135,7 @@ class PlayerUpdates:
         """Every player's update, chunk by chunk, the next computed while one is written;
         the players whose update the guard refused."""
         users, refused = list(players), set()
-        writing: asyncio.Task[set[str]] | None = None
+        writing: asyncio.Future[set[str]] | None = None
         try:
             for start in range(0, len(users), CHUNK_PLAYERS):
                 chunk = [update for user in users[start:start + CHUNK_PLAYERS]
@@ -142,11 +143,8 @@ class PlayerUpdates:
                 if writing is not None:
                     refused |= await writing
                     writing = None
-                if chunk:
-                    writing = asyncio.create_task(self._write_chunk(chunk, done))
-                    # A task runs from the next await on: let it send its write before
-                    # the next chunk's rules take the event loop, or nothing overlaps.
-                    await asyncio.sleep(0)
+                if chunk:  # begun before the next chunk's rules take the event loop
+                    writing = await started(self._write_chunk(chunk, done))
             if writing is not None:
                 refused |= await writing
                 writing = None
