@@ -56,7 +56,10 @@ class OneCommit:
         if not self.enabled or self._client is None:
             return None
         if self._session is None:
-            session = await self._client.start_session()
+            # Starting a session does no I/O (the driver takes one from its pool): called
+            # here, not through Motor, which would hop to a worker thread for it.
+            session: AsyncIOMotorClientSession = self._client.wrap(
+                self._client.delegate.start_session())
             # The commit carries the write concern: a transaction ignores the database's.
             session.start_transaction(write_concern=self._write_concern)
             self._session = session
@@ -75,8 +78,11 @@ class OneCommit:
         if session is not None:
             try:
                 await session.commit_transaction()
-            finally:
+            except BaseException:
                 await session.end_session()
+                raise
+            # Committed: ending the session only gives it back to the pool, no I/O.
+            session.delegate.end_session()
         for callback in callbacks:
             await callback()
 
