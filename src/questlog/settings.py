@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     access_cache_seconds: float = Field(default=1.0, ge=0)
     access_cache_entries: int = Field(default=50_000, ge=0)
     allowed_origins: str = ""  # comma-separated; none allowed by default
+    # uvicorn's line per request (peer address, method, path, status), for debugging.
+    # Off by default: /metrics already counts and times every request per route and
+    # status, a line per event is a flood at thousands of events a second (and about a
+    # twentieth of a single event's CPU), and it holds the client's address, which
+    # Questlog otherwise never keeps (docs/privacy.md).
+    access_log: bool = False
     geoip: bool = True
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
 
