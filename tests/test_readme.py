@@ -7,14 +7,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-
-from questlog.bench.server import free_port
+from serve_process import serve_process
 
 pytestmark = pytest.mark.mongodb  # `make run`'s store: the local secantusd-rs
 
@@ -36,28 +33,8 @@ def quickstart_script(port: int) -> str:
 @pytest.fixture
 def make_run(tmp_path: Path) -> Iterator[int]:
     """`questlog serve` as `make run` starts it: no QUESTLOG_* settings, data in ./.questlog."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUESTLOG_")}
-    log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "questlog.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serve_process(tmp_path) as port:
         yield port
-    finally:
-        serve.terminate()
-        serve.wait(30)
-        log.close()
 
 
 def test_the_quick_start_runs_as_pasted(make_run: int, tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from questlog.stats.service import StatsService
 from questlog.store import documents as event_documents
 from questlog.store.connection import Store, connect_configured, open_store
 from questlog.store.indexes import ensure_ttl_index
+from questlog.store.transactions import Transactions
 
 log = logging.getLogger(__name__)
 STOP_STEP_SECONDS = 15.0
@@ -124,14 +125,16 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
     bus = Bus(max_queue=settings.bus_queue_size)
     access = Access.start(settings)
     ops = Operations.build(settings, bus, kept_whole=book.event_types)
+    events = event_documents.StoredEvent.get_motor_collection()
     ingestor = Ingestor(
         settings=settings,
-        events=event_documents.StoredEvent.get_motor_collection(),
+        events=events,
         rejected=event_documents.RejectedEvent.get_motor_collection(),
         counts=event_documents.RejectionCount.get_motor_collection(),
         bus=bus,
         gate=access.gate,
         hooks=ops.hooks,
+        transactions=Transactions(events),  # a session's claim and its event in one commit
     )
     best_effort = BestEffortLogger(ingestor)
     live = LiveFeed()

@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     # access_cache_seconds + write_deadline_seconds, the bound; less lets late events live.
     erasure_settle_seconds: float | None = Field(default=None, ge=0)
     allowed_origins: str = ""  # comma-separated; none allowed by default
+    # uvicorn's line per request (peer address, method, path, status), for debugging.
+    # Off by default: /metrics already counts and times every request per route and
+    # status, a line per event is a flood at thousands of events a second (and about a
+    # twentieth of a single event's CPU), and it holds the client's address, which
+    # Questlog otherwise never keeps (docs/privacy.md).
+    access_log: bool = False
     geoip: bool = True
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed
 

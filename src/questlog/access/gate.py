@@ -17,6 +17,7 @@ from questlog.access.sessions import SessionOwners
 from questlog.clock import utcnow
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Origin, Refusal, Verdict
+from questlog.store.transactions import OneCommit
 
 NOT_YOURS = Refusal(Code.FORBIDDEN, "a player token writes its own player's events only")
 NOT_OWNED = Refusal(Code.SESSION_NOT_OWNED, "this session_id belongs to another player")
@@ -41,14 +42,15 @@ class AccessGate:
             item = {**item, "user_id": origin.player}
         return item
 
-    async def screen(self, documents: Sequence[dict[str, Any]], origin: Origin) -> list[Verdict]:
+    async def screen(self, documents: Sequence[dict[str, Any]], origin: Origin, *,
+                     within: OneCommit | None = None) -> list[Verdict]:
         verdicts: list[Verdict] = [None] * len(documents)
         if origin.player is not None:
             for i, d in enumerate(documents):
                 if d.get("user_id") != origin.player:
                     verdicts[i] = NOT_YOURS
         await self._silence(documents, verdicts)
-        await self._own_sessions(documents, verdicts)
+        await self._own_sessions(documents, verdicts, within)
         await self._check_references(documents, verdicts)
         await self._limit(documents, verdicts, origin)
         if origin.country:
@@ -65,13 +67,20 @@ class AccessGate:
             if verdicts[i] is None and d.get("user_id") in silenced:
                 verdicts[i] = OPTED_OUT
 
+    async def reclaim(self, documents: Sequence[dict[str, Any]]) -> list[Verdict]:
+        """The session check again, for documents whose claims were in a transaction
+        that was then dropped: each claim on its own this time."""
+        verdicts: list[Verdict] = [None] * len(documents)
+        await self._own_sessions(documents, verdicts, None)
+        return verdicts
+
     async def _own_sessions(self, documents: Sequence[dict[str, Any]],
-                            verdicts: list[Verdict]) -> None:
+                            verdicts: list[Verdict], within: OneCommit | None) -> None:
         wanted: dict[str, str] = {}
         for d, v in zip(documents, verdicts, strict=True):
             if v is None and d.get("session_id") and d.get("user_id"):
                 wanted.setdefault(d["session_id"], d["user_id"])
-        owners = await self._sessions.claim(wanted, self._clock())
+        owners = await self._sessions.claim(wanted, self._clock(), within=within)
         for i, d in enumerate(documents):
             session, user = d.get("session_id"), d.get("user_id")
             if verdicts[i] is None and user and session in owners and owners[session] != user:

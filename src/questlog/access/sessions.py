@@ -4,6 +4,13 @@ the first player a session_id is seen with owns it.
 An owner never changes once claimed (erasure removes it, with the player's other data,
 and bumps the players' revision), so with a `cache` a process asks the store only about
 sessions it has not seen.
+
+A claim may be made in the transaction that then stores the events (`within`): one
+commit for both instead of one each, and no event lands without its claim. The claim's
+insert still answers before anything else is decided, so the owners returned are
+exact: a session claimed before fails it (its owner is then read), one being claimed
+in a transaction not yet committed conflicts with it (the claim is then made on its
+own, which waits for that transaction); either way the transaction is dropped.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from questlog.access.cache import RevisionCache
+from questlog.store.errors import DUPLICATE_KEY
+from questlog.store.transactions import OneCommit
 from questlog.store.types import MotorCollection
 
 
@@ -23,24 +32,61 @@ class SessionOwners:
     ) -> None:
         self._collection, self._cache = collection, cache
 
-    async def claim(self, wanted: Mapping[str, str], now: datetime) -> dict[str, str]:
+    async def claim(
+        self, wanted: Mapping[str, str], now: datetime, *, within: OneCommit | None = None
+    ) -> dict[str, str]:
         """The owner of each session in `wanted` (session -> the player asking), claiming
-        those not seen before for the player asking."""
+        those not seen before for the player asking, in `within`'s transaction if it
+        can have one."""
         if not wanted:
             return {}
+        pending: dict[str, str] = {}  # claimed in the transaction: known once it commits
 
         async def claim_missing(sessions: list[str]) -> dict[str, str]:
-            return await self._claim({s: wanted[s] for s in sessions}, now)
+            claims = {s: wanted[s] for s in sessions}
+            taken = None if within is None else await self._claim_within(claims, now, within)
+            if taken == set():
+                pending.update(claims)
+                return {}  # a cache keeps what it is given: nothing before the commit
+            if taken == set(claims):  # every one claimed before: their owners stand
+                return await self._owners(sorted(claims))
+            return await self._claim(claims, now)
 
         if self._cache is None:
-            return await claim_missing(list(wanted))
-        return await self._cache.get_many(wanted, claim_missing)
+            owners = await claim_missing(list(wanted))
+        else:
+            owners = await self._cache.get_many(wanted, claim_missing)
+        if pending and within is not None:
+            within.after_commit(lambda: self._remember(pending))
+        return {**owners, **pending}
+
+    async def _claim_within(
+        self, wanted: Mapping[str, str], now: datetime, within: OneCommit
+    ) -> set[str] | None:
+        """Claim `wanted` in `within`'s transaction: an empty set when every claim is
+        in it, else (the transaction dropped) the sessions known to be claimed before,
+        or None when that is not known (no transaction, another failure)."""
+        session = await within.session()
+        if session is None:
+            return None
+        new = _claims(wanted, now)
+        try:
+            await self._collection.insert_many(new, ordered=False, session=session)
+        except PyMongoError as exc:
+            await within.abort()  # the server aborted it already; this ends it here
+            if not isinstance(exc, BulkWriteError):
+                return None
+            errors = exc.details.get("writeErrors", [])
+            if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                return None
+            # A transaction stops at its first failed write: only those listed are known.
+            return {new[e["index"]]["_id"] for e in errors}
+        return set()
 
     async def _claim(self, wanted: Mapping[str, str], now: datetime) -> dict[str, str]:
         # Insert first: a new session (the usual case for one this process has not seen)
         # then costs one round trip; only those already claimed are read back.
-        ids = sorted(wanted)
-        new = [{"_id": s, "user_id": wanted[s], "first_seen": now} for s in ids]
+        new = _claims(wanted, now)
         try:
             await self._collection.insert_many(new, ordered=False)
         except BulkWriteError as exc:
@@ -56,3 +102,17 @@ class SessionOwners:
     async def _owners(self, ids: list[str]) -> dict[str, str]:
         cursor = self._collection.find({"_id": {"$in": ids}}, {"user_id": 1})
         return {d["_id"]: d["user_id"] async for d in cursor}
+
+    async def _remember(self, claimed: dict[str, str]) -> None:
+        """Keep the owners of sessions claimed in a transaction, once it committed."""
+        if self._cache is None:
+            return
+
+        async def owners(ids: list[str]) -> dict[str, str]:
+            return {s: claimed[s] for s in ids}
+
+        await self._cache.get_many(claimed, owners)
+
+
+def _claims(wanted: Mapping[str, str], now: datetime) -> list[dict[str, object]]:
+    return [{"_id": s, "user_id": wanted[s], "first_seen": now} for s in sorted(wanted)]

@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.results import BulkWriteResult
@@ -36,6 +35,7 @@ from questlog.achievements.book import Book
 from questlog.achievements.documents import EVALUATION_ORDER
 from questlog.achievements.rules import Outcome, apply_events
 from questlog.store.errors import DUPLICATE_KEY
+from questlog.store.transactions import client_of, has_transactions
 from questlog.store.types import MotorCollection
 from questlog.tasks import started
 
@@ -216,13 +216,7 @@ class PlayerUpdates:
 
     async def _has_transactions(self) -> bool:
         if self._transactions is None:
-            client = self._progress.database.client
-            # type(), since mongomock-motor's classes pass isinstance checks for Motor's
-            if not issubclass(type(client), AsyncIOMotorClient):
-                self._transactions = False
-            else:
-                hello = await client.admin.command("hello")
-                self._transactions = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+            self._transactions = await has_transactions(client_of(self._progress))
         return self._transactions
 
 

@@ -19,6 +19,7 @@ import h11
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from questlog.api.writes import CorkedWrites
 from questlog.settings import Settings
 
 # Room in uvicorn's buffer for the request line's method, path and version.
@@ -94,8 +95,9 @@ class LingeringClose:
 
 
 class EnvelopeH11Protocol(H11Protocol):
-    """Uvicorn's h11 protocol, answering a head past its buffer with our 414 or 431, and
-    closing a connection whose body was left unread only once the client stopped."""
+    """Uvicorn's h11 protocol, answering a head past its buffer with our 414 or 431,
+    closing a connection whose body was left unread only once the client stopped, and
+    sending each answer in one write (api.writes)."""
 
     settings: Settings  # set by uvicorn_options on a subclass
     _draining = 0
@@ -103,7 +105,8 @@ class EnvelopeH11Protocol(H11Protocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._real_transport = transport
-        self.transport = cast(asyncio.Transport, LingeringClose(transport, self))
+        corked = CorkedWrites(transport, writing=lambda: self.conn.our_state is h11.SEND_BODY)
+        self.transport = cast(asyncio.Transport, LingeringClose(corked, self))
 
     def linger(self) -> None:
         self._draining = 1

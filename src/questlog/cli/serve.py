@@ -53,7 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.set_threshold(GC_YOUNG_THRESHOLD)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info",
-                    **uvicorn_options(settings))
+                    access_log=settings.access_log, **uvicorn_options(settings))
     finally:
         if local is not None:
             local.stop()

@@ -3,6 +3,9 @@
 A Gate first rewrites each raw item (pseudonymous ids, the player's own user_id filled
 in), then screens the valid documents: each is kept, dropped silently for a player who
 opted out (counted, not stored, not quarantined), or refused with a per-event code.
+What the screening writes (a session's claim) may go in the transaction `within` that
+then stores the events; should that transaction be dropped after all, `reclaim` makes
+those writes again on their own and says which documents may still be stored.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from questlog.ingest.codes import Code
+from questlog.store.transactions import OneCommit
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,11 @@ class Gate(Protocol):
     def prepare(self, item: object, origin: Origin) -> object: ...
 
     async def screen(
-        self, documents: Sequence[dict[str, Any]], origin: Origin
+        self, documents: Sequence[dict[str, Any]], origin: Origin, *,
+        within: OneCommit | None = None,
     ) -> list[Verdict]: ...
+
+    async def reclaim(self, documents: Sequence[dict[str, Any]]) -> list[Verdict]: ...
 
 
 class OpenGate:
@@ -50,6 +57,10 @@ class OpenGate:
         return item
 
     async def screen(
-        self, documents: Sequence[dict[str, Any]], origin: Origin
+        self, documents: Sequence[dict[str, Any]], origin: Origin, *,
+        within: OneCommit | None = None,
     ) -> list[Verdict]:
+        return [None] * len(documents)
+
+    async def reclaim(self, documents: Sequence[dict[str, Any]]) -> list[Verdict]:
         return [None] * len(documents)

@@ -12,12 +12,13 @@ from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
+from pymongo.errors import PyMongoError
 
 from questlog.bus import Bus
 from questlog.clock import utcnow
 from questlog.events import EventBase
 from questlog.ingest.codes import Code
-from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal
+from questlog.ingest.gate import OPTED_OUT, Gate, OpenGate, Origin, Refusal, Verdict
 from questlog.ingest.hooks import IngestHooks
 from questlog.ingest.quarantine import Quarantine
 from questlog.ingest.validation import Context, Limits, Rejection, check_event, to_millis
@@ -25,6 +26,7 @@ from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.settings import Settings
 from questlog.store.documents import REJECTION_COUNTS
 from questlog.store.retry import deadline
+from questlog.store.transactions import OneCommit, Transactions, aborted_on_error
 from questlog.store.types import MotorCollection
 
 log = logging.getLogger(__name__)
@@ -83,11 +85,13 @@ class Ingestor:
         clock: Callable[[], datetime] = utcnow,
         gate: Gate | None = None,
         hooks: IngestHooks | None = None,
+        transactions: Transactions | None = None,
     ) -> None:
         self._settings = settings
         self.gate: Gate = gate or OpenGate()
         self._hooks = hooks or IngestHooks()
         self._events = events
+        self._transactions = transactions or Transactions()
         self._quarantine = Quarantine(
             settings=settings, rejected=rejected,
             counts=counts if counts is not None else rejected.database[REJECTION_COUNTS],
@@ -127,19 +131,22 @@ class Ingestor:
         async with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
             # One deadline for the whole write, retries included, and the access checks'
             # reads before it: a store that does not answer costs the client
-            # write_deadline_seconds, then a 503 to retry.
-            async with deadline(self._settings.write_deadline_seconds):
-                screened = await self._screen(documents, origin, result)
+            # write_deadline_seconds, then a 503 to retry. The screening's writes (the
+            # sessions' claims) and the events' insert go in one commit where the store
+            # has transactions.
+            async with (deadline(self._settings.write_deadline_seconds),
+                        aborted_on_error(await self._transactions.unit()) as unit):
+                screened = await self._screen(documents, origin, result, unit)
                 kept = self._hooks.sampled([d for _, d in screened])
                 result.sampled_out = len(screened) - len(kept)
                 await self.quarantine(result.rejections, context=context, api_key=api_key)
                 outcome = WriteOutcome(stored=[], duplicates=[])
                 if kept:
                     async with self._hooks.inserting(len(kept)):
-                        outcome = await insert_events(
-                            self._events, kept, retries=self._settings.write_retries,
-                            backoff=self._settings.write_backoff_seconds,
-                        )
+                        outcome = await self._store(kept, unit, screened, result,
+                                                    context=context, api_key=api_key)
+                else:
+                    await unit.commit()  # the claims stand, as on their own
             result.accepted = len(outcome.stored)
             result.duplicate_ids = [d["_id"] for d in outcome.duplicates]
             result.event_ids = [d["_id"] for d in outcome.stored]
@@ -151,13 +158,63 @@ class Ingestor:
         )
         return result
 
+    async def _store(
+        self, kept: list[dict[str, Any]], unit: OneCommit,
+        screened: list[tuple[int, dict[str, Any]]], result: BatchResult, *,
+        context: Context, api_key: str | None,
+    ) -> WriteOutcome:
+        """Insert `kept`: in `unit`'s transaction when the screening started one, else
+        each batch on its own (with retries, duplicates told apart)."""
+        if unit.started:
+            if await self._insert_together(kept, unit):
+                return WriteOutcome(stored=list(kept), duplicates=[])
+            # The transaction, claims included, is gone (or its commit is not known):
+            # the claims again on their own, then the insert as without one (an event
+            # that the commit did store carries this request's ingest_id: ours).
+            ours = {id(d) for d in kept}
+            again = [(i, d) for i, d in screened if id(d) in ours]
+            verdicts = await self.gate.reclaim([d for _, d in again])
+            kept = [d for _, d in self._apply(again, verdicts, result)]
+            refused = {i for (i, _), verdict in zip(again, verdicts, strict=True) if verdict}
+            late = [r for r in result.rejections if r.index in refused]
+            await self.quarantine(late, context=context, api_key=api_key)
+        await unit.commit()
+        return await insert_events(
+            self._events, kept, retries=self._settings.write_retries,
+            backoff=self._settings.write_backoff_seconds,
+        )
+
+    async def _insert_together(self, kept: list[dict[str, Any]], unit: OneCommit) -> bool:
+        """Whether `kept` were stored, and committed, in `unit`'s transaction. Any
+        failure there (a duplicate included) aborts it whole: no retry inside it."""
+        session = await unit.session()
+        try:
+            await self._events.insert_many(kept, ordered=False, session=session)
+            await unit.commit()
+        except PyMongoError as exc:
+            # Not the error's text: it holds the documents.
+            log.info("events not stored in one transaction with their claims (%s %s); "
+                     "storing them on their own", type(exc).__name__, getattr(exc, "code", ""))
+            await unit.abort()
+            return False
+        return True
+
     async def _screen(
-        self, documents: list[tuple[int, dict[str, Any]]], origin: Origin, result: BatchResult
+        self, documents: list[tuple[int, dict[str, Any]]], origin: Origin, result: BatchResult,
+        unit: OneCommit,
     ) -> list[tuple[int, dict[str, Any]]]:
         """The documents access control keeps; the refused ones join the rejections."""
         if not documents:
             return documents
-        verdicts = await self.gate.screen([d for _, d in documents], origin)
+        verdicts = await self.gate.screen([d for _, d in documents], origin, within=unit)
+        return self._apply(documents, verdicts, result)
+
+    @staticmethod
+    def _apply(
+        documents: list[tuple[int, dict[str, Any]]], verdicts: list[Verdict],
+        result: BatchResult,
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The documents whose verdict keeps them; the others counted or rejected."""
         kept = []
         for (index, document), verdict in zip(documents, verdicts, strict=True):
             if verdict is None:

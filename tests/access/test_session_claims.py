@@ -1,0 +1,97 @@
+"""A session belongs to its first player, also where its claim and its first event are
+written in one transaction (a server with transactions: the real-server tier)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from conftest import bill_vote, empty_database
+
+from questlog import bootstrap
+from questlog.bootstrap import Questlog
+from questlog.ingest.codes import Code
+from questlog.settings import Settings
+
+pytestmark = pytest.mark.mongodb
+
+
+@pytest.fixture
+async def two_processes(settings: Settings) -> AsyncIterator[tuple[Questlog, Questlog]]:
+    """Two Questlog processes on one database, each with its own caches."""
+    empty_database(settings)
+    first = await bootstrap.start(settings)
+    second = await bootstrap.start(settings)
+    try:
+        yield first, second
+    finally:
+        await second.close()
+        await first.close()
+
+
+async def stored(questlog: Questlog, collection: str) -> dict[str, Any]:
+    cursor = questlog.store.database[collection].find({})
+    return {d["_id"]: d.get("user_id") async for d in cursor}
+
+
+async def test_a_new_sessions_claim_is_stored_with_its_first_event(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, _ = two_processes
+
+    result = await first.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+
+    assert result.accepted == 1
+    assert await stored(first, "session_owners") == {"s-1": "player-1"}
+    assert await stored(first, "events") == {"a": "player-1"}
+
+
+async def test_a_session_claimed_in_another_process_is_refused_to_another_player(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+
+    theirs = await second.ingestor.ingest(
+        [bill_vote(event_id="b", session_id="s-1", user_id="player-2")])
+    mine = await second.ingestor.ingest([bill_vote(event_id="c", session_id="s-1")])
+
+    assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+    assert mine.accepted == 1
+    assert await stored(second, "events") == {"a": "player-1", "c": "player-1"}
+
+
+async def test_two_players_racing_for_a_new_session_one_owns_it(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+
+    results = await asyncio.gather(*(
+        questlog.ingestor.ingest([bill_vote(event_id=player, session_id="s-1", user_id=player)])
+        for questlog, player in ((first, "player-1"), (second, "player-2"))
+    ))
+
+    assert sorted(r.accepted for r in results) == [0, 1]
+    assert [r.code for result in results for r in result.rejections] == [Code.SESSION_NOT_OWNED]
+    owners = await stored(first, "session_owners")
+    assert await stored(first, "events") == {owners["s-1"]: owners["s-1"]}
+
+
+async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.ingestor.ingest([bill_vote(event_id="a")])  # stored before, no session
+
+    # The event's insert fails in the transaction: the claim is made again on its own.
+    result = await second.ingestor.ingest([
+        bill_vote(event_id="a", session_id="s-1"), bill_vote(event_id="b", session_id="s-1"),
+        bill_vote(event_id="b", session_id="s-1")])
+    theirs = await first.ingestor.ingest(
+        [bill_vote(event_id="c", session_id="s-1", user_id="player-2")])
+
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 2, 0)
+    assert await stored(second, "session_owners") == {"s-1": "player-1"}
+    assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
