@@ -80,6 +80,23 @@ async def test_the_company_and_global_aggregates_no_longer_count_the_erased_play
         assert [(b["count"], b["distinct_users"]) for b in buckets] == [(2, 1), (2, 1)]
 
 
+async def test_an_erased_players_rate_limit_buckets_are_gone(
+    settings: Settings, questlog: Questlog, admin_client: httpx.AsyncClient
+) -> None:
+    """The shared limiter's buckets name the player in their ids (player:<id>:<type>)."""
+    buckets = questlog.store.database["rate_buckets"]
+    later = NOW + timedelta(hours=1)
+    await buckets.insert_many([
+        {"_id": f"player:{user}:BILL_VOTE", "tokens": 1.0, "updated": 0.0, "expires_at": later}
+        for user in ("player-1", "player-10", "player-2")])
+
+    receipt = data_of(await admin_client.delete(f"{PLAYERS}/player-1"))
+
+    assert receipt["removed"]["rate_buckets"] == 1
+    assert sorted([d["_id"] async for d in buckets.find()]) == [
+        "player:player-10:BILL_VOTE", "player:player-2:BILL_VOTE"]
+
+
 async def test_the_receipt_says_what_was_removed_without_naming_the_player(
     erased: dict[str, Any],
 ) -> None:

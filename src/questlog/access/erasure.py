@@ -21,6 +21,7 @@ from typing import Any
 
 import pydantic_core
 
+from questlog.access.gate import player_bucket
 from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
 from questlog.clock import utcnow
@@ -32,6 +33,7 @@ from questlog.store.types import MotorCollection, MotorDatabase
 
 ERASE_JOB = "erase_player"
 RECEIPTS = "erasure_receipts"
+RATE_BUCKETS = "rate_buckets"
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,10 @@ class Erasure:
             removed[collection] = gone.deleted_count
         gone = await self._db["rejected_events"].delete_many(quarantine_filter(user_id))
         removed["rejected_events"] = gone.deleted_count
+        removed[RATE_BUCKETS] = 0  # the shared limiter's, which name the player in their ids
+        if RATE_BUCKETS in existing:
+            mine = {"_id": {"$regex": "^" + re.escape(player_bucket(user_id))}}
+            removed[RATE_BUCKETS] = (await self._db[RATE_BUCKETS].delete_many(mine)).deleted_count
         for collection in self.data.buckets:
             ids = [d["_id"] async for d in _buckets_of(self._db[collection], user_id)]
             gone = await self._db[collection].delete_many({"_id": {"$in": ids}})

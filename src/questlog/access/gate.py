@@ -21,6 +21,12 @@ from questlog.store.transactions import OneCommit
 
 NOT_YOURS = Refusal(Code.FORBIDDEN, "a player token writes its own player's events only")
 NOT_OWNED = Refusal(Code.SESSION_NOT_OWNED, "this session_id belongs to another player")
+
+
+def player_bucket(user_id: str) -> str:
+    """The start of the ids of a player's rate-limit buckets (one per event type), which
+    name the player: an erasure removes them (access.erasure)."""
+    return f"player:{user_id}:"
 TOO_FAST = Refusal(Code.RATE_LIMITED, "over the rate limit of this event type; send it later")
 
 
@@ -117,7 +123,7 @@ class AccessGate:
             policy = self._policies.of(d["type"])
             buckets: list[tuple[str, Rate]] = []
             if policy.per_player and d.get("user_id"):
-                buckets.append((f"player:{d['user_id']}:{d['type']}", policy.per_player))
+                buckets.append((player_bucket(d["user_id"]) + d["type"], policy.per_player))
             if policy.per_key and origin.api_key:
                 buckets.append((f"key:{origin.api_key}:{d['type']}", policy.per_key))
             if buckets:
