@@ -152,6 +152,25 @@ async def test_a_player_another_process_updated_meanwhile_is_not_updated_from_me
     assert first.stats.conflicts > 0  # its memory was stale, and the guard said so
 
 
+async def test_a_player_read_again_then_updated_elsewhere_is_not_updated_from_memory() -> None:
+    """The evaluator also keeps the documents it read again and found up to date (a
+    restart's settle pass): one another writer changed since is read anew all the same."""
+    database = fresh_database()
+    events = sorted(play(), key=order_key)
+    third = len(events) // 3
+    first, other = evaluator(database), evaluator(database)
+    await database["events"].insert_many(events[:third])
+    await other.evaluate_pending()
+    await database["achievement_watermarks"].delete_many({})  # read from the first again
+    await first.evaluate_pending(settle=True)  # every event applied already: no write
+    for part, process in ((events[third:2 * third], other), (events[2 * third:], first)):
+        await database["events"].insert_many(part)
+        await process.evaluate_pending(settle=False)
+
+    assert await progress_of(database) == recomputed(RULES, events)
+    assert first.stats.conflicts > 0  # what it kept was stale, and the guard said so
+
+
 async def erase_then_vote(database: AsyncIOMotorDatabase) -> list[dict[str, Any]]:
     """Three votes evaluated, the player erased, one vote more; the events that remain."""
     process = evaluator(database)

@@ -48,6 +48,7 @@ CACHE_PLAYERS = 5_000
 # (secantusd-rs refuses one of a thousand 12 kB documents with its 256 MB cache).
 CHUNK_PLAYERS = 250
 ORDER_KEYS = [name for name, _ in EVALUATION_ORDER]
+KEPT = ("_id", "version", "through", "achievements")  # of a document, in the cache
 
 Events = list[dict[str, Any]]
 Write = InsertOne[dict[str, Any]] | UpdateOne
@@ -77,8 +78,9 @@ class PlayerUpdates:
     def __init__(self, *, book: Book, progress: MotorCollection) -> None:
         self.book, self._progress = book, progress
         self._transactions: bool | None = None  # whether the store has them, once asked
-        # The players' documents as this process last wrote them (version, through,
-        # achievements), the most recent last: see _documents.
+        # The players' documents as this process last wrote them, or read them when it
+        # had nothing to write (version, through, achievements), the most recent last:
+        # see _documents.
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def apply(self, batch: Sequence[dict[str, Any]]) -> Applied:
@@ -104,9 +106,9 @@ class PlayerUpdates:
         already (an event not after the document's `through`), or for all.
 
         Without `applied`, a player this process wrote last comes from its cache: the
-        document as that write left it (the version guard refuses the update computed
-        from it if any other writer, which bumps the version, came between; the player
-        is then read again)."""
+        document as that write left it, or as read when every event was applied already
+        (the version guard refuses the update computed from it if any other writer,
+        which bumps the version, came between; the player is then read again)."""
         docs: dict[str, dict[str, Any]] = {}
         if with_applied:
             for user in players:
@@ -125,8 +127,11 @@ class PlayerUpdates:
         again = [user for user, doc in docs.items() if "applied" not in doc
                  and not _all_after(players[user], doc.get("through"))]
         if again:
-            async for doc in self._progress.find({"_id": {"$in": again}}):
-                docs[doc["_id"]] = doc
+            # `applied` alone, laid over what was read: should the document have moved
+            # on between the two reads, the guard refuses the update computed from the
+            # first, and the player is read again whole.
+            async for doc in self._progress.find({"_id": {"$in": again}}, {"applied": 1}):
+                docs[doc["_id"]] = {**docs[doc["_id"]], "applied": doc.get("applied", [])}
         return docs
 
     async def _write_all(
@@ -162,7 +167,8 @@ class PlayerUpdates:
         if doc is not None and "applied" in doc:
             applied = set(doc["applied"])
             events = [e for e in events if e["_id"] not in applied]
-            if not events:
+            if not events:  # read again (a settle pass, a restart): kept as it was read
+                self._keep(user_id, {k: doc[k] for k in KEPT if k in doc})
                 return None
         doc = doc or {}
         version, entries = doc.get("version", 0), doc.get("achievements", {})
@@ -182,10 +188,14 @@ class PlayerUpdates:
         for index, update in enumerate(chunk):
             if index not in failed:
                 done.unlocks += update.unlocks
-                self._cache[update.user_id] = update.written
+                self._keep(update.user_id, update.written)
+        return {chunk[i].user_id for i in failed}
+
+    def _keep(self, user_id: str, doc: dict[str, Any]) -> None:
+        self._cache[user_id] = doc
+        self._cache.move_to_end(user_id)
         while len(self._cache) > CACHE_PLAYERS:
             self._cache.popitem(last=False)
-        return {chunk[i].user_id for i in failed}
 
     async def _write(self, requests: list[Write]) -> set[int]:
         """Write the updates; the indexes of those the guard refused.

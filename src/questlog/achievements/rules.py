@@ -85,7 +85,8 @@ class _Run:
     def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
         """A repeatable achievement unlocks again each time its value passes a multiple."""
         before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
-        if times > before:
+        if times > before:  # not always: past INT64_MAX multiples, the count stays there
+            entry = self.own(rule.id, entry)
             at, event_id = event["event_time"], event["_id"]
             self.outcome.unlocks.append(Unlock(rule.id, None, at, event_id, times - before))
             entry["times"], entry["last"] = times, {"at": at, "event_id": event_id}

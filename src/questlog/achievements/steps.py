@@ -10,8 +10,9 @@ per rule is its entry's own dict operations. `Book.source(event_type)` prints a 
 A step is `step(event, entries, changed, run)`. It reads the player's entries from
 `entries` and never changes one (they may be the caller's, e.g. the evaluator's cache):
 an entry the event changes is stored in `changed` as a new dict, its lists replaced,
-never changed in place. An unlock (rare) is left to `run.reach` / `run.repeat`, with
-the entry made the run's own first (`run.own`).
+never changed in place. An unlock (rare) is left to `run.reach`, with the entry made
+the run's own first (`run.own`), or to `run.repeat`, which makes it its own only once
+the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ if value >= $first:
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
 if passes > times or (passes != passes and multiples(value, $threshold) > times):
-    run.repeat($rule, run.own($key, entry), event)'''
+    run.repeat($rule, entry, event)'''
 
 
 def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
