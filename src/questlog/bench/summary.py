@@ -21,6 +21,7 @@ from typing import Any
 
 from questlog.achievements.book import Book
 from questlog.bench.achievements import (
+    BURST_EVENTS,
     EVALUATION_EVENTS,
     generate_definitions,
     measure,
@@ -128,8 +129,8 @@ async def report(connection: Connection, database: str, time_zone: str,
     rows.append(_row(f"pure evaluation per event ({EVALUATION_EVENTS // 1000}k)",
                      timings.cpu / len(events) * 1e6, "µs", None, 20))
 
-    note("achievements end to end: a burst of 5,000 events")
-    e2e = await end_to_end(connection, events=5_000)
+    note(f"achievements end to end: a burst of {BURST_EVENTS:,} events")
+    e2e = await end_to_end(connection, events=BURST_EVENTS)
     rows.append(_row("evaluated end to end", e2e.rate, "events/s", e2e.raw_rate, 0.5,
                      at_most=False))
     rows.append(_row("the same, returning players", e2e.returning_rate, "events/s",
