@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import bill_vote, empty_database
+from pymongo.errors import AutoReconnect
 
 from questlog import bootstrap
 from questlog.bootstrap import Questlog
@@ -130,3 +131,18 @@ async def test_an_opted_out_players_event_beside_a_session_claimed_before_claims
     assert (result.accepted, result.opted_out) == (2, 1)
     assert await stored(second, "session_owners") == {"s-1": "player-1", "s-3": "player-3"}
     assert await stored(second, "events") == {"a": "player-1", "b": "player-1", "d": "player-3"}
+
+
+async def test_a_store_error_while_the_flags_are_read_reaches_the_caller_as_itself(
+    two_processes: tuple[Questlog, Questlog], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, second = two_processes
+
+    async def unreachable(user_ids: list[str]) -> dict[str, bool]:
+        raise AutoReconnect("the store went away")
+
+    monkeypatch.setattr(second.access.flags, "_read_silenced", unreachable)
+
+    with pytest.raises(AutoReconnect):
+        await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+    assert await stored(second, "session_owners") == {}

@@ -73,10 +73,15 @@ class AccessGate:
             await self._silence(documents, verdicts)
             await self._own_sessions(documents, verdicts, within)
             return
-        async with asyncio.TaskGroup() as both:
-            silencing = both.create_task(self._silenced(documents, verdicts))
-            owning = both.create_task(self._owners_within(documents, verdicts, within))
-        silenced, owners = silencing.result(), owning.result()
+        # Both run to their end, and a failure is raised as itself (a TaskGroup would
+        # wrap it in an ExceptionGroup, which the API would not answer with a 503).
+        silenced, owners = await asyncio.gather(
+            self._silenced(documents, verdicts), self._owners_within(documents, verdicts, within),
+            return_exceptions=True)
+        if isinstance(silenced, BaseException):
+            raise silenced
+        if isinstance(owners, BaseException):
+            raise owners
         self._mark_silenced(documents, verdicts, silenced)
         if owners is None or (silenced and within.started):
             await within.abort()
