@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import bill_vote, empty_database
+from pymongo.errors import AutoReconnect
 
 from questlog import bootstrap
 from questlog.bootstrap import Questlog
@@ -95,3 +96,53 @@ async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
     assert (result.accepted, result.duplicates, result.rejected) == (1, 2, 0)
     assert await stored(second, "session_owners") == {"s-1": "player-1"}
     assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+
+
+async def test_an_opted_out_players_event_claims_no_session(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.access.flags.set_opted_out("player-2", True)
+
+    result = await second.ingestor.ingest([
+        bill_vote(event_id="a", session_id="s-1"),
+        bill_vote(event_id="b", session_id="s-2", user_id="player-2"),
+    ])
+
+    assert (result.accepted, result.opted_out) == (1, 1)
+    assert await stored(second, "session_owners") == {"s-1": "player-1"}
+    assert await stored(second, "events") == {"a": "player-1"}
+
+
+async def test_an_opted_out_players_event_beside_a_session_claimed_before_claims_none(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+    await first.access.flags.set_opted_out("player-2", True)
+
+    # s-1's claim fails in the transaction (claimed before): it is dropped whole.
+    result = await second.ingestor.ingest([
+        bill_vote(event_id="b", session_id="s-1"),
+        bill_vote(event_id="c", session_id="s-2", user_id="player-2"),
+        bill_vote(event_id="d", session_id="s-3", user_id="player-3"),
+    ])
+
+    assert (result.accepted, result.opted_out) == (2, 1)
+    assert await stored(second, "session_owners") == {"s-1": "player-1", "s-3": "player-3"}
+    assert await stored(second, "events") == {"a": "player-1", "b": "player-1", "d": "player-3"}
+
+
+async def test_a_store_error_while_the_flags_are_read_reaches_the_caller_as_itself(
+    two_processes: tuple[Questlog, Questlog], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, second = two_processes
+
+    async def unreachable(user_ids: list[str]) -> dict[str, bool]:
+        raise AutoReconnect("the store went away")
+
+    monkeypatch.setattr(second.access.flags, "_read_silenced", unreachable)
+
+    with pytest.raises(AutoReconnect):
+        await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+    assert await stored(second, "session_owners") == {}

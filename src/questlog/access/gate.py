@@ -3,6 +3,7 @@ opt-out and erasure, session ownership, reference checks and rate limits."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from questlog.access.pseudonyms import Pseudonyms
 from questlog.access.rate_policy import RatePolicies
 from questlog.access.rates import Rate
 from questlog.access.references import References
-from questlog.access.sessions import SessionOwners
+from questlog.access.sessions import ClaimsDropped, SessionOwners
 from questlog.clock import utcnow
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Origin, Refusal, Verdict
@@ -55,8 +56,7 @@ class AccessGate:
             for i, d in enumerate(documents):
                 if d.get("user_id") != origin.player:
                     verdicts[i] = NOT_YOURS
-        await self._silence(documents, verdicts)
-        await self._own_sessions(documents, verdicts, within)
+        await self._silence_and_own(documents, verdicts, within)
         await self._check_references(documents, verdicts)
         await self._limit(documents, verdicts, origin)
         if origin.country:
@@ -65,10 +65,55 @@ class AccessGate:
                     d["country"] = origin.country
         return verdicts
 
+    async def _silence_and_own(self, documents: Sequence[dict[str, Any]],
+                               verdicts: list[Verdict], within: OneCommit | None) -> None:
+        """Opt-out and erasure, then the sessions of the players not silenced.
+
+        Where the claims go in a transaction, the players' flags are read while the
+        claims are made in it: for a player this process has not seen, one round trip
+        less. Should a player turn out silenced, or the transaction not take the claims,
+        the transaction is dropped and the kept players' claims made again on their own,
+        so no claim is ever stored for a silenced player (rare: it takes an opted-out or
+        erased player this process has not seen, or a session claimed meanwhile)."""
+        if within is None or not within.enabled:
+            await self._silence(documents, verdicts)
+            await self._own_sessions(documents, verdicts, within)
+            return
+        # Both run to their end, and a failure is raised as itself (a TaskGroup would
+        # wrap it in an ExceptionGroup, which the API would not answer with a 503).
+        silenced, owners = await asyncio.gather(
+            self._silenced(documents, verdicts), self._owners_within(documents, verdicts, within),
+            return_exceptions=True)
+        if isinstance(silenced, BaseException):
+            raise silenced
+        if isinstance(owners, BaseException):
+            raise owners
+        self._mark_silenced(documents, verdicts, silenced)
+        if owners is None or (silenced and within.started):
+            await within.abort()
+            owners = await self._owners(documents, verdicts, None)
+        self._mark_not_owned(documents, verdicts, owners)
+
+    async def _owners_within(self, documents: Sequence[dict[str, Any]],
+                             verdicts: list[Verdict], within: OneCommit) -> dict[str, str] | None:
+        """The owners, new claims in `within` only; None when it could not take them."""
+        try:
+            return await self._owners(documents, verdicts, within, fall_back=False)
+        except ClaimsDropped:
+            return None
+
     async def _silence(self, documents: Sequence[dict[str, Any]], verdicts: list[Verdict]) -> None:
-        silenced = await self._flags.silenced(
+        self._mark_silenced(documents, verdicts, await self._silenced(documents, verdicts))
+
+    async def _silenced(self, documents: Sequence[dict[str, Any]],
+                        verdicts: list[Verdict]) -> set[str]:
+        return await self._flags.silenced(
             d["user_id"] for d, v in zip(documents, verdicts, strict=True)
             if v is None and d.get("user_id"))
+
+    @staticmethod
+    def _mark_silenced(documents: Sequence[dict[str, Any]], verdicts: list[Verdict],
+                       silenced: set[str]) -> None:
         for i, d in enumerate(documents):
             if verdicts[i] is None and d.get("user_id") in silenced:
                 verdicts[i] = OPTED_OUT
@@ -82,11 +127,22 @@ class AccessGate:
 
     async def _own_sessions(self, documents: Sequence[dict[str, Any]],
                             verdicts: list[Verdict], within: OneCommit | None) -> None:
+        owners = await self._owners(documents, verdicts, within)
+        self._mark_not_owned(documents, verdicts, owners)
+
+    async def _owners(self, documents: Sequence[dict[str, Any]], verdicts: list[Verdict],
+                      within: OneCommit | None, *, fall_back: bool = True) -> dict[str, str]:
+        """The owners of the sessions of the documents still kept, claimed if new."""
         wanted: dict[str, str] = {}
         for d, v in zip(documents, verdicts, strict=True):
             if v is None and d.get("session_id") and d.get("user_id"):
                 wanted.setdefault(d["session_id"], d["user_id"])
-        owners = await self._sessions.claim(wanted, self._clock(), within=within)
+        return await self._sessions.claim(wanted, self._clock(), within=within,
+                                          fall_back=fall_back)
+
+    @staticmethod
+    def _mark_not_owned(documents: Sequence[dict[str, Any]], verdicts: list[Verdict],
+                        owners: dict[str, str]) -> None:
         for i, d in enumerate(documents):
             session, user = d.get("session_id"), d.get("user_id")
             if verdicts[i] is None and user and session in owners and owners[session] != user:

@@ -26,6 +26,10 @@ from questlog.store.transactions import OneCommit
 from questlog.store.types import MotorCollection
 
 
+class ClaimsDropped(Exception):
+    """The transaction could not take the claims, and they were not made on their own."""
+
+
 class SessionOwners:
     def __init__(
         self, collection: MotorCollection, *, cache: RevisionCache[str, str] | None = None
@@ -33,11 +37,13 @@ class SessionOwners:
         self._collection, self._cache = collection, cache
 
     async def claim(
-        self, wanted: Mapping[str, str], now: datetime, *, within: OneCommit | None = None
+        self, wanted: Mapping[str, str], now: datetime, *, within: OneCommit | None = None,
+        fall_back: bool = True,
     ) -> dict[str, str]:
         """The owner of each session in `wanted` (session -> the player asking), claiming
         those not seen before for the player asking, in `within`'s transaction if it
-        can have one."""
+        can have one. Claims that transaction could not take are then made on their own,
+        or, without `fall_back`, not at all: ClaimsDropped (the transaction is gone)."""
         if not wanted:
             return {}
         pending: dict[str, str] = {}  # claimed in the transaction: known once it commits
@@ -50,6 +56,8 @@ class SessionOwners:
                 return {}  # a cache keeps what it is given: nothing before the commit
             if taken == set(claims):  # every one claimed before: their owners stand
                 return await self._owners(sorted(claims))
+            if within is not None and not fall_back:
+                raise ClaimsDropped
             return await self._claim(claims, now)
 
         if self._cache is None:
