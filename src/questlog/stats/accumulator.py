@@ -88,13 +88,46 @@ class Accumulator:
             if values.weighted is not None:
                 values.weighted.append(value / rate if rate is not None else value)
 
+    def absorb(self, other: Accumulator) -> None:
+        """Add every event of another bucket of the same type."""
+        if other.rates is not None and self.rates is None:
+            self._start_weighing(self.count)
+        self.count += other.count
+        if other.successes:
+            self.successes += other.successes  # type: ignore[operator]
+        self.users |= other.users
+        if self.rates is not None:
+            self.rates.extend(other.rates if other.rates is not None else [1.0] * other.count)
+        fields = self.fields
+        for name, theirs in other.fields.items():
+            values = fields[name]
+            values.values.extend(theirs.values)
+            values.keys.extend(theirs.keys)
+            if values.weighted is not None:
+                values.weighted.extend(
+                    theirs.values if theirs.weighted is None else theirs.weighted)
+
     def _weigh(self, rate: float | None) -> None:
         """Record an event's weight; the first sampled event weighs the earlier ones at 1."""
         if self.rates is None:
-            self.rates = [1.0] * (self.count - 1)
-            for values in self.fields.values():
-                values.weighted = list(values.values)
-        self.rates.append(1 / rate if rate is not None else 1.0)
+            self._start_weighing(self.count - 1)
+        self.rates.append(1 / rate if rate is not None else 1.0)  # type: ignore[union-attr]
+
+    def _start_weighing(self, unweighted: int) -> None:
+        self.rates = [1.0] * unweighted
+        for values in self.fields.values():
+            values.weighted = list(values.values)
+
+
+def combined(shape: TypeShape, buckets: list[Seen | Accumulator]) -> Accumulator:
+    """One accumulator of the events of several buckets of one type."""
+    total = Accumulator(shape)
+    for bucket in buckets:
+        if type(bucket) is Seen:
+            total.add(bucket)
+        else:
+            total.absorb(bucket)  # type: ignore[arg-type]
+    return total
 
 
 

@@ -5,6 +5,12 @@ over the event_time index) and added to the buckets it counts in: its type's buc
 of the whole game, of its company and of its player. The documents are one per owner
 (see buckets.py), each holding the owner's buckets of every type.
 
+An event is added to one bucket only while scanning, that of its type, company and
+player together (the finest owner); the player's, the company's and the game's buckets
+are put together from those when the documents are built, every list of values joined
+once rather than each value appended three times (fsum, min, max and counted sketch
+keys do not depend on how the values were grouped).
+
 Most buckets hold one event (a player rarely sends one type twice a day), so a bucket
 first keeps just that event (`Seen`) and becomes an Accumulator (accumulator.py) at its
 second one. A one-event bucket's field statistics depend on its value alone and are
@@ -21,10 +27,11 @@ from questlog.stats.accumulator import (
     Accumulator,
     Seen,
     accumulated_part,
+    combined,
     sketch_key,
     sketch_of,
 )
-from questlog.stats.buckets import TYPES, Owner, Span, bucket_header, owner_part
+from questlog.stats.buckets import GLOBAL, TYPES, Owner, Span, bucket_header, owner_part
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
 
 SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
@@ -34,21 +41,14 @@ _UNSEEN = object()
 
 
 Bucket = Seen | Accumulator
-OwnerKey = tuple[str, str | None]  # (scope, company or user id): tuples hash fast
-_GLOBAL_KEY: OwnerKey = ("global", None)
-
-
-def _owner(scope: str, label: str | None) -> Owner:
-    if scope == "company":
-        return Owner("company", company_id=label)
-    return Owner("user", user_id=label) if scope == "user" else Owner("global")
+OwnerKey = tuple[str | None, str | None]  # (company, user) of an event: tuples hash fast
 
 
 class DayScan:
     """Feed it a day's events (`add`), then take its documents (`iter_documents`)."""
 
     def __init__(self) -> None:
-        self.owners: dict[OwnerKey, dict[str, Bucket]] = {}
+        self.owners: dict[OwnerKey, dict[str, Bucket]] = {}  # the finest owners' buckets
         self.events = 0
         self._keys: dict[float, int | None] = {}  # sketch keys of the values seen: they repeat
         self._single: dict[tuple[float, type], dict[str, Any]] = {}  # see _single_field
@@ -63,7 +63,6 @@ class DayScan:
             return
         self.events += 1
         shape = SHAPES.get(event_type, _NO_SHAPE)
-        company, user = event.get("company_id"), event.get("user_id")
         present: list[tuple[str, float, int | None]] = []
         keys = self._keys
         for name in shape.numeric:
@@ -73,21 +72,13 @@ class DayScan:
                 if key is _UNSEEN:
                     key = keys[value] = sketch_key(value)
                 present.append((name, value, key))  # type: ignore[arg-type]
+        user = event.get("user_id")
         seen = Seen(present, shape.has_success and event.get(SUCCESS_FIELD) is True,
                     event.get(SAMPLE_RATE), user)
-        owners = self.owners
-        self._count(owners, _GLOBAL_KEY, event_type, shape, seen)
-        if company is not None:
-            self._count(owners, ("company", company), event_type, shape, seen)
-        if user is not None:
-            self._count(owners, ("user", user), event_type, shape, seen)
-
-    @staticmethod
-    def _count(owners: dict[OwnerKey, dict[str, Bucket]], owner: OwnerKey, event_type: str,
-               shape: TypeShape, seen: Seen) -> None:
-        buckets = owners.get(owner)
+        owner = (event.get("company_id"), user)
+        buckets = self.owners.get(owner)
         if buckets is None:
-            owners[owner] = {event_type: seen}
+            self.owners[owner] = {event_type: seen}
             return
         bucket = buckets.get(event_type)
         if bucket is None:
@@ -101,13 +92,43 @@ class DayScan:
 
     def iter_documents(self, span: Span) -> Iterator[dict[str, Any]]:
         """One document per owner, with its buckets of every type (buckets.to_document's
-        shape, built here directly: this runs hundreds of thousands of times a dense day)."""
+        shape, built here directly: this runs hundreds of thousands of times a dense day).
+        The companies' first, then the game's (joined from the companies'), then the
+        players'."""
         start = span.start_day.isoformat()
-        for (scope, label), buckets in self.owners.items():
-            owner = _owner(scope, label)
-            document = bucket_header(span, owner, owner_part(owner) + start)
-            document[TYPES] = {t: self._part(t, buckets[t]) for t in sorted(buckets)}
-            yield document
+        everyone: dict[str, list[Bucket]] = {}
+        companies: dict[str, dict[str, list[Bucket]]] = {}
+        users: dict[str, list[dict[str, Bucket]]] = {}
+        for (company, user), buckets in self.owners.items():
+            ours = everyone if company is None else companies.setdefault(company, {})
+            for event_type, bucket in buckets.items():
+                ours.setdefault(event_type, []).append(bucket)
+            if user is not None:
+                users.setdefault(user, []).append(buckets)
+        for company, buckets_of in companies.items():
+            joined = {t: _joined(t, buckets) for t, buckets in buckets_of.items()}
+            for event_type, bucket in joined.items():  # the game's are the companies' too
+                everyone.setdefault(event_type, []).append(bucket)
+            yield self._document(span, Owner("company", company_id=company), start, joined)
+        if everyone:
+            joined = {t: _joined(t, buckets) for t, buckets in everyone.items()}
+            yield self._document(span, GLOBAL, start, joined)
+        for user, groups in users.items():
+            if len(groups) == 1:  # a player of one company (or none) that day: nearly all
+                joined = groups[0]
+            else:
+                lists: dict[str, list[Bucket]] = {}
+                for buckets in groups:
+                    for event_type, bucket in buckets.items():
+                        lists.setdefault(event_type, []).append(bucket)
+                joined = {t: _joined(t, buckets) for t, buckets in lists.items()}
+            yield self._document(span, Owner("user", user_id=user), start, joined)
+
+    def _document(self, span: Span, owner: Owner, start: str, buckets: dict[str, Bucket]
+                  ) -> dict[str, Any]:
+        document = bucket_header(span, owner, owner_part(owner) + start)
+        document[TYPES] = {t: self._part(t, buckets[t]) for t in sorted(buckets)}
+        return document
 
     def documents(self, span: Span) -> list[dict[str, Any]]:
         return list(self.iter_documents(span))
@@ -154,3 +175,10 @@ class DayScan:
             self._single[(value, type(value))] = stored
         return stored
 
+
+
+def _joined(event_type: str, buckets: list[Bucket]) -> Bucket:
+    """One bucket of the events of `buckets` (all of one type)."""
+    if len(buckets) == 1:
+        return buckets[0]
+    return combined(SHAPES.get(event_type, _NO_SHAPE), buckets)
