@@ -36,7 +36,7 @@ from questlog.stats.buckets import (
 )
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
-from questlog.stats.pipeline import day_query
+from questlog.stats.pipeline import day_parts
 from questlog.stats.scan import DayScan
 from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain
 from questlog.stats.writer import PeriodWriter, Tally, chunks
@@ -48,6 +48,10 @@ from questlog.tasks import started, stopped
 # 46 inserts of 250 documents took 2 to 4 times as long as 2 of 10,000 (12 of 1,000: the
 # same as 2 of 10,000).
 OVERLAPPED_CHUNK = 1_000
+# A day is read through this many cursors at once, each over a part of it, so that the
+# server gathers one's batch while the driver decodes the other's (streams.batches;
+# reading a dense day of 100,000 events: 1.18-1.53 s -> 0.96-1.21 s at load 2.6-3).
+READ_CURSORS = 2
 WEEKLY_SCOPES = ("global", "company")  # the owners whose weeks are stored
 WEEK_INDEX = "period_scope"  # see stats.documents
 STORE_ERRORS = (StoreUnavailable, PyMongoError)  # what a retry of the period may cure
@@ -132,7 +136,8 @@ class Rollup:
         prepared = Prepared(span, await PeriodWriter.open(self._daily, day), DayScan())
         # Whole events, unprojected: secantusd-rs projects 35 fields slower than it sends
         # the documents, and a $group $push-ing every numeric field cost ten times more.
-        found = self._events.find(day_query(span.starts_at, span.ends_at), batch_size=READ_BATCH)
+        found = [self._events.find(query, batch_size=READ_BATCH)
+                 for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
         async for batch in batches(found):
             with collector_paused():
                 prepared.scan.add_all(batch)

@@ -7,6 +7,7 @@ under way while Python computes, and Python's own time stays small.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import Any
 from bson.codec_options import CodecOptions
 
 from questlog.store.types import MotorCollection
-from questlog.tasks import started
+from questlog.tasks import started, stopped
 
 READ_BATCH = 10_000
 PLAIN: CodecOptions[dict[str, Any]] = CodecOptions()  # naive datetimes, plain dicts
@@ -30,17 +31,25 @@ def plain(collection: MotorCollection) -> MotorCollection:
     return read if type(read) is type(collection) else collection
 
 
-async def batches(cursor: Any) -> AsyncIterator[list[dict[str, Any]]]:
-    """The cursor's documents a batch at a time, the next one fetched while the caller
-    works on this one (and no await per event)."""
-    pending = await started(cursor.to_list(READ_BATCH))
+async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:
+    """The documents of the cursors a batch at a time, in the order the batches arrive,
+    a request of each cursor under way while the caller works on a batch (and no await
+    per event). With one cursor
+    the server waits while the client decodes a batch (in the driver's thread) and the
+    client while the server gathers the next; with two, each side works on one
+    cursor's batch while the other side works on the other's."""
+    pending = {await started(c.to_list(READ_BATCH)): c for c in cursors}
     try:
-        while batch := await pending:
-            pending = await started(cursor.to_list(READ_BATCH))
-            yield batch
+        while pending:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for future in done:
+                cursor = pending.pop(future)
+                batch = future.result()
+                if batch:
+                    pending[await started(cursor.to_list(READ_BATCH))] = cursor
+                    yield batch
     finally:
-        if not pending.done():
-            pending.cancel()
+        await stopped(pending)
 
 
 @contextmanager
