@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from questlog.stats.periods import Calendar
@@ -20,6 +21,15 @@ HOUR = timedelta(hours=1)
 def day_query(start: datetime, end: datetime) -> dict[str, Any]:
     """The events of [start, end), found through the event_time index."""
     return {"event_time": {"$gte": start, "$lt": end}}
+
+
+def day_parts(start: datetime, end: datetime, parts: int) -> list[dict[str, Any]]:
+    """day_query of [start, end) cut into `parts` consecutive intervals of whole
+    seconds (BSON keeps milliseconds: no event falls between two of them)."""
+    seconds = int((end - start).total_seconds())
+    cuts = [start + timedelta(seconds=seconds * i // parts) for i in range(1, parts)]
+    bounds = [start, *cuts, end]
+    return [day_query(low, high) for low, high in pairwise(bounds)]
 
 
 def hours_pipeline(received_since: datetime) -> list[dict[str, Any]]:

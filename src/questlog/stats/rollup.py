@@ -36,9 +36,9 @@ from questlog.stats.buckets import (
 )
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
-from questlog.stats.pipeline import day_query
+from questlog.stats.pipeline import day_parts
 from questlog.stats.scan import DayScan
-from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain
+from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain, thaw
 from questlog.stats.writer import PeriodWriter, Tally, chunks
 from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
@@ -48,6 +48,10 @@ from questlog.tasks import started, stopped
 # 46 inserts of 250 documents took 2 to 4 times as long as 2 of 10,000 (12 of 1,000: the
 # same as 2 of 10,000).
 OVERLAPPED_CHUNK = 1_000
+# A day is read through this many cursors at once, each over a part of it, so that the
+# server gathers one's batch while the driver decodes the other's (streams.batches;
+# reading a dense day of 100,000 events: 1.18-1.53 s -> 0.96-1.21 s at load 2.6-3).
+READ_CURSORS = 2
 WEEKLY_SCOPES = ("global", "company")  # the owners whose weeks are stored
 WEEK_INDEX = "period_scope"  # see stats.documents
 STORE_ERRORS = (StoreUnavailable, PyMongoError)  # what a retry of the period may cure
@@ -132,12 +136,17 @@ class Rollup:
         prepared = Prepared(span, await PeriodWriter.open(self._daily, day), DayScan())
         # Whole events, unprojected: secantusd-rs projects 35 fields slower than it sends
         # the documents, and a $group $push-ing every numeric field cost ten times more.
-        found = self._events.find(day_query(span.starts_at, span.ends_at), batch_size=READ_BATCH)
-        async for batch in batches(found):
-            with collector_paused():
-                prepared.scan.add_all(batch)
-            if received_since is not None:
-                prepared.recent.extend(_received_since(batch, received_since))
+        found = [self._events.find(query, batch_size=READ_BATCH)
+                 for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
+        try:
+            async for batch in batches(found):
+                with collector_paused():
+                    prepared.scan.add_all(batch)
+                if received_since is not None:
+                    prepared.recent.extend(_received_since(batch, received_since))
+        except BaseException:
+            thaw()  # no store to do it
+            raise
         return prepared
 
     async def store(self, prepared: Prepared) -> Tally:
@@ -157,6 +166,7 @@ class Rollup:
             if pending is not None:
                 await pending
         finally:
+            thaw()
             if pending is not None and not pending.done():
                 await stopped([pending])  # its writes, when this store fails or is cancelled
         tally = await prepared.writer.close(prepared.scan.events)
@@ -175,6 +185,7 @@ class Rollup:
         days = await found.to_list(None)  # a week of the game's and the companies' days
         with collector_paused():
             documents = merged_by_owner(span, days)
+        thaw()
         for chunk in chunks(documents):
             await writer.write(chunk)
         return await writer.close(events_read=0)

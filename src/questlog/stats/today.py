@@ -185,7 +185,7 @@ class Today:
                  "event_time": {"$gte": span.starts_at, "$lt": span.ends_at}}
         scan = self._rollup.scan()
         read = 0
-        async for batch in batches(self._events.find(query, batch_size=READ_BATCH)):
+        async for batch in batches([self._events.find(query, batch_size=READ_BATCH)]):
             read += len(batch)
             scan.add_all(e for e in batch if e["_id"] not in cursor.extras)
         delta = scan.documents(span)
