@@ -38,7 +38,7 @@ from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_parts
 from questlog.stats.scan import DayScan
-from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain, thaw
+from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain
 from questlog.stats.writer import PeriodWriter, Tally, chunks
 from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
@@ -138,15 +138,11 @@ class Rollup:
         # the documents, and a $group $push-ing every numeric field cost ten times more.
         found = [self._events.find(query, batch_size=READ_BATCH)
                  for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
-        try:
-            async for batch in batches(found):
-                with collector_paused():
-                    prepared.scan.add_all(batch)
-                if received_since is not None:
-                    prepared.recent.extend(_received_since(batch, received_since))
-        except BaseException:
-            thaw()  # no store to do it
-            raise
+        async for batch in batches(found):
+            with collector_paused():
+                prepared.scan.add_all(batch)
+            if received_since is not None:
+                prepared.recent.extend(_received_since(batch, received_since))
         return prepared
 
     async def store(self, prepared: Prepared) -> Tally:
@@ -166,7 +162,6 @@ class Rollup:
             if pending is not None:
                 await pending
         finally:
-            thaw()
             if pending is not None and not pending.done():
                 await stopped([pending])  # its writes, when this store fails or is cancelled
         tally = await prepared.writer.close(prepared.scan.events)
@@ -185,7 +180,6 @@ class Rollup:
         days = await found.to_list(None)  # a week of the game's and the companies' days
         with collector_paused():
             documents = merged_by_owner(span, days)
-        thaw()
         for chunk in chunks(documents):
             await writer.write(chunk)
         return await writer.close(events_read=0)

@@ -55,25 +55,14 @@ async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a stretch of a day is scanned or built
-    (never across an await, so the rest of the process keeps it). The rows and
+    (never across an await, so the rest of the process keeps it). The accumulators and
     documents hold no cycles, and the collector's passes over them, which grow with
     them, took a third of the scan's and the build's time (py-spy and gc.callbacks,
-    20,000 events); reference counting still frees everything. At the end of the
-    stretch everything it made is frozen (gc.freeze, until `thaw`): else the first
-    collection after it walks every object the stretch made, and each older collection
-    again (0.74-0.84 s of collections in a dense day of 300,000 events, 0.02 s so)."""
+    20,000 events); reference counting still frees everything."""
     was_enabled = gc.isenabled()  # a caller may have paused it already
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if was_enabled:
             gc.enable()
-
-
-def thaw() -> None:
-    """Give what collector_paused froze back to the collector (to its oldest generation),
-    once a period is done. Meanwhile it looks for no cycles among the objects frozen,
-    the rest of the process's as well (freezing takes every object there is)."""
-    gc.unfreeze()
