@@ -28,13 +28,16 @@ from questlog.batching import chunked
 from questlog.bench.raw import WIDE_LIMITS
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import MIX, PLAYERS, politics_events
+from questlog.bootstrap import retention
 from questlog.ingest.validation import Context, Rejection, check_event
+from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup
 from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
+from questlog.store.indexes import ensure_ttl_index
 from questlog.store.types import MotorDatabase
 
 DAYS = 14
@@ -206,6 +209,10 @@ async def _load(
     await events.create_indexes(StoredEvent.Settings.indexes)
     for document in (DailyStat, WeeklyStat):
         await db[document.Settings.name].create_indexes(document.Settings.indexes)
+    # and the retention production has: each bucket write keeps its TTL index too
+    for document, field, ttl in retention(Settings()):
+        if document in (StoredEvent, DailyStat, WeeklyStat):
+            await ensure_ttl_index(db[document.Settings.name], field, ttl)
     seconds = 0.0
     with progress(count, "events") as bar:
         for chunk in chunked(documents, batch):
