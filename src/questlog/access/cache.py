@@ -134,6 +134,13 @@ class RevisionCache(Generic[K, V]):
                 self._keep(loaded)
         return found
 
+    async def put(self, values: Mapping[K, V]) -> None:
+        """Keep `values`, which this process itself just wrote (as get_many keeps what
+        its `load` read)."""
+        if self.enabled:
+            await self._refresh()
+            self._keep(values)
+
     async def _refresh(self) -> None:
         revision = await self._revisions.current(self.kind)
         too_old = self._revisions.clock() - self._cleared_at >= self._max_age

@@ -113,13 +113,8 @@ class SessionOwners:
 
     async def _remember(self, claimed: dict[str, str]) -> None:
         """Keep the owners of sessions claimed in a transaction, once it committed."""
-        if self._cache is None:
-            return
-
-        async def owners(ids: list[str]) -> dict[str, str]:
-            return {s: claimed[s] for s in ids}
-
-        await self._cache.get_many(claimed, owners)
+        if self._cache is not None:
+            await self._cache.put(claimed)
 
 
 def _claims(wanted: Mapping[str, str], now: datetime) -> list[dict[str, object]]:
