@@ -34,10 +34,9 @@ def plain(collection: MotorCollection) -> MotorCollection:
 async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:
     """The documents of the cursors a batch at a time, in the order the batches arrive,
     a request of each cursor under way while the caller works on a batch (and no await
-    per event). With one cursor
-    the server waits while the client decodes a batch (in the driver's thread) and the
-    client while the server gathers the next; with two, each side works on one
-    cursor's batch while the other side works on the other's."""
+    per event). With one cursor the server waits while the client decodes a batch (in
+    the driver's thread) and the client while the server gathers the next; with two,
+    each side works on one cursor's batch while the other side works on the other's."""
     pending = {await started(c.to_list(READ_BATCH)): c for c in cursors}
     try:
         while pending:
@@ -55,7 +54,7 @@ async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a stretch of a day is scanned or built
-    (never across an await, so the rest of the process keeps it). The accumulators and
+    (never across an await, so the rest of the process keeps it). The rows and
     documents hold no cycles, and the collector's passes over them, which grow with
     them, took a third of the scan's and the build's time (py-spy and gc.callbacks,
     20,000 events); reference counting still frees everything."""
