@@ -4,6 +4,7 @@ left, not even in what a rollup made of it meanwhile. On both stores."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,15 @@ def as_other_process(questlog: Questlog, other: Process, monkeypatch: pytest.Mon
     monkeypatch.setattr(questlog.ingestor, "gate", gate)
 
 
+def erasure_in(questlog: Questlog, here: Process,
+               sleep: Callable[[float], Awaitable[None]]) -> Erasure:
+    """The app's erasure, run by `here` (its flags), waiting the default bound through
+    `sleep`."""
+    return Erasure(database=questlog.store.database, stats=questlog.stats, flags=here.flags,
+                   pseudonyms=questlog.access.pseudonyms, data=questlog.access.erasing().data,
+                   settle_seconds=BOUND + WRITE_DEADLINE, sleep=sleep)
+
+
 async def test_what_another_process_accepted_during_an_erasure_does_not_survive_it(
     questlog: Questlog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,11 +70,7 @@ async def test_what_another_process_accepted_during_an_erasure_does_not_survive_
         await rollup_recent_days(questlog.stats, datetime.now(UTC))
         ticks.advance(seconds)
 
-    erasure = Erasure(database=database, stats=questlog.stats, flags=here.flags,
-                      pseudonyms=questlog.access.pseudonyms,
-                      data=questlog.access.erasing().data,
-                      settle_seconds=BOUND + WRITE_DEADLINE, sleep=meanwhile)
-    receipt = await erasure.erase("player-1")
+    receipt = await erasure_in(questlog, here, sleep=meanwhile).erase("player-1")
 
     assert late == [1, 1]
     for collection in ("events", "session_owners", "sessions", "daily_stats", "weekly_stats"):
@@ -88,10 +94,7 @@ async def test_past_the_bound_the_other_process_drops_the_erased_players_events(
     here, there = process(database, ticks), process(database, ticks)
     as_other_process(questlog, there, monkeypatch)
     assert (await questlog.ingestor.ingest([played("player-1")])).accepted == 1
-    erasure = Erasure(database=database, stats=questlog.stats, flags=here.flags,
-                      pseudonyms=questlog.access.pseudonyms,
-                      settle_seconds=BOUND + WRITE_DEADLINE, sleep=lambda s: _advance(ticks, s))
-    await erasure.erase("player-1")
+    await erasure_in(questlog, here, sleep=lambda s: _advance(ticks, s)).erase("player-1")
 
     after = await questlog.ingestor.ingest([played("player-1")])
 
