@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pymongo
 from beanie import Document
@@ -126,7 +126,3 @@ MODELS: list[type[Document]] = [
     PlayerFlag, SessionOwner, ApiKeyRecord, CompanyRecord, ErasureReceipt, ReferenceList,
     AccessRevision, RateBucket,
 ]
-
-
-def without_id(document: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in document.items() if k != "_id"}
