@@ -102,13 +102,16 @@ class PlayerUpdates:
     async def _documents(
         self, players: dict[str, Events], *, with_applied: bool
     ) -> dict[str, dict[str, Any]]:
-        """The players' documents; with `applied` for those who may hold some of the events
-        already (an event not after the document's `through`), or for all.
+        """The players' documents, with `applied` for those who may hold some of the events
+        already (an event not after the document's `through`); all of them read from the
+        store `with_applied`.
 
-        Without `applied`, a player this process wrote last comes from its cache: the
-        document as that write left it, or as read when every event was applied already
-        (the version guard refuses the update computed from it if any other writer,
-        which bumps the version, came between; the player is then read again)."""
+        Otherwise a player this process wrote last comes from its cache: the document as
+        that write left it, or as read when every event was applied already (the version
+        guard refuses the update computed from it if any other writer, which bumps the
+        version, came between; the player is then read again). The others are read
+        whole, `applied` too: on secantusd-rs a projection that leaves it out costs the
+        server about 100 µs a document, four times the whole read."""
         docs: dict[str, dict[str, Any]] = {}
         if with_applied:
             for user in players:
@@ -121,15 +124,14 @@ class PlayerUpdates:
                     self._cache.move_to_end(user)
         missing = [user for user in players if user not in docs]
         if missing:
-            projection = None if with_applied else {"applied": 0}
-            async for doc in self._progress.find({"_id": {"$in": missing}}, projection):
+            async for doc in self._progress.find({"_id": {"$in": missing}}):
                 docs[doc["_id"]] = doc
         again = [user for user, doc in docs.items() if "applied" not in doc
                  and not _all_after(players[user], doc.get("through"))]
         if again:
-            # `applied` alone, laid over what was read: should the document have moved
-            # on between the two reads, the guard refuses the update computed from the
-            # first, and the player is read again whole.
+            # `applied` alone, laid over the cached document: should the document have
+            # moved on since, the guard refuses the update computed from the cached one,
+            # and the player is read again whole.
             async for doc in self._progress.find({"_id": {"$in": again}}, {"applied": 1}):
                 docs[doc["_id"]] = {**docs[doc["_id"]], "applied": doc.get("applied", [])}
         return docs
