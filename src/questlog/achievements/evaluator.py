@@ -92,7 +92,7 @@ class Evaluator:
         self._events, self._progress, self._clock = events, progress, clock
         # The events are read with naive datetimes, then made aware by _aware: pymongo's
         # own tz-aware decoding converts each datetime to the client's tzinfo through
-        # Python calls, and took more than half of decoding an event (10.8 µs against 6.2).
+        # Python calls (6.4-7.1 µs an event of the benchmark against 4.8-5.4 this way).
         self._reads = plain(events)
         self._watermarks = watermarks if watermarks is not None else events.database[WATERMARKS]
         self._batch_size = batch_size

@@ -4,9 +4,10 @@ Invariant: an event counts in a player's progress exactly when its id went into 
 document's `applied` history in the same atomic update that counted it. Each update
 requires the `version` it was computed from, so two evaluators (two processes) on one
 player cannot interleave, and sets `through`, the order key of the newest event
-applied. Events all after `through` cannot be in `applied`, so the common case reads
-no `applied`; an event at or before it (read again by a settle pass, after a crash, or
-by another process, or visible late) is checked against `applied` and skipped if there.
+applied. Events all after `through` cannot be in `applied`, so the common case checks
+no `applied` (nor reads it, for a player this process wrote last); an event at or before
+it (read again by a settle pass, after a crash, or by another process, or visible late)
+is checked against `applied` and skipped if there.
 `applied` keeps the last KEEP_APPLIED ids: enough while fewer than that many events of
 one player arrive within a settle window (watermark.SETTLE + evaluator.SETTLE_EVERY).
 Only an update computed from no document (version 0) may create one: an update computed
