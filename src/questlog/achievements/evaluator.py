@@ -222,12 +222,12 @@ class Evaluator:
     async def _fetch_unseen(self, query: dict[str, Any], pace: float) -> int:
         """The ids first, then only the events this process has not seen."""
         keys = dict.fromkeys(ORDER_KEYS, 1)
-        unknown, last = [], None
+        unknown, row = [], None
         ids = self._reads.find(query, keys).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
         async for row in ids:
-            last = order_key(_aware(row))
             if row["_id"] not in self._seen:
                 unknown.append(row["_id"])
+        last = None if row is None else order_key(_aware(row))
         done = 0
         for start in range(0, len(unknown), self._batch_size):
             chunk = unknown[start:start + self._batch_size]
