@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -205,6 +205,37 @@ async def test_on_a_real_mongodb_an_erased_player_starts_again_from_nothing(
         await client.drop_database(database.name)
         remaining = await erase_then_vote(database)
         assert await progress_of(database) == recomputed(RULES, remaining)
+    finally:
+        await client.drop_database(database.name)
+        client.close()
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_event_times_compare_and_are_kept_as_stored(
+    settings: Settings,
+) -> None:
+    """The evaluator reads events with naive datetimes and makes them UTC again itself:
+    a window's bounds and a streak's days meet them as the stored events, and an
+    unlock's time is its event's (a client configured as Questlog's own)."""
+    windowed = book(
+        {"id": "regular", "rule": {"kind": "streak", "event": "BILL_VOTE", "days": 2}},
+        {"id": "opening_days", "rule": {"kind": "counter", "event": "BILL_VOTE", "threshold": 2},
+         "window": {"start": T0 + DAY, "end": T0 + 3 * DAY}},
+        {"id": "spender", "rule": {"kind": "sum", "event": "LOBBY_ATTEMPT", "field": "spend",
+                                   "threshold": 20}, "repeatable": True},
+    )
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True,
+                                                    tzinfo=UTC)
+    database = client[f"{settings.database}_times"]
+    try:
+        await client.drop_database(database.name)
+        events = play()
+        await database["events"].insert_many(events)
+
+        await Evaluator(book=windowed, events=database["events"],
+                        progress=database["player_progress"]).evaluate_pending()
+
+        assert await progress_of(database) == recomputed(windowed, events)
     finally:
         await client.drop_database(database.name)
         client.close()

@@ -26,8 +26,8 @@ import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, get_args
 
 from questlog.achievements import watermark
 from questlog.achievements.book import Book
@@ -39,6 +39,8 @@ from questlog.achievements.documents import (
 )
 from questlog.achievements.player_updates import ORDER_KEYS, PlayerUpdates, order_key
 from questlog.clock import utcnow
+from questlog.stats.streams import plain
+from questlog.store.documents import StoredEvent
 from questlog.store.indexes import ensure_indexes
 from questlog.store.types import MotorCollection
 from questlog.tasks import cancel
@@ -55,6 +57,9 @@ PACE = 1.0
 # Named in every read: secantusd-rs's planner sorts a collection scan when the filter
 # names a field the index lacks (type), where MongoDB walks the index in order.
 EVALUATION_INDEX_NAME = EVALUATION_INDEX.document["name"]
+# The datetimes the write path stores on an event: read naive, made UTC again (_aware).
+STAMPED = tuple(name for name, field in StoredEvent.model_fields.items()
+                if datetime in (field.annotation, *get_args(field.annotation)))
 
 
 @dataclass
@@ -85,6 +90,10 @@ class Evaluator:
     ) -> None:
         self.book = book
         self._events, self._progress, self._clock = events, progress, clock
+        # The events are read with naive datetimes, then made aware by _aware: pymongo's
+        # own tz-aware decoding converts each datetime to the client's tzinfo through
+        # Python calls (6.4-7.1 µs an event of the benchmark against 4.8-5.4 this way).
+        self._reads = plain(events)
         self._watermarks = watermarks if watermarks is not None else events.database[WATERMARKS]
         self._batch_size = batch_size
         self._types = {"type": {"$in": sorted(book.event_types)}}
@@ -180,7 +189,7 @@ class Evaluator:
                     after: tuple[Any, ...] | None = None) -> int:
         """Evaluate the events `query` finds, in order, those after `after` only."""
         done = 0
-        cursor = self._events.find(query).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
+        cursor = self._reads.find(query).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
         async for batch in _batches(cursor, self._batch_size):
             fresh = [e for e in batch if after is None or order_key(e) > after]
             if fresh:
@@ -213,17 +222,17 @@ class Evaluator:
     async def _fetch_unseen(self, query: dict[str, Any], pace: float) -> int:
         """The ids first, then only the events this process has not seen."""
         keys = dict.fromkeys(ORDER_KEYS, 1)
-        unknown, last = [], None
-        ids = self._events.find(query, keys).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
+        unknown, row = [], None
+        ids = self._reads.find(query, keys).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
         async for row in ids:
-            last = order_key(row)
             if row["_id"] not in self._seen:
                 unknown.append(row["_id"])
+        last = None if row is None else order_key(_aware(row))
         done = 0
         for start in range(0, len(unknown), self._batch_size):
             chunk = unknown[start:start + self._batch_size]
-            found = self._events.find({"_id": {"$in": chunk}}).sort(EVALUATION_ORDER)
-            batch = [e async for e in found]
+            found = self._reads.find({"_id": {"$in": chunk}}).sort(EVALUATION_ORDER)
+            batch = [_aware(e) async for e in found]
             if batch:
                 done += await self._evaluate_paced(batch, pace)
         if last is not None and (self._last is None or last > self._last):
@@ -267,11 +276,21 @@ class Evaluator:
 async def _batches(
     cursor: AsyncIterable[dict[str, Any]], size: int
 ) -> AsyncIterator[list[dict[str, Any]]]:
+    """The events of `cursor` (read naive), made aware, `size` at a time."""
     batch: list[dict[str, Any]] = []
     async for document in cursor:
-        batch.append(document)
+        batch.append(_aware(document))
         if len(batch) >= size:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def _aware(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` as read naive, its datetimes in UTC as the rest of Questlog holds them."""
+    for name in STAMPED:
+        moment = event.get(name)
+        if moment is not None:
+            event[name] = moment.replace(tzinfo=UTC)
+    return event

@@ -4,9 +4,10 @@ Invariant: an event counts in a player's progress exactly when its id went into 
 document's `applied` history in the same atomic update that counted it. Each update
 requires the `version` it was computed from, so two evaluators (two processes) on one
 player cannot interleave, and sets `through`, the order key of the newest event
-applied. Events all after `through` cannot be in `applied`, so the common case reads
-no `applied`; an event at or before it (read again by a settle pass, after a crash, or
-by another process, or visible late) is checked against `applied` and skipped if there.
+applied. Events all after `through` cannot be in `applied`, so the common case checks
+no `applied` (nor reads it, for a player this process wrote last); an event at or before
+it (read again by a settle pass, after a crash, or by another process, or visible late)
+is checked against `applied` and skipped if there.
 `applied` keeps the last KEEP_APPLIED ids: enough while fewer than that many events of
 one player arrive within a settle window (watermark.SETTLE + evaluator.SETTLE_EVERY).
 Only an update computed from no document (version 0) may create one: an update computed
@@ -102,13 +103,16 @@ class PlayerUpdates:
     async def _documents(
         self, players: dict[str, Events], *, with_applied: bool
     ) -> dict[str, dict[str, Any]]:
-        """The players' documents; with `applied` for those who may hold some of the events
-        already (an event not after the document's `through`), or for all.
+        """The players' documents, with `applied` for those who may hold some of the events
+        already (an event not after the document's `through`); all of them read from the
+        store `with_applied`.
 
-        Without `applied`, a player this process wrote last comes from its cache: the
-        document as that write left it, or as read when every event was applied already
-        (the version guard refuses the update computed from it if any other writer,
-        which bumps the version, came between; the player is then read again)."""
+        Otherwise a player this process wrote last comes from its cache: the document as
+        that write left it, or as read when every event was applied already (the version
+        guard refuses the update computed from it if any other writer, which bumps the
+        version, came between; the player is then read again). The others are read
+        whole, `applied` too: on secantusd-rs a projection that leaves it out costs the
+        server about 100 µs a document, four times the whole read."""
         docs: dict[str, dict[str, Any]] = {}
         if with_applied:
             for user in players:
@@ -121,15 +125,14 @@ class PlayerUpdates:
                     self._cache.move_to_end(user)
         missing = [user for user in players if user not in docs]
         if missing:
-            projection = None if with_applied else {"applied": 0}
-            async for doc in self._progress.find({"_id": {"$in": missing}}, projection):
+            async for doc in self._progress.find({"_id": {"$in": missing}}):
                 docs[doc["_id"]] = doc
         again = [user for user, doc in docs.items() if "applied" not in doc
                  and not _all_after(players[user], doc.get("through"))]
         if again:
-            # `applied` alone, laid over what was read: should the document have moved
-            # on between the two reads, the guard refuses the update computed from the
-            # first, and the player is read again whole.
+            # `applied` alone, laid over the cached document: should the document have
+            # moved on since, the guard refuses the update computed from the cached one,
+            # and the player is read again whole.
             async for doc in self._progress.find({"_id": {"$in": again}}, {"applied": 1}):
                 docs[doc["_id"]] = {**docs[doc["_id"]], "applied": doc.get("applied", [])}
         return docs
