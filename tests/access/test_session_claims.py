@@ -1,5 +1,6 @@
 """A session belongs to its first player, also where its claim and its first event are
-written in one transaction (a server with transactions: the real-server tier)."""
+written in one command (a server with multi-collection bulkWrite: the real-server
+tier) or in one transaction (the same server, told to use those)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ from questlog import bootstrap
 from questlog.bootstrap import Questlog
 from questlog.ingest.codes import Code
 from questlog.settings import Settings
+from questlog.store import transactions
 
 pytestmark = pytest.mark.mongodb
 
 
-@pytest.fixture
-async def two_processes(settings: Settings) -> AsyncIterator[tuple[Questlog, Questlog]]:
-    """Two Questlog processes on one database, each with its own caches."""
+@pytest.fixture(params=["one command", "one transaction"])
+async def two_processes(
+    settings: Settings, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Questlog, Questlog]]:
+    """Two Questlog processes on one database, each with its own caches, writing a
+    request's claims and events in one command, or in one transaction as on a server
+    without multi-collection bulkWrite (MongoDB before 8)."""
+    if request.param == "one transaction":
+        monkeypatch.setattr(transactions, "has_client_bulk_write", without_bulk_write)
     empty_database(settings)
     first = await bootstrap.start(settings)
     second = await bootstrap.start(settings)
@@ -30,6 +38,10 @@ async def two_processes(settings: Settings) -> AsyncIterator[tuple[Questlog, Que
     finally:
         await second.close()
         await first.close()
+
+
+async def without_bulk_write(client: object) -> bool:
+    return False
 
 
 async def stored(questlog: Questlog, collection: str) -> dict[str, Any]:
@@ -86,7 +98,7 @@ async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
     first, second = two_processes
     await first.ingestor.ingest([bill_vote(event_id="a")])  # stored before, no session
 
-    # The event's insert fails in the transaction: the claim is made again on its own.
+    # The event's insert fails in the unit: the claim is made again on its own.
     result = await second.ingestor.ingest([
         bill_vote(event_id="a", session_id="s-1"), bill_vote(event_id="b", session_id="s-1"),
         bill_vote(event_id="b", session_id="s-1")])
@@ -121,7 +133,7 @@ async def test_an_opted_out_players_event_beside_a_session_claimed_before_claims
     await first.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
     await first.access.flags.set_opted_out("player-2", True)
 
-    # s-1's claim fails in the transaction (claimed before): it is dropped whole.
+    # s-1's claim fails in the unit (claimed before): the claims again on their own.
     result = await second.ingestor.ingest([
         bill_vote(event_id="b", session_id="s-1"),
         bill_vote(event_id="c", session_id="s-2", user_id="player-2"),
@@ -146,3 +158,4 @@ async def test_a_store_error_while_the_flags_are_read_reaches_the_caller_as_itse
     with pytest.raises(AutoReconnect):
         await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
     assert await stored(second, "session_owners") == {}
+
