@@ -150,10 +150,11 @@ async def test_a_store_error_while_the_flags_are_read_reaches_the_caller_as_itse
 ) -> None:
     _, second = two_processes
 
-    async def unreachable(user_ids: list[str]) -> dict[str, bool]:
+    async def unreachable(keys: list[str]) -> dict[str, Any]:
         raise AutoReconnect("the store went away")
 
     monkeypatch.setattr(second.access.flags, "_read_silenced", unreachable)
+    monkeypatch.setattr(second.access.flags, "_read_everyone", unreachable)
 
     with pytest.raises(AutoReconnect):
         await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
