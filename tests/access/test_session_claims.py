@@ -110,6 +110,35 @@ async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
     assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
 
 
+async def test_a_repeated_single_event_of_a_new_session_is_stored_once_and_claims_it(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.ingestor.ingest([bill_vote(event_id="a")])  # stored before, no session
+
+    again = await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+    theirs = await first.ingestor.ingest(
+        [bill_vote(event_id="c", session_id="s-1", user_id="player-2")])
+
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 1, 0)
+    assert await stored(second, "session_owners") == {"s-1": "player-1"}
+    assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+
+
+async def test_an_opted_out_players_single_event_claims_no_session(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.access.flags.set_opted_out("player-2", True)
+
+    result = await second.ingestor.ingest(
+        [bill_vote(event_id="b", session_id="s-2", user_id="player-2")])
+
+    assert (result.accepted, result.opted_out) == (0, 1)
+    assert await stored(second, "session_owners") == {}
+    assert await stored(second, "events") == {}
+
+
 async def test_an_opted_out_players_event_claims_no_session(
     two_processes: tuple[Questlog, Questlog],
 ) -> None:

@@ -131,7 +131,7 @@ class Ingestor:
             # sessions' claims) and the events' insert go in one commit where the store
             # has transactions.
             async with (deadline(self._settings.write_deadline_seconds),
-                        aborted_on_error(await self._transactions.unit()) as unit):
+                        aborted_on_error(await self._transactions.unit(events=len(documents))) as unit):
                 screened = await self._screen(documents, origin, result, unit)
                 kept = self._hooks.sampled([d for _, d in screened])
                 result.sampled_out = len(screened) - len(kept)

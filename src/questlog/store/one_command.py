@@ -10,7 +10,9 @@ claim may land without its event (the event refused as a duplicate, or the comma
 cut short), as where the store has no transactions; the claim then stands, as a claim
 made on its own does. And a claim's answer comes with the event's, not before: the
 caller writes as if its claims were taken, and, when they were not all, does again
-on its own what the command was for (see questlog.ingest.service).
+on its own what the command was for (see questlog.ingest.service). For one event
+only: the server commits each write of a `bulkWrite` on its own (see
+questlog.store.transactions.Transactions).
 """
 
 from __future__ import annotations
