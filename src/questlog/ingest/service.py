@@ -128,10 +128,12 @@ class Ingestor:
             # One deadline for the whole write, retries included, and the access checks'
             # reads before it: a store that does not answer costs the client
             # write_deadline_seconds, then a 503 to retry. The screening's writes (the
-            # sessions' claims) and the events' insert go in one commit where the store
-            # has transactions.
-            async with (deadline(self._settings.write_deadline_seconds),
-                        aborted_on_error(await self._transactions.unit(events=len(documents))) as unit):
+            # sessions' claims) and the events' insert go in one command or one commit
+            # where the store has those (questlog.store.transactions).
+            async with (
+                deadline(self._settings.write_deadline_seconds),
+                aborted_on_error(await self._transactions.unit(events=len(documents))) as unit,
+            ):
                 screened = await self._screen(documents, origin, result, unit)
                 kept = self._hooks.sampled([d for _, d in screened])
                 result.sampled_out = len(screened) - len(kept)
