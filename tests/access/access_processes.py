@@ -38,14 +38,15 @@ class Process:
 
 
 def process(database: MotorDatabase, ticks: Ticks, *, bound: float = BOUND,
-            entries: int = 100) -> Process:
+            entries: int = 100, everyone: int = 100) -> Process:
     revisions = Revisions(database["access_revisions"], interval=bound, clock=ticks)
 
     def cache(kind: str) -> RevisionCache[Any, Any]:
         return RevisionCache(revisions, kind, max_entries=entries)
 
     return Process(
-        flags=PlayerFlags(database["player_flags"], cache=cache(PLAYERS)),
+        flags=PlayerFlags(database["player_flags"], cache=cache(PLAYERS),
+                          everyone=cache(PLAYERS), everyone_limit=everyone),
         sessions=SessionOwners(database["session_owners"], cache=cache(PLAYERS)),
         references=References(lists=database["reference_data"], events=database["events"],
                               cache=cache(REFERENCES)),

@@ -42,6 +42,20 @@ async def test_an_opt_out_takes_effect_at_once_in_its_own_process(questlog: Ques
     assert (opted_out, await here.flags.silenced(["p1"])) == ({"p1"}, set())
 
 
+async def test_more_silenced_players_than_a_process_holds_at_once_are_each_still_silenced(
+    questlog: Questlog,
+) -> None:
+    ticks = Ticks()
+    here = process(questlog.store.database, ticks, everyone=2)
+    there = process(questlog.store.database, ticks)
+    for player in ("p1", "p2", "p3"):
+        await there.flags.set_opted_out(player, True)
+    await there.flags.mark_erased("p4", NOW)
+    ticks.advance(BOUND)
+
+    assert await here.flags.silenced(["p1", "p2", "p3", "p4", "p5"]) == {"p1", "p2", "p3", "p4"}
+
+
 async def test_an_erasure_in_another_process_frees_the_players_sessions_within_the_bound(
     questlog: Questlog,
 ) -> None:

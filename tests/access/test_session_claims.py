@@ -1,5 +1,6 @@
 """A session belongs to its first player, also where its claim and its first event are
-written in one transaction (a server with transactions: the real-server tier)."""
+written in one command (a server with multi-collection bulkWrite: the real-server
+tier) or in one transaction (the same server, told to use those)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ from questlog import bootstrap
 from questlog.bootstrap import Questlog
 from questlog.ingest.codes import Code
 from questlog.settings import Settings
+from questlog.store import transactions
 
 pytestmark = pytest.mark.mongodb
 
 
-@pytest.fixture
-async def two_processes(settings: Settings) -> AsyncIterator[tuple[Questlog, Questlog]]:
-    """Two Questlog processes on one database, each with its own caches."""
+@pytest.fixture(params=["one command", "one transaction"])
+async def two_processes(
+    settings: Settings, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Questlog, Questlog]]:
+    """Two Questlog processes on one database, each with its own caches, writing a
+    request's claims and events in one command, or in one transaction as on a server
+    without multi-collection bulkWrite (MongoDB before 8)."""
+    if request.param == "one transaction":
+        monkeypatch.setattr(transactions, "has_client_bulk_write", without_bulk_write)
     empty_database(settings)
     first = await bootstrap.start(settings)
     second = await bootstrap.start(settings)
@@ -30,6 +38,10 @@ async def two_processes(settings: Settings) -> AsyncIterator[tuple[Questlog, Que
     finally:
         await second.close()
         await first.close()
+
+
+async def without_bulk_write(client: object) -> bool:
+    return False
 
 
 async def stored(questlog: Questlog, collection: str) -> dict[str, Any]:
@@ -86,7 +98,7 @@ async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
     first, second = two_processes
     await first.ingestor.ingest([bill_vote(event_id="a")])  # stored before, no session
 
-    # The event's insert fails in the transaction: the claim is made again on its own.
+    # The event's insert fails in the unit: the claim is made again on its own.
     result = await second.ingestor.ingest([
         bill_vote(event_id="a", session_id="s-1"), bill_vote(event_id="b", session_id="s-1"),
         bill_vote(event_id="b", session_id="s-1")])
@@ -96,6 +108,35 @@ async def test_a_repeated_event_of_a_new_session_is_stored_once_and_claims_it(
     assert (result.accepted, result.duplicates, result.rejected) == (1, 2, 0)
     assert await stored(second, "session_owners") == {"s-1": "player-1"}
     assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+
+
+async def test_a_repeated_single_event_of_a_new_session_is_stored_once_and_claims_it(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.ingestor.ingest([bill_vote(event_id="a")])  # stored before, no session
+
+    again = await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+    theirs = await first.ingestor.ingest(
+        [bill_vote(event_id="c", session_id="s-1", user_id="player-2")])
+
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 1, 0)
+    assert await stored(second, "session_owners") == {"s-1": "player-1"}
+    assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+
+
+async def test_an_opted_out_players_single_event_claims_no_session(
+    two_processes: tuple[Questlog, Questlog],
+) -> None:
+    first, second = two_processes
+    await first.access.flags.set_opted_out("player-2", True)
+
+    result = await second.ingestor.ingest(
+        [bill_vote(event_id="b", session_id="s-2", user_id="player-2")])
+
+    assert (result.accepted, result.opted_out) == (0, 1)
+    assert await stored(second, "session_owners") == {}
+    assert await stored(second, "events") == {}
 
 
 async def test_an_opted_out_players_event_claims_no_session(
@@ -121,7 +162,7 @@ async def test_an_opted_out_players_event_beside_a_session_claimed_before_claims
     await first.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
     await first.access.flags.set_opted_out("player-2", True)
 
-    # s-1's claim fails in the transaction (claimed before): it is dropped whole.
+    # s-1's claim fails in the unit (claimed before): the claims again on their own.
     result = await second.ingestor.ingest([
         bill_vote(event_id="b", session_id="s-1"),
         bill_vote(event_id="c", session_id="s-2", user_id="player-2"),
@@ -138,11 +179,13 @@ async def test_a_store_error_while_the_flags_are_read_reaches_the_caller_as_itse
 ) -> None:
     _, second = two_processes
 
-    async def unreachable(user_ids: list[str]) -> dict[str, bool]:
+    async def unreachable(keys: list[str]) -> dict[str, Any]:
         raise AutoReconnect("the store went away")
 
     monkeypatch.setattr(second.access.flags, "_read_silenced", unreachable)
+    monkeypatch.setattr(second.access.flags, "_read_everyone", unreachable)
 
     with pytest.raises(AutoReconnect):
         await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
     assert await stored(second, "session_owners") == {}
+

@@ -18,7 +18,7 @@ from questlog.access.sessions import ClaimsDropped, SessionOwners
 from questlog.clock import utcnow
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Origin, Refusal, Verdict
-from questlog.store.transactions import OneCommit
+from questlog.store.transactions import OneCommit, WriteUnit
 
 NOT_YOURS = Refusal(Code.FORBIDDEN, "a player token writes its own player's events only")
 NOT_OWNED = Refusal(Code.SESSION_NOT_OWNED, "this session_id belongs to another player")
@@ -50,7 +50,7 @@ class AccessGate:
         return item
 
     async def screen(self, documents: Sequence[dict[str, Any]], origin: Origin, *,
-                     within: OneCommit | None = None) -> list[Verdict]:
+                     within: WriteUnit | None = None) -> list[Verdict]:
         verdicts: list[Verdict] = [None] * len(documents)
         if origin.player is not None:
             for i, d in enumerate(documents):
@@ -66,16 +66,18 @@ class AccessGate:
         return verdicts
 
     async def _silence_and_own(self, documents: Sequence[dict[str, Any]],
-                               verdicts: list[Verdict], within: OneCommit | None) -> None:
+                               verdicts: list[Verdict], within: WriteUnit | None) -> None:
         """Opt-out and erasure, then the sessions of the players not silenced.
 
-        Where the claims go in a transaction, the players' flags are read while the
-        claims are made in it: for a player this process has not seen, one round trip
-        less. Should a player turn out silenced, or the transaction not take the claims,
-        the transaction is dropped and the kept players' claims made again on their own,
-        so no claim is ever stored for a silenced player (rare: it takes an opted-out or
-        erased player this process has not seen, or a session claimed meanwhile)."""
-        if within is None or not within.enabled:
+        Where the claims wait for the events' write (one command), the flags are read
+        first: a silenced player's claims are never in it. Where the claims go in a
+        transaction, the flags are read while the claims are made in it: for a player
+        this process has not seen, one round trip less. Should a player turn out
+        silenced, or the transaction not take the claims, the transaction is dropped
+        and the kept players' claims made again on their own, so no claim is ever
+        stored for a silenced player (rare: it takes an opted-out or erased player this
+        process has not seen, or a session claimed meanwhile)."""
+        if not isinstance(within, OneCommit) or not within.enabled:
             await self._silence(documents, verdicts)
             await self._own_sessions(documents, verdicts, within)
             return
@@ -126,12 +128,12 @@ class AccessGate:
         return verdicts
 
     async def _own_sessions(self, documents: Sequence[dict[str, Any]],
-                            verdicts: list[Verdict], within: OneCommit | None) -> None:
+                            verdicts: list[Verdict], within: WriteUnit | None) -> None:
         owners = await self._owners(documents, verdicts, within)
         self._mark_not_owned(documents, verdicts, owners)
 
     async def _owners(self, documents: Sequence[dict[str, Any]], verdicts: list[Verdict],
-                      within: OneCommit | None, *, fall_back: bool = True) -> dict[str, str]:
+                      within: WriteUnit | None, *, fall_back: bool = True) -> dict[str, str]:
         """The owners of the sessions of the documents still kept, claimed if new."""
         wanted: dict[str, str] = {}
         for d, v in zip(documents, verdicts, strict=True):

@@ -3,6 +3,12 @@
 Ingestion asks whether a player is silenced for every event: with a `cache`, the
 answer comes from memory, and every change of opted_out or erased_at bumps the cache's
 revision so that every process honours it within the bound of access.cache.
+
+With `everyone` (a cache on the same revision), a process also holds the whole set of
+silenced players while there are at most `everyone_limit` of them: one read, again
+after each change and at the cache's maximum age, and then a player it has not seen
+costs no read at all (a player not in a complete set is not silenced). Past the limit,
+each player not seen is read as before.
 """
 
 from __future__ import annotations
@@ -15,21 +21,42 @@ from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
 
 PLAYERS = "players"  # the revision kind of player flags, and of what erasure removes
+SILENCED = {"$or": [{"opted_out": True}, {"erased_at": {"$ne": None}}]}
+EVERYONE = "everyone"  # the one key of the `everyone` cache
 
 
 class PlayerFlags:
     def __init__(
         self, collection: MotorCollection, clock: Callable[[], datetime] = utcnow,
         *, cache: RevisionCache[str, bool] | None = None,
+        everyone: RevisionCache[str, frozenset[str] | None] | None = None,
+        everyone_limit: int = 0,
     ) -> None:
         self._collection, self._clock, self._cache = collection, clock, cache
+        self._everyone, self._everyone_limit = everyone, everyone_limit
 
     async def silenced(self, user_ids: Iterable[str]) -> set[str]:
         """Those of `user_ids` whose events are dropped: opted out or erased."""
         if self._cache is None:
             return await self._silenced(set(user_ids))
+        everyone = await self._every_silenced()
+        if everyone is not None:
+            return {user_id for user_id in user_ids if user_id in everyone}
         verdicts = await self._cache.get_many(user_ids, self._read_silenced)
         return {user_id for user_id, silenced in verdicts.items() if silenced}
+
+    async def _every_silenced(self) -> frozenset[str] | None:
+        """Every silenced player, or None when they are more than the limit (or no
+        cache holds them)."""
+        if self._everyone is None or not self._everyone.enabled or self._everyone_limit <= 0:
+            return None
+        return (await self._everyone.get_many([EVERYONE], self._read_everyone))[EVERYONE]
+
+    async def _read_everyone(self, keys: list[str]) -> dict[str, frozenset[str] | None]:
+        most = self._everyone_limit + 1  # one more tells a set that is not complete
+        cursor = self._collection.find(SILENCED, {"_id": 1}, limit=most, batch_size=most)
+        found = frozenset([d["_id"] async for d in cursor])
+        return {EVERYONE: found if len(found) <= self._everyone_limit else None}
 
     async def _read_silenced(self, user_ids: list[str]) -> dict[str, bool]:
         silenced = await self._silenced(set(user_ids))
@@ -38,8 +65,7 @@ class PlayerFlags:
     async def _silenced(self, user_ids: set[str]) -> set[str]:
         if not user_ids:
             return set()
-        query = {"_id": {"$in": sorted(user_ids)},
-                 "$or": [{"opted_out": True}, {"erased_at": {"$ne": None}}]}
+        query = {"_id": {"$in": sorted(user_ids)}, **SILENCED}
         return {d["_id"] async for d in self._collection.find(query, {"_id": 1})}
 
     async def changed(self) -> None:

@@ -50,7 +50,9 @@ class Access:
                               interval=settings.access_cache_seconds)
         entries = settings.access_cache_entries
         flags = PlayerFlags(documents.PlayerFlag.get_motor_collection(),
-                            cache=RevisionCache(revisions, PLAYERS, max_entries=entries))
+                            cache=RevisionCache(revisions, PLAYERS, max_entries=entries),
+                            everyone=RevisionCache(revisions, PLAYERS, max_entries=1),
+                            everyone_limit=entries)
         # Erasure removes a player's sessions and bumps the players' revision.
         sessions = SessionOwners(documents.SessionOwner.get_motor_collection(),
                                  cache=RevisionCache(revisions, PLAYERS, max_entries=entries))

@@ -5,12 +5,15 @@ An owner never changes once claimed (erasure removes it, with the player's other
 and bumps the players' revision), so with a `cache` a process asks the store only about
 sessions it has not seen.
 
-A claim may be made in the transaction that then stores the events (`within`): one
-commit for both instead of one each, and no event lands without its claim. The claim's
-insert still answers before anything else is decided, so the owners returned are
-exact: a session claimed before fails it (its owner is then read), one being claimed
-in a transaction not yet committed conflicts with it (the claim is then made on its
-own, which waits for that transaction); either way the transaction is dropped.
+A claim may be made in the unit that then stores the events (`within`): one commit
+for both instead of one each, and no event lands without its claim. In a transaction
+the claim's insert still answers before anything else is decided, so the owners
+returned are exact: a session claimed before fails it (its owner is then read), one
+being claimed in a transaction not yet committed conflicts with it (the claim is then
+made on its own, which waits for that transaction); either way the transaction is
+dropped. In one command (questlog.store.one_command) the claim waits for the events'
+insert and goes before it: the owners returned are those asking, provisionally; a
+claim refused there stops the events, and the caller claims again on its own.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from questlog.access.cache import RevisionCache
 from questlog.store.errors import DUPLICATE_KEY
-from questlog.store.transactions import OneCommit
+from questlog.store.one_command import OneCommand
+from questlog.store.transactions import OneCommit, WriteUnit
 from questlog.store.types import MotorCollection
 
 
@@ -37,20 +41,26 @@ class SessionOwners:
         self._collection, self._cache = collection, cache
 
     async def claim(
-        self, wanted: Mapping[str, str], now: datetime, *, within: OneCommit | None = None,
+        self, wanted: Mapping[str, str], now: datetime, *, within: WriteUnit | None = None,
         fall_back: bool = True,
     ) -> dict[str, str]:
         """The owner of each session in `wanted` (session -> the player asking), claiming
-        those not seen before for the player asking, in `within`'s transaction if it
-        can have one. Claims that transaction could not take are then made on their own,
-        or, without `fall_back`, not at all: ClaimsDropped (the transaction is gone)."""
+        those not seen before for the player asking, in `within` if it can take them
+        (where it is one command, they wait for its write). Claims a transaction could
+        not take are then made on their own, or, without `fall_back`, not at all:
+        ClaimsDropped (the transaction is gone)."""
         if not wanted:
             return {}
-        pending: dict[str, str] = {}  # claimed in the transaction: known once it commits
+        pending: dict[str, str] = {}  # claimed in `within`: known once it commits
 
         async def claim_missing(sessions: list[str]) -> dict[str, str]:
             claims = {s: wanted[s] for s in sessions}
-            taken = None if within is None else await self._claim_within(claims, now, within)
+            if isinstance(within, OneCommand) and within.enabled:
+                within.defer(self._collection, _claims(claims, now))
+                pending.update(claims)
+                return {}
+            taken = (await self._claim_within(claims, now, within)
+                     if isinstance(within, OneCommit) else None)
             if taken == set():
                 pending.update(claims)
                 return {}  # a cache keeps what it is given: nothing before the commit

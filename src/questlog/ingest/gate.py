@@ -3,9 +3,10 @@
 A Gate first rewrites each raw item (pseudonymous ids, the player's own user_id filled
 in), then screens the valid documents: each is kept, dropped silently for a player who
 opted out (counted, not stored, not quarantined), or refused with a per-event code.
-What the screening writes (a session's claim) may go in the transaction `within` that
-then stores the events; should that transaction be dropped after all, `reclaim` makes
-those writes again on their own and says which documents may still be stored.
+What the screening writes (a session's claim) may go in the unit `within` that then
+stores the events (one transaction, or one command); should that unit not land whole
+after all, `reclaim` makes those writes again on their own and says which documents
+may still be stored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from questlog.ingest.codes import Code
-from questlog.store.transactions import OneCommit
+from questlog.store.transactions import WriteUnit
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Gate(Protocol):
 
     async def screen(
         self, documents: Sequence[dict[str, Any]], origin: Origin, *,
-        within: OneCommit | None = None,
+        within: WriteUnit | None = None,
     ) -> list[Verdict]: ...
 
     async def reclaim(self, documents: Sequence[dict[str, Any]]) -> list[Verdict]: ...
@@ -58,7 +59,7 @@ class OpenGate:
 
     async def screen(
         self, documents: Sequence[dict[str, Any]], origin: Origin, *,
-        within: OneCommit | None = None,
+        within: WriteUnit | None = None,
     ) -> list[Verdict]:
         return [None] * len(documents)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,6 @@ from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
-from pymongo.errors import PyMongoError
 
 from questlog.bus import Bus
 from questlog.clock import utcnow
@@ -26,10 +24,8 @@ from questlog.ingest.writer import WriteOutcome, insert_events
 from questlog.settings import Settings
 from questlog.store.documents import REJECTION_COUNTS
 from questlog.store.retry import deadline
-from questlog.store.transactions import OneCommit, Transactions, aborted_on_error
+from questlog.store.transactions import Transactions, WriteUnit, aborted_on_error
 from questlog.store.types import MotorCollection
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,10 +128,12 @@ class Ingestor:
             # One deadline for the whole write, retries included, and the access checks'
             # reads before it: a store that does not answer costs the client
             # write_deadline_seconds, then a 503 to retry. The screening's writes (the
-            # sessions' claims) and the events' insert go in one commit where the store
-            # has transactions.
-            async with (deadline(self._settings.write_deadline_seconds),
-                        aborted_on_error(await self._transactions.unit()) as unit):
+            # sessions' claims) and the events' insert go in one command or one commit
+            # where the store has those (questlog.store.transactions).
+            async with (
+                deadline(self._settings.write_deadline_seconds),
+                aborted_on_error(await self._transactions.unit(events=len(documents))) as unit,
+            ):
                 screened = await self._screen(documents, origin, result, unit)
                 kept = self._hooks.sampled([d for _, d in screened])
                 result.sampled_out = len(screened) - len(kept)
@@ -159,18 +157,19 @@ class Ingestor:
         return result
 
     async def _store(
-        self, kept: list[dict[str, Any]], unit: OneCommit,
+        self, kept: list[dict[str, Any]], unit: WriteUnit,
         screened: list[tuple[int, dict[str, Any]]], result: BatchResult, *,
         context: Context, api_key: str | None,
     ) -> WriteOutcome:
-        """Insert `kept`: in `unit`'s transaction when the screening started one, else
+        """Insert `kept`: with `unit`'s writes when the screening made some in it, else
         each batch on its own (with retries, duplicates told apart)."""
         if unit.started:
-            if await self._insert_together(kept, unit):
+            # Any failure there (a duplicate included) leaves no retry inside it.
+            if await unit.commit_with(self._events, kept):
                 return WriteOutcome(stored=list(kept), duplicates=[])
-            # The transaction, claims included, is gone (or its commit is not known):
-            # the claims again on their own, then the insert as without one (an event
-            # that the commit did store carries this request's ingest_id: ours).
+            # Not all of it landed (or that is not known): the claims again on their
+            # own (one already made is found ours), then the insert as without a unit (an
+            # event that did land carries this request's ingest_id: ours).
             ours = {id(d) for d in kept}
             again = [(i, d) for i, d in screened if id(d) in ours]
             verdicts = await self.gate.reclaim([d for _, d in again])
@@ -184,24 +183,9 @@ class Ingestor:
             backoff=self._settings.write_backoff_seconds,
         )
 
-    async def _insert_together(self, kept: list[dict[str, Any]], unit: OneCommit) -> bool:
-        """Whether `kept` were stored, and committed, in `unit`'s transaction. Any
-        failure there (a duplicate included) aborts it whole: no retry inside it."""
-        session = await unit.session()
-        try:
-            await self._events.insert_many(kept, ordered=False, session=session)
-            await unit.commit()
-        except PyMongoError as exc:
-            # Not the error's text: it holds the documents.
-            log.info("events not stored in one transaction with their claims (%s %s); "
-                     "storing them on their own", type(exc).__name__, getattr(exc, "code", ""))
-            await unit.abort()
-            return False
-        return True
-
     async def _screen(
         self, documents: list[tuple[int, dict[str, Any]]], origin: Origin, result: BatchResult,
-        unit: OneCommit,
+        unit: WriteUnit,
     ) -> list[tuple[int, dict[str, Any]]]:
         """The documents access control keeps; the refused ones join the rejections."""
         if not documents:
