@@ -173,6 +173,33 @@ async def test_a_day_whose_write_fails_once_is_rebuilt_on_its_own(
     assert_same_statistics(await rolled_up(), await recomputed())
 
 
+async def test_a_week_whose_read_fails_once_is_rebuilt_on_its_own_and_the_others_too(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10 * d, timedelta(days=d)) for d in range(1, 10)])
+    days = [stats.today() - timedelta(days=d) for d in range(1, 10)]
+    mondays = weeks_of(days)
+    flaky_week, prepare, failed = mondays[0], Rollup.prepare_week, []
+
+    async def fails_once(self: Rollup, monday: date) -> Any:
+        if monday == flaky_week and not failed:
+            failed.append(monday)
+            raise AutoReconnect("connection reset")
+        return await prepare(self, monday)
+
+    monkeypatch.setattr(Rollup, "prepare_week", fails_once)
+
+    run = await stats.recompute(days, job="t")
+
+    assert failed == [flaky_week]
+    assert len(mondays) >= 2
+    assert run.status == "ok"
+    assert run.weeks == [m.isoformat() for m in mondays]
+    assert_same_statistics(await rolled_up(), await recomputed())
+
+
 async def test_a_week_whose_days_sum_past_the_largest_number_is_still_rolled_up(
     questlog: Questlog,
 ) -> None:

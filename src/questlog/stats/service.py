@@ -155,9 +155,15 @@ class StatsService:
         return refresh
 
     async def _weeks(self, run: JobRun, mondays: list[date]) -> None:
-        for monday in mondays:
-            if await self._attempt(run, monday, self._rollup.week):
-                run.weeks.append(monday.isoformat())
+        # In one pass whose reads overlap the previous week's merge and writes.
+        async with aclosing(self._rollup.weeks(mondays)) as rebuilt_weeks:
+            async for monday, outcome in rebuilt_weeks:
+                if isinstance(outcome, Exception):  # retried on its own, as any period
+                    rebuilt = await self._attempt(run, monday, self._rollup.week)
+                else:
+                    rebuilt = _counted(run, outcome)
+                if rebuilt:
+                    run.weeks.append(monday.isoformat())
 
     async def _attempt(
         self, run: JobRun, start: date, rebuild: Callable[[date], Awaitable[Tally]]
