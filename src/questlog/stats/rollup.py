@@ -11,6 +11,8 @@ its documents. `days` runs them for many days with one day's writes under way wh
 the next day is prepared and built, so the server writes while Python computes
 (20,000 events over 14 days, six runs each: the median rollup / floor went from 2.02
 to 1.64 at load 3; no difference at load 3.5 to 4, when other work took both cores).
+A week is two steps too, `prepare_week` (its days' game and company documents) and
+`store_week` (merged, written), and `weeks` reads the next week while one is stored.
 """
 
 from __future__ import annotations
