@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -148,28 +149,56 @@ async def test_a_day_that_keeps_failing_is_recorded_and_the_others_are_rebuilt(
     assert stored["status"] == "failed"
 
 
+def fail_once(monkeypatch: pytest.MonkeyPatch, step: str, when: Callable[[Any], bool]
+              ) -> list[Any]:
+    """Rollup.<step> fails once, as a dropped connection, for the first argument `when`
+    holds for; the list of the arguments it failed for."""
+    original, failed = getattr(Rollup, step), []
+
+    async def flaky(self: Rollup, argument: Any) -> Any:
+        if when(argument) and not failed:
+            failed.append(argument)
+            raise AutoReconnect("connection reset")
+        return await original(self, argument)
+
+    monkeypatch.setattr(Rollup, step, flaky)
+    return failed
+
+
 async def test_a_day_whose_write_fails_once_is_rebuilt_on_its_own(
     questlog: Questlog, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = Clock(NOW)
     ingestor, stats = services(questlog, clock)
     await ingest(ingestor, [lobby("p1", "c1", 10 * d, timedelta(days=d)) for d in range(1, 4)])
-    flaky_day, store, failed = stats.today() - timedelta(days=2), Rollup.store, []
-
-    async def fails_once(self: Rollup, prepared: Any) -> Any:
-        if prepared.span.start_day == flaky_day and not failed:
-            failed.append(flaky_day)
-            raise AutoReconnect("connection reset")
-        return await store(self, prepared)
-
-    monkeypatch.setattr(Rollup, "store", fails_once)
+    flaky_day = stats.today() - timedelta(days=2)
+    failed = fail_once(monkeypatch, "store", lambda prepared: prepared.span.start_day == flaky_day)
 
     run = await stats.recompute([stats.today() - timedelta(days=d) for d in range(1, 4)],
                                 job="t")
 
-    assert failed == [flaky_day]
+    assert [prepared.span.start_day for prepared in failed] == [flaky_day]
     assert run.status == "ok"
     assert len(run.days) == 3
+    assert_same_statistics(await rolled_up(), await recomputed())
+
+
+async def test_a_week_whose_read_fails_once_is_rebuilt_on_its_own_and_the_others_too(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(NOW)
+    ingestor, stats = services(questlog, clock)
+    await ingest(ingestor, [lobby("p1", "c1", 10 * d, timedelta(days=d)) for d in range(1, 10)])
+    days = [stats.today() - timedelta(days=d) for d in range(1, 10)]
+    mondays = weeks_of(days)
+    failed = fail_once(monkeypatch, "prepare_week", lambda monday: monday == mondays[0])
+
+    run = await stats.recompute(days, job="t")
+
+    assert failed == [mondays[0]]
+    assert len(mondays) >= 2
+    assert run.status == "ok"
+    assert run.weeks == [m.isoformat() for m in mondays]
     assert_same_statistics(await rolled_up(), await recomputed())
 
 

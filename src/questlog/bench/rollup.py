@@ -135,8 +135,11 @@ async def bench_rollup(
                 daily.add(outcome)
         daily_seconds = time.perf_counter() - started
         weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
-        for monday in weeks:
-            weekly.add(await rollup.week(monday))
+        async with aclosing(rollup.weeks(weeks)) as merged:  # as StatsService.recompute
+            async for _, outcome in merged:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                weekly.add(outcome)
         weekly_seconds = time.perf_counter() - started
         group_seconds = await _group_floor(db)
         insert_seconds = await _insert_floor(db, daily.written)

@@ -54,8 +54,12 @@ GLOBAL = Owner("global")
 
 def owner_part(owner: Owner) -> str:
     """The first part of the owner's ids: "company/c_1a2b/", "global/"."""
-    label = owner.label
-    return f"{owner.scope}/{_escaped(label)}/" if label else f"{owner.scope}/"
+    return scope_part(owner.scope, owner.label)
+
+
+def scope_part(scope: Scope, label: str) -> str:
+    """owner_part of the owner of `scope` named `label` ("" for the game)."""
+    return f"{scope}/{_escaped(label)}/" if label else f"{scope}/"
 
 
 def bucket_id(owner: Owner, period_start: date | str) -> str:

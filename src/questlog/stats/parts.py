@@ -63,6 +63,7 @@ class Parts:
     def __init__(self) -> None:
         self._keys = _SketchKeys()
         self._single: dict[tuple[float, type], dict[str, Any]] = {}  # see _single_field
+        self._one_key: dict[int | None, dict[str, Any]] = {}  # see _sketch_of_one
 
     def part(self, shape: TypeShape, rows: list[Row], users: Collection[str]
              ) -> dict[str, Any]:
@@ -134,11 +135,20 @@ class Parts:
             if stored is not None:
                 return stored
         stored = {"n": 1, "sum": float(value), "sum_sq": float(value * value),
-                  "min": value, "max": value, "q": sketch_of([self._keys[value]])}
+                  "min": value, "max": value, "q": self._sketch_of_one(self._keys[value])}
         if rate is not None:
             stored["weighted_sum"] = value / rate
         elif memo:
             self._single[(value, type(value))] = stored
+        return stored
+
+
+    def _sketch_of_one(self, key: int | None) -> dict[str, Any]:
+        """The stored sketch of one value's key, shared by every bucket of that key (as
+        `_single_field` shares fields: documents are only encoded, never changed)."""
+        stored = self._one_key.get(key)
+        if stored is None:
+            stored = self._one_key[key] = sketch_of([key])
         return stored
 
 

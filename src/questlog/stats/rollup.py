@@ -11,6 +11,8 @@ its documents. `days` runs them for many days with one day's writes under way wh
 the next day is prepared and built, so the server writes while Python computes
 (20,000 events over 14 days, six runs each: the median rollup / floor went from 2.02
 to 1.64 at load 3; no difference at load 3.5 to 4, when other work took both cores).
+A week is two steps too, `prepare_week` (its days' game and company documents) and
+`store_week` (merged, written), and `weeks` reads the next week while one is stored.
 """
 
 from __future__ import annotations
@@ -133,17 +135,23 @@ class Rollup:
 
     async def prepare(self, day: date, *, received_since: datetime | None = None) -> Prepared:
         span = self.span("daily", day)
-        prepared = Prepared(span, await PeriodWriter.open(self._daily, day), DayScan())
-        # Whole events, unprojected: secantusd-rs projects 35 fields slower than it sends
-        # the documents, and a $group $push-ing every numeric field cost ten times more.
-        found = [self._events.find(query, batch_size=READ_BATCH)
-                 for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
-        async for batch in batches(found):
-            with collector_paused():
-                prepared.scan.add_all(batch)
-            if received_since is not None:
-                prepared.recent.extend(_received_since(batch, received_since))
-        return prepared
+        # The period's ids are asked for while its events are read: one round trip less.
+        opening = await started(PeriodWriter.open(self._daily, day))
+        scan, recent = DayScan(), list[tuple[str, datetime]]()
+        try:
+            # Whole events, unprojected: secantusd-rs projects 35 fields slower than it
+            # sends the documents, and a $group $push-ing every numeric field cost ten
+            # times more.
+            found = [self._events.find(query, batch_size=READ_BATCH)
+                     for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
+            async for batch in batches(found):
+                with collector_paused():
+                    scan.add_all(batch)
+                if received_since is not None:
+                    recent.extend(_received_since(batch, received_since))
+            return Prepared(span, await opening, scan, recent)
+        finally:
+            await stopped([opening])  # done already, unless reading failed or was cancelled
 
     async def store(self, prepared: Prepared) -> Tally:
         # Unordered batches, each written while the next is built: the server stores one
@@ -174,12 +182,51 @@ class Rollup:
 
         A player's week is not stored: reads merge the player's days (reads.py), since
         the player buckets are nearly all of the buckets and rarely read by the week."""
-        span = self.span("weekly", monday)
-        writer = await PeriodWriter.open(self._weekly, monday)
-        found = self._daily_read.find(week_query(monday)).hint(WEEK_INDEX)
-        days = await found.to_list(None)  # a week of the game's and the companies' days
+        return await self.store_week(monday, *await self.prepare_week(monday))
+
+    async def weeks(
+        self, mondays: Iterable[date]
+    ) -> AsyncGenerator[tuple[date, Tally | Exception], None]:
+        """Rebuild each week of `mondays` as week() does, in order, the next week's days
+        read while a week is merged and written; yields each week with its tally, or with
+        the store's error that stopped it (the caller may retry that week on its own).
+        Iterate it under contextlib.aclosing, as days()."""
+        wanted = list(mondays)
+        if not wanted:
+            return
+        reading: asyncio.Future[tuple[PeriodWriter, list[dict[str, Any]]]] | None
+        reading = await started(self.prepare_week(wanted[0]))
+        try:
+            for monday, following in zip(wanted, [*wanted[1:], None], strict=True):
+                assert reading is not None
+                current = reading
+                reading = None if following is None else await started(
+                    self.prepare_week(following))
+                outcome: Tally | Exception
+                try:
+                    outcome = await self.store_week(monday, *await current)
+                except STORE_ERRORS as exc:
+                    outcome = exc
+                yield monday, outcome
+        finally:
+            if reading is not None:
+                await stopped([reading])
+
+    async def prepare_week(self, monday: date) -> tuple[PeriodWriter, list[dict[str, Any]]]:
+        """The week's writer and its game's and companies' days, read at once."""
+        opening = await started(PeriodWriter.open(self._weekly, monday))
+        try:
+            found = self._daily_read.find(week_query(monday)).hint(WEEK_INDEX)
+            days = await found.to_list(None)
+            return await opening, days
+        finally:
+            await stopped([opening])  # done already, unless reading failed or was cancelled
+
+    async def store_week(
+        self, monday: date, writer: PeriodWriter, days: list[dict[str, Any]]
+    ) -> Tally:
         with collector_paused():
-            documents = merged_by_owner(span, days)
+            documents = merged_by_owner(self.span("weekly", monday), days)
         for chunk in chunks(documents):
             await writer.write(chunk)
         return await writer.close(events_read=0)

@@ -18,7 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from questlog.stats.buckets import GLOBAL, TYPES, Owner, Span, bucket_header, owner_part
+from questlog.stats.buckets import (
+    GLOBAL,
+    TYPES,
+    Owner,
+    Span,
+    bucket_header,
+    owner_part,
+    scope_part,
+)
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
 from questlog.stats.parts import Parts, Row
 
@@ -102,6 +110,9 @@ class DayScan:
             yield _document(span, GLOBAL, start, {
                 t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
                 for t, j in everyone.items()})
+        # The players' documents are nearly all of a day's: each is the day's header
+        # with its owner's fields set, rather than built up again for every player.
+        header = bucket_header(span, GLOBAL, "")
         for user, groups in users.items():
             mine = groups[0]
             if len(groups) > 1:  # a player of several companies (or of one and none)
@@ -109,9 +120,11 @@ class DayScan:
                 for buckets in groups:
                     for event_type, rows in buckets.items():
                         mine[event_type] = mine.get(event_type, []) + rows
-            yield _document(span, Owner("user", user_id=user), start, {
-                t: parts.part(SHAPES.get(t, _NO_SHAPE), rows, (user,))
-                for t, rows in mine.items()})
+            document = {**header, "_id": scope_part("user", user) + start, "scope": "user",
+                        "user_id": user}
+            document[TYPES] = {t: parts.part(SHAPES.get(t, _NO_SHAPE), mine[t], (user,))
+                               for t in (mine if len(mine) == 1 else sorted(mine))}
+            yield document
 
     def documents(self, span: Span) -> list[dict[str, Any]]:
         return list(self.iter_documents(span))

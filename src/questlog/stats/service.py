@@ -87,11 +87,7 @@ class StatsService:
             whole = [d for d in wanted if d >= oldest and d != today]
             async with aclosing(self._rollup.days(whole)) as rebuilt_days:
                 async for day, outcome in rebuilt_days:
-                    if isinstance(outcome, Exception):  # retried on its own, as any period
-                        rebuilt = await self._attempt(run, day, self._rollup.day)
-                    else:
-                        rebuilt = _counted(run, outcome)
-                    if rebuilt:
+                    if await self._settled(run, day, outcome, self._rollup.day):
                         done.append(day)
                         run.days.append(day.isoformat())
                     if on_day:
@@ -155,9 +151,21 @@ class StatsService:
         return refresh
 
     async def _weeks(self, run: JobRun, mondays: list[date]) -> None:
-        for monday in mondays:
-            if await self._attempt(run, monday, self._rollup.week):
-                run.weeks.append(monday.isoformat())
+        # In one pass whose reads overlap the previous week's merge and writes.
+        async with aclosing(self._rollup.weeks(mondays)) as rebuilt_weeks:
+            async for monday, outcome in rebuilt_weeks:
+                if await self._settled(run, monday, outcome, self._rollup.week):
+                    run.weeks.append(monday.isoformat())
+
+    async def _settled(
+        self, run: JobRun, start: date, outcome: Tally | Exception,
+        rebuild: Callable[[date], Awaitable[Tally]],
+    ) -> bool:
+        """Whether a period of a pass (Rollup.days, Rollup.weeks) ended rebuilt: counted,
+        or, when the pass failed it, retried on its own, as any period."""
+        if isinstance(outcome, Exception):
+            return await self._attempt(run, start, rebuild)
+        return _counted(run, outcome)
 
     async def _attempt(
         self, run: JobRun, start: date, rebuild: Callable[[date], Awaitable[Tally]]
