@@ -27,7 +27,7 @@ from questlog.achievements.definitions import Achievement, parse_definitions
 from questlog.achievements.rules import Entry, apply_events
 from questlog.bench.report import Figure, percentile, print_figures, progress
 from questlog.bench.synthetic import MIX, PHASES, STANCES, politics_events
-from questlog.collector import GC_YOUNG_THRESHOLD
+from questlog.collector import GC_YOUNG_THRESHOLD, as_long_running
 from questlog.ingest.validation import Context, Limits, check_event
 
 TARGET_US = 20.0
@@ -118,17 +118,8 @@ def measure(book: Book, events: list[dict[str, Any]], *, young: int = GC_YOUNG_T
     """Each event applied alone to its player's progress as it grows, as a live one is,
     under the collector settings of `questlog serve` (`young`: allocations between two
     young collections; CPython's default is 700)."""
-    # The generated events are the benchmark's baggage, not the evaluator's: keep the
-    # garbage collector from walking them again and again inside the timed calls.
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(young, *thresholds[1:])
-    try:
+    with as_long_running(young):
         return _measure(book, events, young)
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _measure(book: Book, events: list[dict[str, Any]], young: int) -> Timings:

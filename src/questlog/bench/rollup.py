@@ -29,6 +29,7 @@ from questlog.bench.raw import WIDE_LIMITS
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import MIX, PLAYERS, politics_events
 from questlog.bootstrap import retention
+from questlog.collector import as_long_running
 from questlog.ingest.validation import Context, Rejection, check_event
 from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, WeeklyStat
@@ -125,32 +126,37 @@ async def bench_rollup(
                                     players=players, types=types)
     try:
         load_seconds = await _load(db, documents, events, batch)
-        rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
-                        weekly=db[WeeklyStat.Settings.name], calendar=calendar)
-        daily, started = Tally(), time.perf_counter()
-        async with aclosing(rollup.days(period)) as rebuilt:  # as StatsService.recompute
-            async for _, outcome in rebuilt:
-                if isinstance(outcome, Exception):
-                    raise outcome
-                daily.add(outcome)
-        daily_seconds = time.perf_counter() - started
-        weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
-        async with aclosing(rollup.weeks(weeks)) as merged:  # as StatsService.recompute
-            async for _, outcome in merged:
-                if isinstance(outcome, Exception):
-                    raise outcome
-                weekly.add(outcome)
-        weekly_seconds = time.perf_counter() - started
-        group_seconds = await _group_floor(db)
-        insert_seconds = await _insert_floor(db, daily.written)
+        with as_long_running():  # as the scheduled rollup runs, in serve or jobs
+            timed = await _timed_rollup(db, calendar, period)
     finally:
         await client.drop_database(scratch)
-    return RollupFigures(
-        events=events, load_seconds=load_seconds, days=len(period), daily=daily,
-        daily_seconds=daily_seconds, weeks=len(weeks), weekly=weekly,
-        weekly_seconds=weekly_seconds, group_seconds=group_seconds,
-        insert_seconds=insert_seconds, store=connection.where,
-    )
+    return RollupFigures(events=events, load_seconds=load_seconds, days=len(period),
+                         store=connection.where, **timed)
+
+
+async def _timed_rollup(db: MotorDatabase, calendar: Calendar, period: list[date]
+                        ) -> dict[str, Any]:
+    """The daily rollup of `period`, the weekly one of its weeks, then the floors."""
+    rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
+                    weekly=db[WeeklyStat.Settings.name], calendar=calendar)
+    daily, started = Tally(), time.perf_counter()
+    async with aclosing(rollup.days(period)) as rebuilt:  # as StatsService.recompute
+        async for _, outcome in rebuilt:
+            if isinstance(outcome, Exception):
+                raise outcome
+            daily.add(outcome)
+    daily_seconds = time.perf_counter() - started
+    weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
+    async with aclosing(rollup.weeks(weeks)) as merged:  # as StatsService.recompute
+        async for _, outcome in merged:
+            if isinstance(outcome, Exception):
+                raise outcome
+            weekly.add(outcome)
+    weekly_seconds = time.perf_counter() - started
+    return {"daily": daily, "daily_seconds": daily_seconds, "weeks": len(weeks),
+            "weekly": weekly, "weekly_seconds": weekly_seconds,
+            "group_seconds": await _group_floor(db),
+            "insert_seconds": await _insert_floor(db, daily.written)}
 
 
 FLOOR_RUNS = 3  # each floor is the best of this many runs: a stall must not flatter a ratio

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import signal
 import sys
 import threading
 from typing import Any
 
 from questlog.cli.context import announce_development_key, command_settings
-from questlog.collector import GC_YOUNG_THRESHOLD
+from questlog.collector import settle_long_running
 from questlog.store.connection import connect_configured, server_options, store_kind
 from questlog.store.local import ensure_running
 
@@ -45,12 +44,10 @@ def _serve(args: argparse.Namespace) -> int:
         local = ensure_running(settings.data_dir, server_options(settings))
     announce_development_key(settings)
     app = create_app(settings)
-    # What exists now (modules, the app, its models) lives as long as the process: out of
-    # the cyclic collector's way, a full collection walks only what came later. Without
-    # this, a third of the evaluator's time in a server went to collections. Here, not in
-    # the app's lifespan: a process that builds many apps (the tests) must collect them.
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD)
+    # Without this, a third of the evaluator's time in a server went to collections.
+    # Here, not in the app's lifespan: a process that builds many apps (the tests) must
+    # collect them.
+    settle_long_running()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info",
                     access_log=settings.access_log, **uvicorn_options(settings))

@@ -17,6 +17,7 @@ from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_store
 from questlog.bench.today import bench_today
 from questlog.cli.context import command_settings, running_questlog
+from questlog.collector import settle_long_running
 from questlog.ops.jobs import OPS_JOB_NAMES, operations_jobs
 from questlog.settings import Settings
 from questlog.stats.documents import Lease
@@ -99,6 +100,7 @@ async def _jobs(once: str | None) -> int:
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
             log.info("running the jobs %s; stop with Ctrl-C or SIGTERM",
                      ", ".join(job.name for job in JOBS))
+            settle_long_running()  # as `questlog serve`, which runs the same jobs
             await stop.wait()
             return 0
         ops = questlog.ops
