@@ -39,9 +39,9 @@ from questlog.achievements.documents import (
 )
 from questlog.achievements.player_updates import ORDER_KEYS, PlayerUpdates, order_key
 from questlog.clock import utcnow
-from questlog.stats.streams import plain
 from questlog.store.documents import StoredEvent
 from questlog.store.indexes import ensure_indexes
+from questlog.store.naive import plain
 from questlog.store.types import MotorCollection
 from questlog.tasks import cancel
 

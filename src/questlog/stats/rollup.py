@@ -40,8 +40,9 @@ from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_parts
 from questlog.stats.scan import DayScan
-from questlog.stats.streams import READ_BATCH, batches, collector_paused, plain
+from questlog.stats.streams import READ_BATCH, batches, collector_paused
 from questlog.stats.writer import PeriodWriter, Tally, chunks
+from questlog.store.naive import plain
 from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
 from questlog.tasks import started, stopped

@@ -13,22 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bson.codec_options import CodecOptions
-
-from questlog.store.types import MotorCollection
 from questlog.tasks import started, stopped
 
 READ_BATCH = 10_000
-PLAIN: CodecOptions[dict[str, Any]] = CodecOptions()  # naive datetimes, plain dicts
-
-
-def plain(collection: MotorCollection) -> MotorCollection:
-    """The collection read with PLAIN codec options, where the store offers them
-    (mongomock-motor's with_options answers a synchronous collection: kept as it is).
-    The rollup uses no stored datetime, and decoding each as tz-aware took half of the
-    reading (pymongo converts every one)."""
-    read = collection.with_options(codec_options=PLAIN)
-    return read if type(read) is type(collection) else collection
 
 
 async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:

@@ -35,8 +35,9 @@ from questlog.stats.buckets import TYPES, aggregate_of, stored_part
 from questlog.stats.fields import SHAPES
 from questlog.stats.merge import merge
 from questlog.stats.rollup import Rollup
-from questlog.stats.streams import READ_BATCH, batches, plain
+from questlog.stats.streams import READ_BATCH, batches
 from questlog.stats.writer import Tally, chunks
+from questlog.store.naive import plain
 from questlog.store.types import MotorCollection
 
 CURSORS = "stats_cursors"
