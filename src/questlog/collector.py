@@ -20,7 +20,9 @@ def settle_long_running() -> None:
     """For a process that runs until stopped, once it is set up: what exists now
     (modules, the app, its models) lives as long as the process, so it is moved out of
     the collector's way (a full collection walks only what came later), and young
-    collections come every GC_YOUNG_THRESHOLD allocations."""
+    collections come every GC_YOUNG_THRESHOLD allocations. Garbage made so far is
+    collected first, so that none of it is frozen for good."""
+    gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD)
 

@@ -56,6 +56,37 @@ async def test_more_silenced_players_than_a_process_holds_at_once_are_each_still
     assert await here.flags.silenced(["p1", "p2", "p3", "p4", "p5"]) == {"p1", "p2", "p3", "p4"}
 
 
+async def test_requests_arriving_together_read_the_silenced_players_once(
+    questlog: Questlog,
+) -> None:
+    database = questlog.store.database
+    await process(database, Ticks()).flags.set_opted_out("p1", True)
+    collection = CountedFinds(database["player_flags"])
+    revisions = Revisions(database["access_revisions"], interval=BOUND, clock=Ticks())
+    flags = PlayerFlags(collection,
+                        cache=RevisionCache(revisions, PLAYERS, max_entries=100),
+                        everyone=RevisionCache(revisions, PLAYERS, max_entries=100),
+                        everyone_limit=100)
+
+    answers = await asyncio.gather(*(flags.silenced([f"p{i}"]) for i in range(20)))
+
+    assert (answers[1], collection.finds) == ({"p1"}, 1)
+
+
+class CountedFinds:
+    """A collection that counts its finds."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection, self.finds = collection, 0
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        self.finds += 1
+        return self._collection.find(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+
 async def test_an_erasure_in_another_process_frees_the_players_sessions_within_the_bound(
     questlog: Questlog,
 ) -> None:

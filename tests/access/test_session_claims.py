@@ -123,6 +123,24 @@ async def test_a_repeated_single_event_of_a_new_session_is_stored_once_and_claim
     assert (again.accepted, again.duplicates, again.rejected) == (0, 1, 0)
     assert await stored(second, "session_owners") == {"s-1": "player-1"}
     assert [r.code for r in theirs.rejections] == [Code.SESSION_NOT_OWNED]
+    assert await stored(first, "events") == {"a": "player-1"}
+
+
+async def test_a_store_error_after_the_claim_and_event_landed_does_not_fail_the_request(
+    two_processes: tuple[Questlog, Questlog], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, second = two_processes
+
+    async def unreachable(claimed: dict[str, str]) -> None:
+        raise AutoReconnect("the store went away")
+
+    # What runs once the writes landed only fills this process's cache of owners.
+    monkeypatch.setattr(second.access.sessions, "_remember", unreachable)
+    result = await second.ingestor.ingest([bill_vote(event_id="a", session_id="s-1")])
+
+    assert (result.accepted, result.duplicates) == (1, 0)
+    assert await stored(second, "session_owners") == {"s-1": "player-1"}
+    assert await stored(second, "events") == {"a": "player-1"}
 
 
 async def test_an_opted_out_players_single_event_claims_no_session(

@@ -20,8 +20,9 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
-from questlog.achievements.evaluator import Evaluator
+from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
+from questlog.events.registry import EVENT_MODELS
 from questlog.settings import Settings
 
 DAY = timedelta(days=1)
@@ -315,3 +316,28 @@ async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
 
     assert restarted.stats.evaluated == 0
     assert await progress_of(database) == recomputed(RULES, events)
+
+
+def test_every_timestamp_an_event_type_declares_is_made_utc_again_when_read() -> None:
+    """The evaluator reads events without tz-aware decoding and makes STAMPED's fields
+    UTC again: a timestamp a new event type declared would reach the rules naive."""
+    declared = {name for model in EVENT_MODELS
+                for name in timestamps(model.model_json_schema(by_alias=False))}
+
+    assert "occurred_at" in declared
+    assert declared <= set(STAMPED)
+
+
+def timestamps(schema: object, name: str | None = None) -> set[str]:
+    """The properties of a JSON schema whose format is date-time, at any depth."""
+    if isinstance(schema, list):
+        return {found for item in schema for found in timestamps(item, name)}
+    if not isinstance(schema, dict):
+        return set()
+    found = {name} if schema.get("format") == "date-time" and name else set()
+    for key, value in schema.items():
+        if key == "properties":
+            found |= {f for prop, sub in value.items() for f in timestamps(sub, prop)}
+        else:
+            found |= timestamps(value, name)
+    return found

@@ -123,6 +123,13 @@ def test_invalid_event_lists_each_bad_field() -> None:
     assert "BILL_VOTE@1" not in rejection.message
 
 
+def test_an_unknown_field_is_named_as_the_client_spelled_it() -> None:
+    rejection = rejected(bill_vote(**{"team@home": 1}))
+
+    assert [d["field"] for d in rejection.details] == ["team@home"]
+    assert "team@home" in rejection.message
+
+
 def test_size_limit_counts_utf8_bytes() -> None:
     base = len(json.dumps(bill_vote(data=""), separators=(",", ":")).encode())
     room = LIMITS.max_event_bytes - base

@@ -121,8 +121,9 @@ class AccessGate:
                 verdicts[i] = OPTED_OUT
 
     async def reclaim(self, documents: Sequence[dict[str, Any]]) -> list[Verdict]:
-        """The session check again, for documents whose claims were in a transaction
-        that was then dropped: each claim on its own this time."""
+        """The session check again, for documents whose claims were in a write unit
+        that did not land whole (a transaction dropped, or one command cut short or
+        refused): each claim on its own this time."""
         verdicts: list[Verdict] = [None] * len(documents)
         await self._own_sessions(documents, verdicts, None)
         return verdicts

@@ -13,6 +13,7 @@ each player not seen is read as before.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -34,6 +35,8 @@ class PlayerFlags:
     ) -> None:
         self._collection, self._clock, self._cache = collection, clock, cache
         self._everyone, self._everyone_limit = everyone, everyone_limit
+        # Requests that find the set missing wait for one read, not one read each.
+        self._reading_everyone = asyncio.Lock()
 
     async def silenced(self, user_ids: Iterable[str]) -> set[str]:
         """Those of `user_ids` whose events are dropped: opted out or erased."""
@@ -50,7 +53,8 @@ class PlayerFlags:
         cache holds them)."""
         if self._everyone is None or not self._everyone.enabled or self._everyone_limit <= 0:
             return None
-        return (await self._everyone.get_many([EVERYONE], self._read_everyone))[EVERYONE]
+        async with self._reading_everyone:
+            return (await self._everyone.get_many([EVERYONE], self._read_everyone))[EVERYONE]
 
     async def _read_everyone(self, keys: list[str]) -> dict[str, frozenset[str] | None]:
         most = self._everyone_limit + 1  # one more tells a set that is not complete

@@ -18,7 +18,7 @@ import math
 import random
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -127,36 +127,35 @@ async def bench_rollup(
     try:
         load_seconds = await _load(db, documents, events, batch)
         with as_long_running():  # as the scheduled rollup runs, in serve or jobs
-            timed = await _timed_rollup(db, calendar, period)
+            rollup = Rollup(events=db[StoredEvent.Settings.name],
+                            daily=db[DailyStat.Settings.name],
+                            weekly=db[WeeklyStat.Settings.name], calendar=calendar)
+            daily, daily_seconds = await _tallied(rollup.days(period))
+            weeks = weeks_of(period)
+            weekly, weekly_seconds = await _tallied(rollup.weeks(weeks))
+            group_seconds = await _group_floor(db)
+            insert_seconds = await _insert_floor(db, daily.written)
     finally:
         await client.drop_database(scratch)
-    return RollupFigures(events=events, load_seconds=load_seconds, days=len(period),
-                         store=connection.where, **timed)
+    return RollupFigures(
+        events=events, load_seconds=load_seconds, days=len(period), daily=daily,
+        daily_seconds=daily_seconds, weeks=len(weeks), weekly=weekly,
+        weekly_seconds=weekly_seconds, group_seconds=group_seconds,
+        insert_seconds=insert_seconds, store=connection.where,
+    )
 
 
-async def _timed_rollup(db: MotorDatabase, calendar: Calendar, period: list[date]
-                        ) -> dict[str, Any]:
-    """The daily rollup of `period`, the weekly one of its weeks, then the floors."""
-    rollup = Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
-                    weekly=db[WeeklyStat.Settings.name], calendar=calendar)
-    daily, started = Tally(), time.perf_counter()
-    async with aclosing(rollup.days(period)) as rebuilt:  # as StatsService.recompute
-        async for _, outcome in rebuilt:
+async def _tallied(periods: AsyncGenerator[tuple[date, Tally | Exception], None]
+                   ) -> tuple[Tally, float]:
+    """The tallies of a rollup's periods added up, and the seconds they took; read as
+    StatsService.recompute reads them, except that the first error is raised."""
+    tally, started = Tally(), time.perf_counter()
+    async with aclosing(periods) as outcomes:
+        async for _, outcome in outcomes:
             if isinstance(outcome, Exception):
                 raise outcome
-            daily.add(outcome)
-    daily_seconds = time.perf_counter() - started
-    weeks, weekly, started = weeks_of(period), Tally(), time.perf_counter()
-    async with aclosing(rollup.weeks(weeks)) as merged:  # as StatsService.recompute
-        async for _, outcome in merged:
-            if isinstance(outcome, Exception):
-                raise outcome
-            weekly.add(outcome)
-    weekly_seconds = time.perf_counter() - started
-    return {"daily": daily, "daily_seconds": daily_seconds, "weeks": len(weeks),
-            "weekly": weekly, "weekly_seconds": weekly_seconds,
-            "group_seconds": await _group_floor(db),
-            "insert_seconds": await _insert_floor(db, daily.written)}
+            tally.add(outcome)
+    return tally, time.perf_counter() - started
 
 
 FLOOR_RUNS = 3  # each floor is the best of this many runs: a stall must not flatter a ratio

@@ -31,7 +31,7 @@ _VERSION_KEYS = ("schema_version", "schemaVersion", LEGACY_ALIASES["schema_versi
 
 def tag_of(value: Any) -> str | None:
     """The union's discriminator: "TYPE@VERSION", the version defaulting to 1."""
-    # Called twice for every ingested event (by ingestion, then by the union): keep it plain.
+    # Called for every ingested event: keep it plain.
     if not isinstance(value, dict | Mapping):
         return value.tag() if isinstance(value, EventBase) else None
     version: object = 1

@@ -131,8 +131,8 @@ def check_event(
         )
     try:
         # The tag's own model, not the union (EVENT_ADAPTER): the union would find the
-        # tag again through tag_of, in Python, for every event. Same errors, less the
-        # tag at the head of their location, which describe_errors drops anyway.
+        # tag again through tag_of, in Python, for every event. Same errors, without
+        # the tag at the head of their location.
         event = model.__pydantic_validator__.validate_python(item)
     except ValidationError as exc:
         details = describe_errors(exc)
@@ -217,7 +217,7 @@ def describe_errors(exc: ValidationError) -> list[dict[str, Any]]:
     out = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = [str(p) for p in error["loc"]]
-        if loc and "@" in loc[0]:
+        if loc and loc[0] in MODELS_BY_TAG:  # a union's tag, not a field a client sent
             loc = loc[1:]
         field_path = ".".join(loc) or "event"
         out.append({"field": field_path, "message": error["msg"], "kind": error["type"]})

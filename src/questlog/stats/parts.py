@@ -142,7 +142,6 @@ class Parts:
             self._single[(value, type(value))] = stored
         return stored
 
-
     def _sketch_of_one(self, key: int | None) -> dict[str, Any]:
         """The stored sketch of one value's key, shared by every bucket of that key (as
         `_single_field` shares fields: documents are only encoded, never changed)."""

@@ -49,7 +49,8 @@ class OneCommand:
         self._deferred.extend(InsertOne(d, namespace=_namespace(collection)) for d in documents)
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run `callback` once every deferred write landed (never if one did not)."""
+        """Run `callback` once every deferred write landed (never if one did not).
+        It fills a cache: its store errors are logged (see run_after_commit)."""
         self._after_commit.append(callback)
 
     async def commit_with(self, collection: MotorCollection,
@@ -66,8 +67,7 @@ class OneCommand:
             log.info("writes not made in one command (%s %s); making them on their own",
                      type(exc).__name__, getattr(exc, "code", ""))
             return False
-        for callback in callbacks:
-            await callback()
+        await run_after_commit(callbacks)
         return True
 
     async def commit(self) -> None:
@@ -83,8 +83,7 @@ class OneCommand:
             if exc.error is not None or exc.write_concern_errors:
                 raise
             return
-        for callback in callbacks:
-            await callback()
+        await run_after_commit(callbacks)
 
     async def abort(self) -> None:
         """Drop the deferred writes; from here on each write commits on its own."""
@@ -94,6 +93,18 @@ class OneCommand:
         taken = self._deferred, self._after_commit
         self._deferred, self._after_commit, self.enabled = [], [], False
         return taken
+
+
+async def run_after_commit(callbacks: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """Run what waited for writes that landed. Those callbacks only fill caches, so a
+    store error in one is logged, not raised: the writes stand, and the request that
+    made them must not be answered as failed (or made again, as a duplicate)."""
+    for callback in callbacks:
+        try:
+            await callback()
+        except PyMongoError as exc:
+            log.info("a cache not filled after a commit (%s %s); it reads the store next time",
+                     type(exc).__name__, getattr(exc, "code", ""))
 
 
 def _namespace(collection: MotorCollection) -> str:

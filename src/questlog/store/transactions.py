@@ -19,7 +19,7 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorClientSession
 from pymongo.errors import PyMongoError
 from pymongo.write_concern import WriteConcern
 
-from questlog.store.one_command import OneCommand
+from questlog.store.one_command import OneCommand, run_after_commit
 from questlog.store.types import MotorClient, MotorCollection, MotorDatabase
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class OneCommit:
         return self._session
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run `callback` once the writes are durable (never if they are not)."""
+        """Run `callback` once the writes are durable (never if they are not).
+        It fills a cache: its store errors are logged (see run_after_commit)."""
         self._after_commit.append(callback)
 
     async def commit_with(self, collection: MotorCollection,
@@ -117,8 +118,7 @@ class OneCommit:
                 raise
             # Committed: ending the session only gives it back to the pool, no I/O.
             session.delegate.end_session()
-        for callback in callbacks:
-            await callback()
+        await run_after_commit(callbacks)
 
     async def abort(self) -> None:
         """Drop what was written in it; from here on each write commits on its own."""
