@@ -134,7 +134,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         bus=bus,
         gate=access.gate,
         hooks=ops.hooks,
-        transactions=Transactions(events),  # a session's claim and its event in one commit
+        transactions=Transactions(events),  # a session's claim and its events in one unit
     )
     best_effort = BestEffortLogger(ingestor)
     live = LiveFeed()

@@ -18,7 +18,7 @@ from questlog.access.sessions import ClaimsDropped, SessionOwners
 from questlog.clock import utcnow
 from questlog.ingest.codes import Code
 from questlog.ingest.gate import OPTED_OUT, Origin, Refusal, Verdict
-from questlog.store.transactions import OneCommit, WriteUnit
+from questlog.store.transactions import OneTransaction, WriteUnit
 
 NOT_YOURS = Refusal(Code.FORBIDDEN, "a player token writes its own player's events only")
 NOT_OWNED = Refusal(Code.SESSION_NOT_OWNED, "this session_id belongs to another player")
@@ -77,7 +77,7 @@ class AccessGate:
         and the kept players' claims made again on their own, so no claim is ever
         stored for a silenced player (rare: it takes an opted-out or erased player this
         process has not seen, or a session claimed meanwhile)."""
-        if not isinstance(within, OneCommit) or not within.enabled:
+        if not isinstance(within, OneTransaction) or not within.enabled:
             await self._silence(documents, verdicts)
             await self._own_sessions(documents, verdicts, within)
             return
@@ -96,8 +96,10 @@ class AccessGate:
             owners = await self._owners(documents, verdicts, None)
         self._mark_not_owned(documents, verdicts, owners)
 
-    async def _owners_within(self, documents: Sequence[dict[str, Any]],
-                             verdicts: list[Verdict], within: OneCommit) -> dict[str, str] | None:
+    async def _owners_within(
+        self, documents: Sequence[dict[str, Any]], verdicts: list[Verdict],
+        within: OneTransaction,
+    ) -> dict[str, str] | None:
         """The owners, new claims in `within` only; None when it could not take them."""
         try:
             return await self._owners(documents, verdicts, within, fall_back=False)

@@ -26,7 +26,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from questlog.access.cache import RevisionCache
 from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.one_command import OneCommand
-from questlog.store.transactions import OneCommit, WriteUnit
+from questlog.store.transactions import OneTransaction, WriteUnit
 from questlog.store.types import MotorCollection
 
 
@@ -60,7 +60,7 @@ class SessionOwners:
                 pending.update(claims)
                 return {}
             taken = (await self._claim_within(claims, now, within)
-                     if isinstance(within, OneCommit) else None)
+                     if isinstance(within, OneTransaction) else None)
             if taken == set():
                 pending.update(claims)
                 return {}  # a cache keeps what it is given: nothing before the commit
@@ -79,7 +79,7 @@ class SessionOwners:
         return {**owners, **pending}
 
     async def _claim_within(
-        self, wanted: Mapping[str, str], now: datetime, within: OneCommit
+        self, wanted: Mapping[str, str], now: datetime, within: OneTransaction
     ) -> set[str] | None:
         """Claim `wanted` in `within`'s transaction: an empty set when every claim is
         in it, else (the transaction dropped) the sessions known to be claimed before,

@@ -51,7 +51,7 @@ def client_of(collection: MotorCollection) -> MotorClient:
     return cast(MotorDatabase, collection.database).client  # Motor's stub lacks .database
 
 
-class OneCommit:
+class OneTransaction:
     """A transaction started by its first write (`session()`), committed by `commit()`.
 
     Disabled (`session()` is None: each write commits on its own) where the store has
@@ -133,7 +133,7 @@ class OneCommit:
                 await session.end_session()
 
 
-WriteUnit = OneCommit | OneCommand
+WriteUnit = OneTransaction | OneCommand
 
 
 class Transactions:
@@ -155,14 +155,14 @@ class Transactions:
         """A unit for a request that stores up to `events` events."""
         collection = self._collection
         if collection is None:
-            return OneCommit(None, None, enabled=False)
+            return OneTransaction(None, None, enabled=False)
         client = client_of(collection)
         if self._features is None:
             self._features = (await has_client_bulk_write(client), await has_transactions(client))
         bulk_write, transactions = self._features
         if bulk_write and events == 1:
             return OneCommand(client, collection.write_concern)
-        return OneCommit(client, collection.write_concern, enabled=transactions)
+        return OneTransaction(client, collection.write_concern, enabled=transactions)
 
 
 @contextlib.asynccontextmanager
