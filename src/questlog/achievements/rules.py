@@ -54,7 +54,7 @@ class _Run:
     __slots__ = ("book", "outcome", "state")
 
     def __init__(self, book: Book, state: Mapping[str, Entry]) -> None:
-        self.book, self.state, self.outcome = book, state, Outcome()
+        self.book, self.state, self.outcome = book, state, Outcome({}, [])
 
     def fold(self, events: Iterable[Event]) -> _Run:
         """Each event through its type's step (achievements.steps). A step reads the

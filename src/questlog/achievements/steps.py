@@ -79,15 +79,16 @@ if at == len(days) or days[at] != day:  # a day the streak lacked
 
 # Whether the event unlocked something: each check first compares the value with the
 # lowest threshold, which settles most events without another dict read.
+# A counter's entry is already the run's own (every event changes it): no run.own call.
 _ONCE = '''
 if value >= $first and not entry.get("reached"):
-    run.reach($rule, run.own($key, entry), event)'''
+    run.reach($rule, $own, event)'''
 _TIERS = '''
 if value >= $first:
     reached = entry.get("reached")
     level = len(reached) if reached else 0
     if level < $levels and value >= $thresholds[level]:
-        run.reach($rule, run.own($key, entry), event)'''
+        run.reach($rule, $own, event)'''
 # value // threshold is NaN only for an infinite sum: multiples() counts it.
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
@@ -99,8 +100,8 @@ def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
           ) -> tuple[str, Step]:
     """The step of one event type's rules (in file order) and filters, and its source."""
     namespace: dict[str, Any] = {
-        "EMPTY": EMPTY, "INF": math.inf, "bisect_left": bisect_left, "multiples": multiples,
-        "with_day": with_day,
+        "EMPTY": EMPTY, "INF": math.inf, "NUMBER": (int, float), "bisect_left": bisect_left,
+        "multiples": multiples, "with_day": with_day,
     }
     lines = [Template(_HEADER).substitute(event_type=event_type, rules=len(rules),
                                           filters=len(filters))]
@@ -153,8 +154,8 @@ def _fields(filters: Sequence[Filter], rules: Sequence[Counting]) -> list[str]:
     for name in dict.fromkeys(read):  # each once, in order
         assert name.isidentifier(), name  # an event model's field
         lines.append(f"    field_{name} = get({name!r})")
-        if name in summed:
-            lines.append(f"    number_{name} = isinstance(field_{name}, int | float) "
+        if name in summed:  # NUMBER, a tuple: `int | float` would build a union per event
+            lines.append(f"    number_{name} = isinstance(field_{name}, NUMBER) "
                          f"and not isinstance(field_{name}, bool)")
     return lines
 
@@ -169,6 +170,7 @@ def _rule(number: int, rule: Counting) -> list[str]:
     check = _REPEATABLE if rule.repeatable else single
     body = Template(_KINDS[rule.kind] + check).substitute(
         key=repr(rule.id), field=rule.field, rule=f"RULE_{number}",
+        own="entry" if rule.kind == "counter" else f"run.own({rule.id!r}, entry)",
         kept=memory_of(rule.thresholds[-1]),
         top=compared(rule.thresholds[-1]), first=compared(rule.thresholds[0]),
         levels=len(rule.thresholds), threshold=_literal(rule.thresholds[0]),
