@@ -16,9 +16,10 @@ all fold events through `apply_events`, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from questlog.achievements.book import Book, Counting
@@ -78,10 +79,6 @@ class _Run:
             entry = changed[aid] = entry.copy()
         return entry
 
-    def reached(self, aid: str) -> list[dict[str, Any]]:
-        reached: list[dict[str, Any]] = self.current(aid).get("reached", [])
-        return reached
-
     def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
         """A repeatable achievement unlocks again each time its value passes a multiple."""
         before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
@@ -113,26 +110,26 @@ class _Run:
             self.complete(achievement)
 
     def complete(self, achievement: Achievement) -> None:
-        if self.reached(achievement.id):
+        """Unlock an all_of achievement once all its parts have: when the last of them
+        first unlocked, if in its window. Most calls end at a part still locked, so
+        the parts are read in place, until one is."""
+        rule = achievement.rule
+        assert isinstance(rule, AllOfRule)
+        if self.current(achievement.id).get("reached"):
             return
-        mark = completion(achievement, self.reached)
-        if mark is not None:
+        changed, state = self.outcome.changed, self.state
+        firsts: list[dict[str, Any]] = []
+        for part in rule.achievements:
+            reached = (changed.get(part) or state.get(part) or EMPTY).get("reached")
+            if not reached:
+                return
+            firsts.append(reached[0])
+        mark = dict(max(firsts, key=itemgetter("at")))
+        window = achievement.window
+        if window is None or window.contains(mark["at"]):
             self.own(achievement.id, self.current(achievement.id))["reached"] = [mark]
             self.outcome.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
             self.settle(achievement.id)
-
-
-def completion(
-    achievement: Achievement, reached: Callable[[str], list[dict[str, Any]]]
-) -> dict[str, Any] | None:
-    """An all_of achievement's unlock mark: when its last part unlocked, if in its window."""
-    assert isinstance(achievement.rule, AllOfRule)
-    firsts = [reached(part) for part in achievement.rule.achievements]
-    if not all(firsts):
-        return None
-    mark: dict[str, Any] = dict(max((r[0] for r in firsts), key=lambda m: m["at"]))
-    window = achievement.window
-    return mark if window is None or window.contains(mark["at"]) else None
 
 
 def recompute(
