@@ -48,19 +48,22 @@ class Outcome:
 
 def apply_events(book: Book, state: Mapping[str, Entry], events: Iterable[Event]) -> Outcome:
     """Fold `events` (of one player, in order) into `state`; `state` itself is not changed."""
-    return _Run(book, state).fold(events).outcome
+    return _Run(book, state).fold(events)
 
 
-class _Run:
-    __slots__ = ("book", "outcome", "state")
+class _Run(Outcome):
+    """A fold under way, and its outcome: the evaluator folds each player's events, so
+    one object per fold, not a run and an outcome (and no more attribute hops)."""
+
+    __slots__ = ("book", "state")
 
     def __init__(self, book: Book, state: Mapping[str, Entry]) -> None:
-        self.book, self.state, self.outcome = book, state, Outcome({}, [])
+        self.book, self.state, self.changed, self.unlocks = book, state, {}, []
 
     def fold(self, events: Iterable[Event]) -> _Run:
         """Each event through its type's step (achievements.steps). A step reads the
         entries as they are before its event: the run's changes so far over `state`."""
-        by_event, changed, state = self.book.by_event, self.outcome.changed, self.state
+        by_event, changed, state = self.book.by_event, self.changed, self.state
         for event in events:
             plan = by_event.get(event["type"])
             if plan is not None:
@@ -68,13 +71,13 @@ class _Run:
         return self
 
     def current(self, aid: str) -> Entry:
-        return self.outcome.changed.get(aid) or self.state.get(aid) or EMPTY
+        return self.changed.get(aid) or self.state.get(aid) or EMPTY
 
     def own(self, aid: str, entry: Entry) -> Entry:
         """`entry`, the current one of `aid`, as the run's own copy, before an unlock
         changes it: a step copies only the entries its event changed. Its lists are
         shared with the original: a list is replaced, never changed in place."""
-        changed = self.outcome.changed
+        changed = self.changed
         if changed.get(aid) is not entry:
             entry = changed[aid] = entry.copy()
         return entry
@@ -85,7 +88,7 @@ class _Run:
         if times > before:  # not always: past INT64_MAX multiples, the count stays there
             entry = self.own(rule.id, entry)
             at, event_id = event["event_time"], event["_id"]
-            self.outcome.unlocks.append(Unlock(rule.id, None, at, event_id, times - before))
+            self.unlocks.append(Unlock(rule.id, None, at, event_id, times - before))
             entry["times"], entry["last"] = times, {"at": at, "event_id": event_id}
             if not before:
                 entry["reached"] = [entry["last"]]
@@ -95,7 +98,7 @@ class _Run:
         """Record every level the entry's value now reaches, as reached by `event`."""
         reached, value = entry.get("reached", []), entry.get("value", 0)
         at, event_id = event["event_time"], event["_id"]
-        thresholds, names, unlocks = rule.thresholds, rule.names, self.outcome.unlocks
+        thresholds, names, unlocks = rule.thresholds, rule.names, self.unlocks
         level = first = len(reached)
         while level < len(thresholds) and value >= thresholds[level]:
             unlocks.append(Unlock(rule.id, names[level], at, event_id))
@@ -117,7 +120,7 @@ class _Run:
         assert isinstance(rule, AllOfRule)
         if self.current(achievement.id).get("reached"):
             return
-        changed, state = self.outcome.changed, self.state
+        changed, state = self.changed, self.state
         firsts: list[dict[str, Any]] = []
         for part in rule.achievements:
             reached = (changed.get(part) or state.get(part) or EMPTY).get("reached")
@@ -128,7 +131,7 @@ class _Run:
         window = achievement.window
         if window is None or window.contains(mark["at"]):
             self.own(achievement.id, self.current(achievement.id))["reached"] = [mark]
-            self.outcome.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
+            self.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
             self.settle(achievement.id)
 
 
@@ -147,7 +150,7 @@ def recompute(
     for achievement in sub.achievements:  # all_of whose parts had unlocked before `events`
         if isinstance(achievement.rule, AllOfRule):
             run.complete(achievement)
-    return {aid: _keep_unlocks(state.get(aid, {}), run.outcome.changed.get(aid, {}))
+    return {aid: _keep_unlocks(state.get(aid, {}), run.changed.get(aid, {}))
             for aid in targets}
 
 
