@@ -95,7 +95,11 @@ class _Run(Outcome):
                 self.settle(rule.id)
 
     def reach(self, rule: Counting, entry: Entry, event: Event) -> None:
-        """Record every level the entry's value now reaches, as reached by `event`."""
+        """Record every level the entry's value now reaches, as reached by `event`, in
+        the run's own copy of the entry (see own: inline, one call less per unlock)."""
+        changed = self.changed
+        if changed.get(rule.id) is not entry:
+            entry = changed[rule.id] = entry.copy()
         reached, value = entry.get("reached", []), entry.get("value", 0)
         at, event_id = event["event_time"], event["_id"]
         thresholds, names, unlocks = rule.thresholds, rule.names, self.unlocks
@@ -104,7 +108,7 @@ class _Run(Outcome):
             unlocks.append(Unlock(rule.id, names[level], at, event_id))
             level += 1
         entry["reached"] = reached + [{"at": at, "event_id": event_id}] * (level - first)
-        if not first:
+        if not first and rule.id in self.book.dependents:  # most have none: no call
             self.settle(rule.id)
 
     def settle(self, aid: str) -> None:

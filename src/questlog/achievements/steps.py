@@ -10,9 +10,10 @@ per rule is its entry's own dict operations. `Book.source(event_type)` prints a 
 A step is `step(event, entries, changed, run)`. It reads the player's entries from
 `entries` and never changes one (they may be the caller's, e.g. the evaluator's cache):
 an entry the event changes is stored in `changed` as a new dict, its lists replaced,
-never changed in place. An unlock (rare) is left to `run.reach`, with the entry made
-the run's own first (`run.own`), or to `run.repeat`, which makes it its own only once
-the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
+never changed in place. An unlock (rare) is left to `run.reach`, which makes the entry
+the run's own first (if the event did not change it: an entry stored under other
+thresholds may already be past one), or to `run.repeat`, which makes it its own only
+once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -79,16 +80,15 @@ if at == len(days) or days[at] != day:  # a day the streak lacked
 
 # Whether the event unlocked something: each check first compares the value with the
 # lowest threshold, which settles most events without another dict read.
-# A counter's entry is already the run's own (every event changes it): no run.own call.
 _ONCE = '''
 if value >= $first and not entry.get("reached"):
-    run.reach($rule, $own, event)'''
+    run.reach($rule, entry, event)'''
 _TIERS = '''
 if value >= $first:
     reached = entry.get("reached")
     level = len(reached) if reached else 0
     if level < $levels and value >= $thresholds[level]:
-        run.reach($rule, $own, event)'''
+        run.reach($rule, entry, event)'''
 # value // threshold is NaN only for an infinite sum: multiples() counts it.
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
@@ -170,7 +170,6 @@ def _rule(number: int, rule: Counting) -> list[str]:
     check = _REPEATABLE if rule.repeatable else single
     body = Template(_KINDS[rule.kind] + check).substitute(
         key=repr(rule.id), field=rule.field, rule=f"RULE_{number}",
-        own="entry" if rule.kind == "counter" else f"run.own({rule.id!r}, entry)",
         kept=memory_of(rule.thresholds[-1]),
         top=compared(rule.thresholds[-1]), first=compared(rule.thresholds[0]),
         levels=len(rule.thresholds), threshold=_literal(rule.thresholds[0]),
