@@ -16,9 +16,10 @@ all fold events through `apply_events`, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from questlog.achievements.book import Book, Counting
@@ -47,19 +48,22 @@ class Outcome:
 
 def apply_events(book: Book, state: Mapping[str, Entry], events: Iterable[Event]) -> Outcome:
     """Fold `events` (of one player, in order) into `state`; `state` itself is not changed."""
-    return _Run(book, state).fold(events).outcome
+    return _Run(book, state).fold(events)
 
 
-class _Run:
-    __slots__ = ("book", "outcome", "state")
+class _Run(Outcome):
+    """A fold under way, and its outcome: the evaluator folds each player's events, so
+    one object per fold, not a run and an outcome (and no more attribute hops)."""
+
+    __slots__ = ("book", "state")
 
     def __init__(self, book: Book, state: Mapping[str, Entry]) -> None:
-        self.book, self.state, self.outcome = book, state, Outcome()
+        self.book, self.state, self.changed, self.unlocks = book, state, {}, []
 
     def fold(self, events: Iterable[Event]) -> _Run:
         """Each event through its type's step (achievements.steps). A step reads the
         entries as they are before its event: the run's changes so far over `state`."""
-        by_event, changed, state = self.book.by_event, self.outcome.changed, self.state
+        by_event, changed, state = self.book.by_event, self.changed, self.state
         for event in events:
             plan = by_event.get(event["type"])
             if plan is not None:
@@ -67,20 +71,16 @@ class _Run:
         return self
 
     def current(self, aid: str) -> Entry:
-        return self.outcome.changed.get(aid) or self.state.get(aid) or EMPTY
+        return self.changed.get(aid) or self.state.get(aid) or EMPTY
 
     def own(self, aid: str, entry: Entry) -> Entry:
         """`entry`, the current one of `aid`, as the run's own copy, before an unlock
         changes it: a step copies only the entries its event changed. Its lists are
         shared with the original: a list is replaced, never changed in place."""
-        changed = self.outcome.changed
+        changed = self.changed
         if changed.get(aid) is not entry:
             entry = changed[aid] = entry.copy()
         return entry
-
-    def reached(self, aid: str) -> list[dict[str, Any]]:
-        reached: list[dict[str, Any]] = self.current(aid).get("reached", [])
-        return reached
 
     def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
         """A repeatable achievement unlocks again each time its value passes a multiple."""
@@ -88,23 +88,27 @@ class _Run:
         if times > before:  # not always: past INT64_MAX multiples, the count stays there
             entry = self.own(rule.id, entry)
             at, event_id = event["event_time"], event["_id"]
-            self.outcome.unlocks.append(Unlock(rule.id, None, at, event_id, times - before))
+            self.unlocks.append(Unlock(rule.id, None, at, event_id, times - before))
             entry["times"], entry["last"] = times, {"at": at, "event_id": event_id}
             if not before:
                 entry["reached"] = [entry["last"]]
                 self.settle(rule.id)
 
     def reach(self, rule: Counting, entry: Entry, event: Event) -> None:
-        """Record every level the entry's value now reaches, as reached by `event`."""
+        """Record every level the entry's value now reaches, as reached by `event`, in
+        the run's own copy of the entry (see own: inline, one call less per unlock)."""
+        changed = self.changed
+        if changed.get(rule.id) is not entry:
+            entry = changed[rule.id] = entry.copy()
         reached, value = entry.get("reached", []), entry.get("value", 0)
         at, event_id = event["event_time"], event["_id"]
-        thresholds, names, unlocks = rule.thresholds, rule.names, self.outcome.unlocks
+        thresholds, names, unlocks = rule.thresholds, rule.names, self.unlocks
         level = first = len(reached)
         while level < len(thresholds) and value >= thresholds[level]:
             unlocks.append(Unlock(rule.id, names[level], at, event_id))
             level += 1
         entry["reached"] = reached + [{"at": at, "event_id": event_id}] * (level - first)
-        if not first:
+        if not first and rule.id in self.book.dependents:  # most have none: no call
             self.settle(rule.id)
 
     def settle(self, aid: str) -> None:
@@ -113,26 +117,26 @@ class _Run:
             self.complete(achievement)
 
     def complete(self, achievement: Achievement) -> None:
-        if self.reached(achievement.id):
+        """Unlock an all_of achievement once all its parts have: when the last of them
+        first unlocked, if in its window. Most calls end at a part still locked, so
+        the parts are read in place, until one is."""
+        rule = achievement.rule
+        assert isinstance(rule, AllOfRule)
+        if self.current(achievement.id).get("reached"):
             return
-        mark = completion(achievement, self.reached)
-        if mark is not None:
+        changed, state = self.changed, self.state
+        firsts: list[dict[str, Any]] = []
+        for part in rule.achievements:
+            reached = (changed.get(part) or state.get(part) or EMPTY).get("reached")
+            if not reached:
+                return
+            firsts.append(reached[0])
+        mark = dict(max(firsts, key=itemgetter("at")))
+        window = achievement.window
+        if window is None or window.contains(mark["at"]):
             self.own(achievement.id, self.current(achievement.id))["reached"] = [mark]
-            self.outcome.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
+            self.unlocks.append(Unlock(achievement.id, None, mark["at"], mark["event_id"]))
             self.settle(achievement.id)
-
-
-def completion(
-    achievement: Achievement, reached: Callable[[str], list[dict[str, Any]]]
-) -> dict[str, Any] | None:
-    """An all_of achievement's unlock mark: when its last part unlocked, if in its window."""
-    assert isinstance(achievement.rule, AllOfRule)
-    firsts = [reached(part) for part in achievement.rule.achievements]
-    if not all(firsts):
-        return None
-    mark: dict[str, Any] = dict(max((r[0] for r in firsts), key=lambda m: m["at"]))
-    window = achievement.window
-    return mark if window is None or window.contains(mark["at"]) else None
 
 
 def recompute(
@@ -150,7 +154,7 @@ def recompute(
     for achievement in sub.achievements:  # all_of whose parts had unlocked before `events`
         if isinstance(achievement.rule, AllOfRule):
             run.complete(achievement)
-    return {aid: _keep_unlocks(state.get(aid, {}), run.outcome.changed.get(aid, {}))
+    return {aid: _keep_unlocks(state.get(aid, {}), run.changed.get(aid, {}))
             for aid in targets}
 
 

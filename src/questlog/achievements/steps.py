@@ -10,9 +10,10 @@ per rule is its entry's own dict operations. `Book.source(event_type)` prints a 
 A step is `step(event, entries, changed, run)`. It reads the player's entries from
 `entries` and never changes one (they may be the caller's, e.g. the evaluator's cache):
 an entry the event changes is stored in `changed` as a new dict, its lists replaced,
-never changed in place. An unlock (rare) is left to `run.reach`, with the entry made
-the run's own first (`run.own`), or to `run.repeat`, which makes it its own only once
-the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
+never changed in place. An unlock (rare) is left to `run.reach`, which makes the entry
+the run's own first (if the event did not change it: an entry stored under other
+thresholds may already be past one), or to `run.repeat`, which makes it its own only
+once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -81,13 +82,13 @@ if at == len(days) or days[at] != day:  # a day the streak lacked
 # lowest threshold, which settles most events without another dict read.
 _ONCE = '''
 if value >= $first and not entry.get("reached"):
-    run.reach($rule, run.own($key, entry), event)'''
+    run.reach($rule, entry, event)'''
 _TIERS = '''
 if value >= $first:
     reached = entry.get("reached")
     level = len(reached) if reached else 0
     if level < $levels and value >= $thresholds[level]:
-        run.reach($rule, run.own($key, entry), event)'''
+        run.reach($rule, entry, event)'''
 # value // threshold is NaN only for an infinite sum: multiples() counts it.
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
@@ -99,8 +100,8 @@ def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
           ) -> tuple[str, Step]:
     """The step of one event type's rules (in file order) and filters, and its source."""
     namespace: dict[str, Any] = {
-        "EMPTY": EMPTY, "INF": math.inf, "bisect_left": bisect_left, "multiples": multiples,
-        "with_day": with_day,
+        "EMPTY": EMPTY, "INF": math.inf, "NUMBER": (int, float), "bisect_left": bisect_left,
+        "multiples": multiples, "with_day": with_day,
     }
     lines = [Template(_HEADER).substitute(event_type=event_type, rules=len(rules),
                                           filters=len(filters))]
@@ -153,8 +154,8 @@ def _fields(filters: Sequence[Filter], rules: Sequence[Counting]) -> list[str]:
     for name in dict.fromkeys(read):  # each once, in order
         assert name.isidentifier(), name  # an event model's field
         lines.append(f"    field_{name} = get({name!r})")
-        if name in summed:
-            lines.append(f"    number_{name} = isinstance(field_{name}, int | float) "
+        if name in summed:  # NUMBER, a tuple: `int | float` would build a union per event
+            lines.append(f"    number_{name} = isinstance(field_{name}, NUMBER) "
                          f"and not isinstance(field_{name}, bool)")
     return lines
 
