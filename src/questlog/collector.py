@@ -16,15 +16,15 @@ from contextlib import contextmanager
 GC_YOUNG_THRESHOLD = 50_000
 
 
-def settle_long_running() -> None:
+def settle_long_running(young: int = GC_YOUNG_THRESHOLD) -> None:
     """For a process that runs until stopped, once it is set up: what exists now
     (modules, the app, its models) lives as long as the process, so it is moved out of
     the collector's way (a full collection walks only what came later), and young
-    collections come every GC_YOUNG_THRESHOLD allocations. Garbage made so far is
-    collected first, so that none of it is frozen for good."""
+    collections come every `young` allocations. Garbage made so far is collected
+    first, so that none of it is frozen for good."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD)
+    gc.set_threshold(young)
 
 
 @contextmanager
@@ -32,10 +32,8 @@ def as_long_running(young: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     """The collector as settle_long_running leaves it, for the time of a benchmark, and
     as it was afterwards: the benchmark's own data, made before, is frozen with the
     modules (it is the benchmark's baggage, not the measured code's)."""
-    gc.collect()
-    gc.freeze()
     thresholds = gc.get_threshold()
-    gc.set_threshold(young, *thresholds[1:])
+    settle_long_running(young)
     try:
         yield
     finally:
