@@ -28,14 +28,18 @@ log = logging.getLogger(__name__)
 async def has_transactions(client: MotorClient) -> bool:
     """Whether the server behind `client` runs multi-document transactions."""
     hello = await _hello(client)
-    return hello is not None and (bool(hello.get("setName")) or hello.get("msg") == "isdbgrid")
+    return hello is not None and runs_transactions(hello)
 
 
-async def has_client_bulk_write(client: MotorClient) -> bool:
-    """Whether the server behind `client` runs MongoDB 8's multi-collection `bulkWrite`
-    (wire version 25), which pymongo sends for `client.bulk_write`."""
-    hello = await _hello(client)
-    return hello is not None and int(hello.get("maxWireVersion", 0)) >= 25
+def runs_transactions(hello: dict[str, Any]) -> bool:
+    """Whether the server that answered `hello` runs multi-document transactions."""
+    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+
+
+def runs_client_bulk_write(hello: dict[str, Any]) -> bool:
+    """Whether the server that answered `hello` runs MongoDB 8's multi-collection
+    `bulkWrite` (wire version 25), which pymongo sends for `client.bulk_write`."""
+    return int(hello.get("maxWireVersion", 0)) >= 25
 
 
 async def _hello(client: MotorClient) -> dict[str, Any] | None:
@@ -158,7 +162,9 @@ class Transactions:
             return OneTransaction(None, None, enabled=False)
         client = client_of(collection)
         if self._features is None:
-            self._features = (await has_client_bulk_write(client), await has_transactions(client))
+            hello = await _hello(client)  # once: both are read from it
+            self._features = (False, False) if hello is None else (
+                runs_client_bulk_write(hello), runs_transactions(hello))
         bulk_write, transactions = self._features
         if bulk_write and events == 1:
             return OneCommand(client, collection.write_concern)
