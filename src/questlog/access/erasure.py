@@ -21,6 +21,7 @@ from typing import Any
 
 import pydantic_core
 
+from questlog.access.documents import RateBucket
 from questlog.access.gate import player_bucket
 from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
@@ -33,7 +34,7 @@ from questlog.store.types import MotorCollection, MotorDatabase
 
 ERASE_JOB = "erase_player"
 RECEIPTS = "erasure_receipts"
-RATE_BUCKETS = "rate_buckets"
+RATE_BUCKETS = RateBucket.Settings.name  # the shared rate limiter's
 
 
 @dataclass(frozen=True)

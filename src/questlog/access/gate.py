@@ -22,13 +22,13 @@ from questlog.store.transactions import OneTransaction, WriteUnit
 
 NOT_YOURS = Refusal(Code.FORBIDDEN, "a player token writes its own player's events only")
 NOT_OWNED = Refusal(Code.SESSION_NOT_OWNED, "this session_id belongs to another player")
+TOO_FAST = Refusal(Code.RATE_LIMITED, "over the rate limit of this event type; send it later")
 
 
 def player_bucket(user_id: str) -> str:
     """The start of the ids of a player's rate-limit buckets (one per event type), which
     name the player: an erasure removes them (access.erasure)."""
     return f"player:{user_id}:"
-TOO_FAST = Refusal(Code.RATE_LIMITED, "over the rate limit of this event type; send it later")
 
 
 class AccessGate:
