@@ -135,7 +135,7 @@ async def report(connection: Connection, database: str, time_zone: str,
                      at_most=False))
     rows.append(_row("the same, returning players", e2e.returning_rate, "events/s",
                      e2e.raw_rate, 0.5, at_most=False))
-    rows.append(_row("drain after a burst of 5,000", e2e.drain_seconds, "s", None, 5))
+    rows.append(_row(f"drain after a burst of {BURST_EVENTS:,}", e2e.drain_seconds, "s", None, 5))
 
     note(f"ingestion: {INGEST_ROUNDS} rounds of 20,000 raw inserts, then 20,000 events by "
          "HTTP batches of 500")
