@@ -28,6 +28,8 @@ def test_bench_rollup_loads_the_events_and_times_both_rollups(
     assert printed["loaded"].startswith("300 events in ")
     assert printed["daily rollup"].startswith("14 days in ")
     assert "300 events read" in printed["daily rollup"]
+    assert printed["daily rollup"].endswith("(one per owner; best of 3)")
+    assert printed["floor (b) insert"].endswith("(best of 3)")
     assert "documents written from daily ones" in printed["weekly rollup"]
     assert "one server-side $group pass over the same events" in printed["floor (a) $group"]
     written = printed["daily rollup"].split(", ")[-1].split()[0]

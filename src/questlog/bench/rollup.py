@@ -6,8 +6,10 @@ check_event into a scratch database with the indexes of the events collection, b
 unordered batches. Then every day is rolled up from the raw events and every week from
 the days, timed apart; then, in the same run on the same server, the floors: (a) one
 server-side $group pass over the same events and (b) unordered insert_many of a copy
-of every daily document the rollup wrote (so as many documents, of the same sizes), each
-the best of three runs, so that a stall of the server cannot flatter the ratio.
+of every daily document the rollup wrote (so as many documents, of the same sizes).
+Each of the four is timed `runs` times (default three) and its best run counts: the
+rollups each time from empty collections by a new Rollup, so that a stall of the shared
+machine during one run decides no ratio, either way.
 Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The
 scratch database is dropped afterwards.
 """
@@ -18,7 +20,7 @@ import math
 import random
 import secrets
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +44,7 @@ from questlog.store.indexes import ensure_ttl_index
 from questlog.store.types import MotorDatabase
 
 DAYS = 14
+RUNS = 3  # each timing is the best of this many runs: a stall must decide no ratio
 DAILY_TARGET, WEEKLY_TARGET = 1.5, 0.5  # rollup / floor; weekly / daily
 
 
@@ -57,6 +60,7 @@ class RollupFigures:
     weekly_seconds: float
     group_seconds: float  # floor (a): one server-side $group pass over the same events
     insert_seconds: float  # floor (b): one unordered insert_many of as many documents
+    runs: int  # each of the four times above is the best of this many runs
     store: str
 
     @property
@@ -79,14 +83,16 @@ class RollupFigures:
             ("daily rollup", f"{self.days} days in {self.daily_seconds:.2f} s: "
                              f"{self.daily.events_read} events read "
                              f"({rate(self.daily.events_read, self.daily_seconds)} events/s), "
-                             f"{self.daily.written} documents written (one per owner)"),
+                             f"{self.daily.written} documents written (one per owner; "
+                             f"best of {self.runs})"),
             ("weekly rollup", f"{self.weeks} weeks in {self.weekly_seconds:.2f} s: "
-                              f"{self.weekly.written} documents written from daily ones"),
+                              f"{self.weekly.written} documents written from daily ones "
+                              f"(best of {self.runs})"),
             ("floor (a) $group", f"{self.group_seconds:.2f} s: one server-side $group pass "
-                                 f"over the same events (best of {FLOOR_RUNS})"),
+                                 f"over the same events (best of {self.runs})"),
             ("floor (b) insert", f"{self.insert_seconds:.2f} s: one unordered insert_many "
                                  f"of a copy of each of the {self.daily.written} daily documents "
-                                 f"(best of {FLOOR_RUNS})"),
+                                 f"(best of {self.runs})"),
             ("daily / (a + b)", f"{self.daily_ratio:.2f} (target <= {DAILY_TARGET}: "
                                 f"{met[self.daily_ratio <= DAILY_TARGET]})"),
             ("weekly / daily", f"{self.weekly_ratio:.2f} (target <= {WEEKLY_TARGET}: "
@@ -113,7 +119,7 @@ def synthetic_documents(count: int, *, days: list[date], calendar: Calendar, now
 
 async def bench_rollup(
     *, connection: Connection, database: str, time_zone: str, events: int, batch: int,
-    days: int = DAYS, players: int = PLAYERS, types: int = len(MIX),
+    days: int = DAYS, players: int = PLAYERS, types: int = len(MIX), runs: int = RUNS,
 ) -> RollupFigures:
     client = connection.client
     scratch = f"{database}_bench_rollup_{secrets.token_hex(4)}"
@@ -127,26 +133,44 @@ async def bench_rollup(
     try:
         load_seconds = await _load(db, documents, events, batch)
         with as_long_running():  # as the scheduled rollup runs, in serve or jobs
-            rollup = Rollup(events=db[StoredEvent.Settings.name],
-                            daily=db[DailyStat.Settings.name],
-                            weekly=db[WeeklyStat.Settings.name], calendar=calendar)
-            daily, daily_seconds = await _tallied(rollup.days(period))
+            daily, daily_seconds = await _best(
+                runs, db, DailyStat, lambda: _rollup(db, calendar).days(period))
             weeks = weeks_of(period)
-            weekly, weekly_seconds = await _tallied(rollup.weeks(weeks))
-            group_seconds = await _group_floor(db)
-            insert_seconds = await _insert_floor(db, daily.written)
+            weekly, weekly_seconds = await _best(
+                runs, db, WeeklyStat, lambda: _rollup(db, calendar).weeks(weeks))
+            group_seconds = await _group_floor(db, runs)
+            insert_seconds = await _insert_floor(db, daily.written, runs)
     finally:
         await client.drop_database(scratch)
     return RollupFigures(
         events=events, load_seconds=load_seconds, days=len(period), daily=daily,
         daily_seconds=daily_seconds, weeks=len(weeks), weekly=weekly,
         weekly_seconds=weekly_seconds, group_seconds=group_seconds,
-        insert_seconds=insert_seconds, store=connection.where,
+        insert_seconds=insert_seconds, runs=runs, store=connection.where,
     )
 
 
-async def _tallied(periods: AsyncGenerator[tuple[date, Tally | Exception], None]
-                   ) -> tuple[Tally, float]:
+Periods = AsyncGenerator[tuple[date, Tally | Exception], None]
+
+
+async def _best(runs: int, db: MotorDatabase, output: type[DailyStat | WeeklyStat],
+                periods: Callable[[], Periods]) -> tuple[Tally, float]:
+    """The tally and the seconds of the fastest of `runs` rollups of `periods()`, each
+    into an empty `output` collection."""
+    timed = []
+    for _ in range(runs):
+        await _indexed(db, output)
+        timed.append(await _tallied(periods()))
+    return min(timed, key=lambda run: run[1])
+
+
+def _rollup(db: MotorDatabase, calendar: Calendar) -> Rollup:
+    """A new Rollup of the scratch database: nothing kept from a run before."""
+    return Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
+                  weekly=db[WeeklyStat.Settings.name], calendar=calendar)
+
+
+async def _tallied(periods: Periods) -> tuple[Tally, float]:
     """The tallies of a rollup's periods added up, and the seconds they took; read as
     StatsService.recompute reads them, except that the first error is raised."""
     tally, started = Tally(), time.perf_counter()
@@ -158,24 +182,23 @@ async def _tallied(periods: AsyncGenerator[tuple[date, Tally | Exception], None]
     return tally, time.perf_counter() - started
 
 
-FLOOR_RUNS = 3  # each floor is the best of this many runs: a stall must not flatter a ratio
 
 
-async def _group_floor(db: MotorDatabase) -> float:
+async def _group_floor(db: MotorDatabase, runs: int) -> float:
     """One $group of every event by (type, company, user), its rows read: what the server
     itself needs to read the events once and hand over one row per bucket owner."""
     pipeline = [{"$group": {"_id": {"t": "$type", "c": "$company_id", "u": "$user_id"},
                             "n": {"$sum": 1}}}]
-    runs = []
-    for _ in range(FLOOR_RUNS):
+    timed = []
+    for _ in range(runs):
         started = time.perf_counter()
         async for _ in db[StoredEvent.Settings.name].aggregate(pipeline):
             pass
-        runs.append(time.perf_counter() - started)
-    return min(runs)
+        timed.append(time.perf_counter() - started)
+    return min(timed)
 
 
-async def _insert_floor(db: MotorDatabase, count: int) -> float:
+async def _insert_floor(db: MotorDatabase, count: int, runs: int) -> float:
     """Unordered insert_many of a copy of every daily bucket the rollup wrote (`count`),
     under an id of the same kind: what the server needs to store as many documents of
     those sizes. Only the inserts are timed, in batches of COPY_BATCH (pymongo splits an
@@ -184,8 +207,8 @@ async def _insert_floor(db: MotorDatabase, count: int) -> float:
     daily = db[DailyStat.Settings.name]
     if not count:
         return 0.0
-    runs = []
-    for run in range(FLOOR_RUNS):
+    timed = []
+    for run in range(runs):
         target = db[f"bench_insert_floor_{run}"]
         seconds = 0.0
         batch: list[dict[str, Any]] = []
@@ -197,11 +220,23 @@ async def _insert_floor(db: MotorDatabase, count: int) -> float:
         if batch:
             seconds += await _timed_insert(target, batch)
         await target.drop()
-        runs.append(seconds)
-    return min(runs)
+        timed.append(seconds)
+    return min(timed)
 
 
 COPY_BATCH = 10_000
+
+
+async def _indexed(db: MotorDatabase, document: type[StoredEvent | DailyStat | WeeklyStat]
+                   ) -> None:
+    """`document`'s collection, empty, with its indexes and the TTL index of its
+    retention, as production has them: each write keeps them up."""
+    collection = db[document.Settings.name]
+    await collection.drop()
+    await collection.create_indexes(document.Settings.indexes)
+    for retained, field, ttl in retention(Settings()):
+        if retained is document:
+            await ensure_ttl_index(collection, field, ttl)
 
 
 async def _timed_insert(target: Any, documents: list[dict[str, Any]]) -> float:
@@ -213,15 +248,8 @@ async def _timed_insert(target: Any, documents: list[dict[str, Any]]) -> float:
 async def _load(
     db: MotorDatabase, documents: Iterator[dict[str, Any]], count: int, batch: int
 ) -> float:
-    events = db[StoredEvent.Settings.name]
-    await events.create_indexes(StoredEvent.Settings.indexes)
-    for document in (DailyStat, WeeklyStat):
-        await db[document.Settings.name].create_indexes(document.Settings.indexes)
-    # and the retention production has: each bucket write keeps its TTL index too
-    for document, field, ttl in retention(Settings()):
-        if document in (StoredEvent, DailyStat, WeeklyStat):
-            await ensure_ttl_index(db[document.Settings.name], field, ttl)
-    seconds = 0.0
+    await _indexed(db, StoredEvent)
+    events, seconds = db[StoredEvent.Settings.name], 0.0
     with progress(count, "events") as bar:
         for chunk in chunked(documents, batch):
             started = time.perf_counter()  # generating the events is not the store's time

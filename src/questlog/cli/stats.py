@@ -13,7 +13,7 @@ from typing import Any
 from jobs import JOBS
 from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
-from questlog.bench.rollup import bench_rollup
+from questlog.bench.rollup import RUNS, bench_rollup
 from questlog.bench.server import on_store
 from questlog.bench.today import bench_today
 from questlog.cli.context import command_settings, running_questlog
@@ -53,14 +53,17 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
     )
     bench_parser.add_argument(
         "--events", type=int, default=20_000,
-        help="default 20000, which the in-memory store rolls up in minutes; the target is "
-        "--events 1000000 in under 5 s on a real MongoDB",
+        help="default 20000, which the in-memory store rolls up in minutes; the dense "
+        "day is --events 1000000 --days 1 --players 50000 --types 10",
     )
     bench_parser.add_argument("--batch", type=int, default=10_000)
     bench_parser.add_argument("--days", type=int, default=14, help="days the events span")
     bench_parser.add_argument("--players", type=int, default=1000)
     bench_parser.add_argument("--types", type=int, default=9,
                               help="event types of the politics mix used (at most its 9)")
+    bench_parser.add_argument("--runs", type=int, default=RUNS, choices=range(1, 10),
+                              metavar="N", help="time each rollup and floor N times (1-9), "
+                              f"the best run counts (default {RUNS}; 1 for the dense day)")
     bench_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
     bench_parser.set_defaults(run=_run_bench)
 
@@ -148,7 +151,7 @@ def _run_bench(args: argparse.Namespace) -> int:
     figures = asyncio.run(on_store(args.mongodb_url, lambda connection: bench_rollup(
         connection=connection, database=settings.database, time_zone=settings.bucket_tz,
         events=args.events, batch=args.batch, days=args.days, players=args.players,
-        types=args.types,
+        types=args.types, runs=args.runs,
     )))
     print_figures(f"bench rollup: {args.events} events over {args.days} days, "
                   f"{args.players} players, {min(args.types, 9)} types, {figures.store}",
