@@ -36,8 +36,5 @@ def fields_validator(model: type[EventBase]) -> ValidateFields:
         )
         for name, field in schema["schema"]["fields"].items()
     }
-    config = schema["config"]
-    typed_dict = core_schema.typed_dict_schema(
-        fields, extra_behavior=config.get("extra_fields_behavior"),
-    )
-    return SchemaValidator(typed_dict, config).validate_python
+    config = schema["config"]  # strict, extra="forbid", no NaN: the typed dict's own
+    return SchemaValidator(core_schema.typed_dict_schema(fields, config=config)).validate_python
