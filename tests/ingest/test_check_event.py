@@ -138,6 +138,28 @@ def test_size_limit_counts_utf8_bytes() -> None:
     assert rejected(bill_vote(data="é" * (room // 2))).code == Code.INVALID_EVENT  # size passed
 
 
+def test_an_event_of_exactly_the_size_limit_is_stored_and_one_byte_more_is_refused() -> None:
+    def retry(note: str) -> dict[str, Any]:
+        return {"type": "retry", "event_id": "e-1", "data": {"note": note}}
+
+    base = len(json.dumps(retry(""), separators=(",", ":")).encode())
+    at_limit = retry("x" * (LIMITS.max_event_bytes - base))
+
+    assert accepted(at_limit)["data"] == at_limit["data"]
+    over = rejected(retry("x" * (LIMITS.max_event_bytes - base + 1)))
+    assert (over.code, over.message) == (
+        Code.EVENT_TOO_LARGE, f"event is {LIMITS.max_event_bytes + 1} bytes; the limit is 4096"
+    )
+
+
+def test_a_time_with_an_offset_is_stored_in_utc_to_the_millisecond() -> None:
+    document = accepted(bill_vote(occurred_at="2024-05-01T13:59:30.123999+02:00"))
+
+    assert document["occurred_at"] == datetime(2024, 5, 1, 11, 59, 30, 123000, tzinfo=UTC)
+    assert document["occurred_at"].tzinfo is UTC
+    assert document["event_time"] is document["occurred_at"]
+
+
 def test_timestamps_at_the_limits_are_accepted() -> None:
     accepted(bill_vote(occurred_at=iso(NOW + LIMITS.max_future)))
     accepted(bill_vote(occurred_at=iso(NOW - LIMITS.max_past)))

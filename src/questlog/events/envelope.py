@@ -41,9 +41,15 @@ NonNegativeNumber = Annotated[float, Field(ge=0)]
 Tags = Annotated[list[Text], Field(min_length=1, max_length=64)]
 
 
+# Tuples, not `int | float`: that expression builds a new union object on every call.
+NUMBERS = (int, float)
+CONTAINERS = (dict, list)
+TEXT_OR_BOOL = (str, bool)
+
+
 def _not_a_number(value: Any) -> Any:
     # Lax datetime parsing would read a number as Unix time: a wrong JSON type, coerced.
-    if isinstance(value, int | float):
+    if isinstance(value, NUMBERS):
         raise ValueError("a timestamp is an ISO 8601 string with a time zone, not a number")
     return value
 
@@ -63,7 +69,7 @@ Timestamp = Annotated[
 
 
 def _scalar_problem(value: Any) -> str | None:
-    if value is None or isinstance(value, str | bool):
+    if value is None or isinstance(value, TEXT_OR_BOOL):
         return None
     if isinstance(value, int):
         return None if INT64_MIN <= value <= INT64_MAX else "integers must fit in 64 bits"
@@ -86,7 +92,7 @@ def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError("object keys must be strings without NUL characters")
             node = node.values()
         for child in node:
-            if isinstance(child, dict | list):
+            if isinstance(child, CONTAINERS):
                 stack.append((child, depth + 1))
             elif problem := _scalar_problem(child):
                 raise ValueError(problem)

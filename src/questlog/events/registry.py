@@ -27,12 +27,14 @@ MODELS_BY_TAG: dict[str, type[EventBase]] = {m.tag(): m for m in EVENT_MODELS}
 EVENT_TYPES: frozenset[str] = frozenset(m.tag().partition("@")[0] for m in EVENT_MODELS)
 
 _VERSION_KEYS = ("schema_version", "schemaVersion", LEGACY_ALIASES["schema_version"])
+# A tuple, not `dict | Mapping`: that expression builds a new union object per call.
+MAPPINGS = (dict, Mapping)
 
 
 def tag_of(value: Any) -> str | None:
     """The union's discriminator: "TYPE@VERSION", the version defaulting to 1."""
     # Called for every ingested event: keep it plain.
-    if not isinstance(value, dict | Mapping):
+    if not isinstance(value, MAPPINGS):
         return value.tag() if isinstance(value, EventBase) else None
     version: object = 1
     for key in _VERSION_KEYS:
