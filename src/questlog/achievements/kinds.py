@@ -33,7 +33,8 @@ def with_day(kept: int, days: list[int], at: int, day: int, value: int
              ) -> tuple[list[int], int]:
     """The days and the longest run once `day`, which `days` lacks, has an event too
     (`at`: where it goes in `days`; `kept`: how many days before the newest are kept,
-    see memory_of). `days` itself is not changed: it may be the caller's stored list."""
+    see memory_of). `days` itself is not changed: a list in an entry is replaced,
+    never changed in place (achievements.rules)."""
     days = days.copy()
     days.insert(at, day)
     run = 1

@@ -7,13 +7,14 @@ for `__init__`, a step is written once per Book from the templates below, with e
 rule's id, thresholds, filter and field in it as constants, and compiled; what is left
 per rule is its entry's own dict operations. `Book.source(event_type)` prints a step.
 
-A step is `step(event, entries, changed, run)`. It reads the player's entries from
-`entries` and never changes one (they may be the caller's, e.g. the evaluator's cache):
-an entry the event changes is stored in `changed` as a new dict, its lists replaced,
-never changed in place. An unlock (rare) is left to `run.reach`, which makes the entry
-the run's own first (if the event did not change it: an entry stored under other
-thresholds may already be past one), or to `run.repeat`, which makes it its own only
-once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
+A step is `step(event, entries, changed, run)`. It changes the player's entries in
+`entries` in place, adds the ones it begins there, and names each entry it changed in
+`changed` (see achievements.rules: the caller owns `entries`). Copying each changed
+entry instead (the fold's contract before) cost a dict, its contents' references and
+its freeing per rule met, and the young collections walked every copy. A list in an
+entry is replaced, never changed in place, so a shallow copy of the entries is a
+snapshot. An unlock (rare) is left to `run.reach`, or to `run.repeat`, which records
+one only once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import linecache
 import math
+import re
+import textwrap
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from string import Template
@@ -35,27 +38,34 @@ Entry = dict[str, Any]
 # (event, entries, changed, run): see the module's docstring
 Step = Callable[[Mapping[str, Any], Mapping[str, Entry], dict[str, Entry], Any], None]
 
-EMPTY: Entry = {}  # never written: a step replaces an entry, never changes one
+EMPTY: Entry = {}  # never written: an entry not begun is read as this, begun as a new dict
 
 _HEADER = '''\
 def step(event, entries, changed, run):
     """$event_type: $rules rules, $filters distinct filters."""
     get, moment, entry_of = event.get, event["event_time"], entries.get'''
 
-# Each kind leaves the entry (a copy if it changed) in `entry`, its value in `value`. A
-# copy and a store: `{**entry, "value": value}` cost three times as much.
+# How a kind makes the entry its event changed the run's: the stored one, changed in
+# place, or, for an achievement not begun, a new one in `entries`.
+_OWN = '''\
+if entry is EMPTY:
+    entries[$key] = entry = {}
+changed[$key] = entry'''
+
+# Each kind leaves the entry in `entry` (made the run's at `$own` if the event changed
+# it), its value in `value`.
 _KINDS = {
     "counter": '''
 entry = entry_of($key, EMPTY)
 value = entry.get("value", 0) + 1
-changed[$key] = entry = entry.copy()
+$own
 entry["value"] = value''',
     "sum": '''
 entry = entry_of($key, EMPTY)
 value = entry.get("value", 0)
 if number_$field:
     value += field_$field
-    changed[$key] = entry = entry.copy()
+    $own
     entry["value"] = value''',
     "distinct": '''
 entry = entry_of($key, EMPTY)
@@ -63,7 +73,7 @@ seen = entry.get("seen", ())
 # past the top, stop growing
 if field_$field is not None and len(seen) < $top and field_$field not in seen:
     value = len(seen) + 1
-    changed[$key] = entry = entry.copy()
+    $own
     entry["seen"], entry["value"] = [*seen, field_$field], value
 else:
     value = entry.get("value", 0)''',
@@ -74,7 +84,7 @@ at = bisect_left(days, day)
 value = entry.get("value", 0)
 if at == len(days) or days[at] != day:  # a day the streak lacked
     days, value = with_day($kept, days, at, day, value)
-    changed[$key] = entry = entry.copy()
+    $own
     entry["days"], entry["value"] = days, value''',
 }
 
@@ -168,7 +178,7 @@ def _rule(number: int, rule: Counting) -> list[str]:
     compared = _literal if rule.kind == "sum" else _integral
     single = _ONCE if len(rule.thresholds) == 1 else _TIERS
     check = _REPEATABLE if rule.repeatable else single
-    body = Template(_KINDS[rule.kind] + check).substitute(
+    body = Template(_owning(_KINDS[rule.kind]) + check).substitute(
         key=repr(rule.id), field=rule.field, rule=f"RULE_{number}",
         kept=memory_of(rule.thresholds[-1]),
         top=compared(rule.thresholds[-1]), first=compared(rule.thresholds[0]),
@@ -181,6 +191,11 @@ def _rule(number: int, rule: Counting) -> list[str]:
     if rule.filter >= 0:
         head.append(f"    if f{rule.filter}:")
     return head + [indent + line for line in body]
+
+
+def _owning(template: str) -> str:
+    """A kind's template with its `$own` line written out, at that line's indentation."""
+    return re.sub(r"(?m)^( *)\$own$", lambda line: textwrap.indent(_OWN, line[1]), template)
 
 
 def _integral(number: float) -> str:
