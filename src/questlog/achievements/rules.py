@@ -35,6 +35,7 @@ from questlog.achievements.book import Book, Counting
 from questlog.achievements.definitions import Achievement, AllOfRule
 from questlog.achievements.kinds import multiples
 from questlog.achievements.steps import EMPTY
+from questlog.events.envelope import INT64_MAX
 
 Entry = dict[str, Any]
 Event = Mapping[str, Any]
@@ -89,9 +90,13 @@ class _Run(Outcome):
         self.changed[aid] = entry
         return entry
 
-    def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
-        """A repeatable achievement unlocks again each time its value passes a multiple."""
-        before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
+    def repeat(self, rule: Counting, entry: Entry, event: Event, before: int, passes: float
+               ) -> None:
+        """A repeatable achievement unlocks again each time its value passes a multiple
+        (`before`: the times it did; `passes`: its value // threshold, as the step has
+        it, which is the count of multiples unless it is NaN or past INT64_MAX)."""
+        times = int(passes) if passes <= INT64_MAX else multiples(entry.get("value", 0),
+                                                                  rule.thresholds[0])
         if times > before:  # not always: past INT64_MAX multiples, the count stays there
             entry = self.own(rule.id, entry)
             at, event_id = event["event_time"], event["_id"]

@@ -103,7 +103,7 @@ if value >= $first:
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
 if passes > times or (passes != passes and multiples(value, $threshold) > times):
-    run.repeat($rule, entry, event)'''
+    run.repeat($rule, entry, event, times, passes)'''
 
 
 def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
