@@ -1,7 +1,7 @@
 """Property: the generated steps fold exactly as a plain reference interpreter
 (reference_fold.py) over generated definitions and events: the same changed entries,
-the same unlocks in the same order, the state they were given changed in place to the
-same entries, and no list of it changed in place.
+the same unlocks in the same order, and the state they were given changed in place to
+the same entries.
 
 The definitions use every kind and option (windows, `where` on one or two fields,
 tiers, repeatables, distinct, streaks, all_of of all_of); the events come late and out
@@ -119,7 +119,6 @@ def test_the_steps_fold_as_the_reference_interpreter(
 ) -> None:
     earlier, rules_now = book(*scaled(items, factor)), book(*items)
     state = Reference(earlier.achievements, {}).fold(before).changed
-    shallow, deep = {aid: entry.copy() for aid, entry in state.items()}, copy.deepcopy(state)
     expected = Reference(rules_now.achievements, state).fold(after)
 
     outcome = apply_events(rules_now, state, after)
@@ -127,7 +126,6 @@ def test_the_steps_fold_as_the_reference_interpreter(
     assert outcome.changed == expected.changed
     assert outcome.unlocks == expected.unlocks
     assert state == expected.entries  # changed in place, new entries begun in it
-    assert shallow == deep  # no list changed in place: a shallow copy keeps the state
     assert steps.EMPTY == {}  # the entry every step reads for an achievement not begun
 
 

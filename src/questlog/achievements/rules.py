@@ -13,14 +13,14 @@ stores it:
 Nothing here reads a clock or a database; the evaluator, the backfill and the tests
 all fold events through `apply_events`, so they cannot disagree.
 
-The fold changes the progress it is given in place, and names in `Outcome.changed`
-every entry it changed or began: the caller owns that progress (the evaluator's
-players' documents, read for the batch or kept as its last write left them; the
-benchmark's). Copying each entry an event changes, as the fold did before, cost a new
-dict, the references of its contents and the freeing of the old one per rule met, and
-every young collection then walked the copies. A list in an entry is replaced, never
-changed in place, so a caller that needs the progress as it was keeps a shallow copy
-of its entries.
+The fold changes the progress it is given in place, the entries' lists too, and names
+in `Outcome.changed` every entry it changed or began: the caller owns that progress
+(the evaluator's players' documents, read for the batch or kept as its last write left
+them; the benchmark's). Copying each entry and list an event changes, as the fold did
+before, cost a new object, the references of its contents and the freeing of the old
+one per rule met, and every young collection then walked the copies. A reached mark
+({"at", "event_id"}) is never changed once made; a caller that needs the progress as
+it was keeps a copy of its entries and their lists.
 """
 
 from __future__ import annotations
@@ -110,14 +110,18 @@ class _Run(Outcome):
         """Record every level the entry's value now reaches, as reached by `event`, in
         the entry, named changed."""
         entry = self.own(rule.id, entry)
-        reached, value = entry.get("reached", []), entry.get("value", 0)
+        reached, value = entry.get("reached"), entry.get("value", 0)
         at, event_id = event["event_time"], event["_id"]
         thresholds, names, unlocks = rule.thresholds, rule.names, self.unlocks
-        level = first = len(reached)
+        level = first = len(reached) if reached else 0
         while level < len(thresholds) and value >= thresholds[level]:
             unlocks.append(Unlock(rule.id, names[level], at, event_id))
             level += 1
-        entry["reached"] = reached + [{"at": at, "event_id": event_id}] * (level - first)
+        marks = [{"at": at, "event_id": event_id}] * (level - first)
+        if reached:
+            reached.extend(marks)
+        else:
+            entry["reached"] = marks
         if not first and rule.id in self.book.dependents:  # most have none: no call
             self.settle(rule.id)
 

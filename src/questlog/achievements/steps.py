@@ -8,13 +8,13 @@ rule's id, thresholds, filter and field in it as constants, and compiled; what i
 per rule is its entry's own dict operations. `Book.source(event_type)` prints a step.
 
 A step is `step(event, entries, changed, run)`. It changes the player's entries in
-`entries` in place, adds the ones it begins there, and names each entry it changed in
-`changed` (see achievements.rules: the caller owns `entries`). Copying each changed
-entry instead (the fold's contract before) cost a dict, its contents' references and
-its freeing per rule met, and the young collections walked every copy. A list in an
-entry is replaced, never changed in place, so a shallow copy of the entries is a
-snapshot. An unlock (rare) is left to `run.reach`, or to `run.repeat`, which records
-one only once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
+`entries` in place, their lists too, adds the ones it begins there, and names each
+entry it changed in `changed` (see achievements.rules: the caller owns `entries`).
+Copying each changed entry and list instead (the fold's contract before) cost a new
+dict or list, the references of its contents and the freeing of the old one per rule
+met, and every young collection then walked the copies. An unlock (rare) is left to
+`run.reach`, or to `run.repeat`, which records one only once the count of unlocks moved
+(it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -72,9 +72,12 @@ entry = entry_of($key, EMPTY)
 seen = entry.get("seen", ())
 # past the top, stop growing
 if field_$field is not None and len(seen) < $top and field_$field not in seen:
-    value = len(seen) + 1
     $own
-    entry["seen"], entry["value"] = [*seen, field_$field], value
+    if seen:
+        seen.append(field_$field)
+    else:
+        entry["seen"] = seen = [field_$field]
+    entry["value"] = value = len(seen)
 else:
     value = entry.get("value", 0)''',
     "streak": '''
@@ -83,7 +86,7 @@ days = entry.get("days") or []
 at = bisect_left(days, day)
 value = entry.get("value", 0)
 if at == len(days) or days[at] != day:  # a day the streak lacked
-    days, value = with_day($kept, days, at, day, value)
+    value = with_day($kept, days, at, day, value)
     $own
     entry["days"], entry["value"] = days, value''',
 }
