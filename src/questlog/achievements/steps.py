@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 Entry = dict[str, Any]
 # (event, entries, changed, run): see the module's docstring
-Step = Callable[[Mapping[str, Any], Mapping[str, Entry], dict[str, Entry], Any], None]
+Step = Callable[[Mapping[str, Any], dict[str, Entry], dict[str, Entry], Any], None]
 
 EMPTY: Entry = {}  # never written: an entry not begun is read as this, begun as a new dict
 
