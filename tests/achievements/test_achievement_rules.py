@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -232,15 +233,17 @@ def test_events_of_other_types_and_players_without_rules_change_nothing() -> Non
     assert (outcome.changed, outcome.unlocks) == ({}, [])
 
 
-def test_apply_events_leaves_the_state_it_was_given_alone() -> None:
+def test_apply_events_changes_the_state_in_place_and_names_every_entry_it_changed() -> None:
     rules = book(*ALL_OF, {"id": "regular", "rule": {"kind": "streak", "event": "BILL_VOTE",
                                                      "days": 2}})
-    state = fold(rules, [vote(bill="a", at=T0)])
-    snapshot = repr(state)
+    votes = [vote(bill="a", at=T0), vote(bill="b", at=T0 + DAY), vote(bill="c", at=T0 + 2 * DAY)]
+    state = fold(rules, votes[:1])
+    before = copy.deepcopy(state)
 
-    apply_events(rules, state, [vote(bill="b", at=T0 + DAY), vote(bill="c", at=T0 + 2 * DAY)])
+    outcome = apply_events(rules, state, votes[1:])
 
-    assert repr(state) == snapshot
+    assert state == {**before, **outcome.changed} == fold(rules, votes)
+    assert {aid for aid in state if state[aid] != before.get(aid)} == set(outcome.changed)
 
 
 def test_folding_in_batches_equals_folding_at_once() -> None:

@@ -26,7 +26,7 @@ from questlog.events.registry import EVENT_MODELS
 from questlog.settings import Settings
 
 DAY = timedelta(days=1)
-RULES = book(
+DEFINITIONS = (
     {"id": "first_vote", "rule": {"kind": "counter", "event": "BILL_VOTE", "threshold": 1}},
     {"id": "well_read", "rule": {"kind": "distinct", "event": "BILL_VOTE", "field": "bill_id",
                                  "threshold": 3}},
@@ -35,6 +35,7 @@ RULES = book(
      "tiers": [{"name": "bronze", "threshold": 20}, {"name": "gold", "threshold": 60}]},
     {"id": "statesman", "rule": {"kind": "all_of", "achievements": ["well_read", "spender"]}},
 )
+RULES = book(*DEFINITIONS)
 
 
 def evaluator(database: AsyncIOMotorDatabase, batch_size: int = 200) -> Evaluator:
@@ -170,6 +171,34 @@ async def test_a_player_read_again_then_updated_elsewhere_is_not_updated_from_me
 
     assert await progress_of(database) == recomputed(RULES, events)
     assert first.stats.conflicts > 0  # what it kept was stale, and the guard said so
+
+
+async def test_rules_that_fail_halfway_leave_nothing_counted_in_memory() -> None:
+    """The rules change the players' documents the evaluator keeps in place: a batch
+    whose rules fail after some of a player's events were counted must not leave that
+    document behind, else the next batch would count those events twice."""
+    database = fresh_database()
+    rules = book(*DEFINITIONS)
+    process = Evaluator(book=rules, events=Interleaved(database["events"]),
+                        progress=Interleaved(database["player_progress"]), batch_size=200)
+    earlier = [vote(bill="b1", at=T0), vote(bill="b2", at=T0 + DAY)]
+    later = [vote(bill="b3", at=T0 + 2 * DAY), lobby(spend=30.0, at=T0 + 2 * DAY)]
+    await database["events"].insert_many(earlier)
+    await process.evaluate_pending(settle=False)  # the player's document kept in memory
+    lobbying = rules.by_event["LOBBY_ATTEMPT"]
+    working = lobbying.step
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("a rule failed")
+
+    object.__setattr__(lobbying, "step", failing)  # after the vote of `later` is counted
+    await database["events"].insert_many(later)
+    with pytest.raises(RuntimeError):
+        await process.evaluate_pending(settle=False)
+    object.__setattr__(lobbying, "step", working)
+    await process.evaluate_pending(settle=False)
+
+    assert await progress_of(database) == recomputed(RULES, earlier + later)
 
 
 async def erase_then_vote(database: AsyncIOMotorDatabase) -> list[dict[str, Any]]:

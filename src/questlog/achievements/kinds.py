@@ -29,12 +29,10 @@ def utc_day(moment: datetime) -> int:
     return int(moment.timestamp() // 86400)
 
 
-def with_day(kept: int, days: list[int], at: int, day: int, value: int
-             ) -> tuple[list[int], int]:
-    """The days and the longest run once `day`, which `days` lacks, has an event too
-    (`at`: where it goes in `days`; `kept`: how many days before the newest are kept,
-    see memory_of). `days` itself is not changed: it may be the caller's stored list."""
-    days = days.copy()
+def with_day(kept: int, days: list[int], at: int, day: int, value: int) -> int:
+    """The longest run once `day`, which `days` lacks, is inserted in `days` at `at`
+    (in place), given `value`, the longest before; the days older than `kept` before
+    the newest (see memory_of) are then dropped from `days`."""
     days.insert(at, day)
     run = 1
     # Most new days lack a neighbour on one side or both: that costs no call.
@@ -45,7 +43,7 @@ def with_day(kept: int, days: list[int], at: int, day: int, value: int
     horizon = days[-1] - kept
     if days[0] < horizon:
         del days[: bisect.bisect_left(days, horizon)]
-    return days, run if run > value else value
+    return run if run > value else value
 
 
 def memory_of(top: float) -> int:

@@ -175,6 +175,9 @@ class PlayerUpdates:
                 return None
         doc = doc or {}
         version, entries = doc.get("version", 0), doc.get("achievements", {})
+        # The fold changes the entries in place: out of the cache first, so that rules
+        # failing halfway leave no half-changed document there (it comes back written).
+        self._cache.pop(user_id, None)
         outcome = apply_events(self.book, entries, events)
         through = _through(events, doc.get("through"))
         return _Update(

@@ -1,4 +1,4 @@
-"""Rule evaluation: pure functions from (definitions, a player's progress, events) to changes.
+"""Rule evaluation: (definitions, a player's progress, events) folded into that progress.
 
 A player's progress is a mapping achievement id -> entry, a plain dict as MongoDB
 stores it:
@@ -12,6 +12,15 @@ stores it:
 
 Nothing here reads a clock or a database; the evaluator, the backfill and the tests
 all fold events through `apply_events`, so they cannot disagree.
+
+The fold changes the progress it is given in place, the entries' lists too, and names
+in `Outcome.changed` every entry it changed or began: the caller owns that progress
+(the evaluator's players' documents, read for the batch or kept as its last write left
+them; the benchmark's). Copying each entry and list an event changes, as the fold did
+before, cost a new object, the references of its contents and the freeing of the old
+one per rule met, and every young collection then walked the copies. A reached mark
+({"at", "event_id"}) is never changed once made; a caller that needs the progress as
+it was keeps a copy of its entries and their lists.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from questlog.achievements.book import Book, Counting
 from questlog.achievements.definitions import Achievement, AllOfRule
 from questlog.achievements.kinds import multiples
 from questlog.achievements.steps import EMPTY
+from questlog.events.envelope import INT64_MAX
 
 Entry = dict[str, Any]
 Event = Mapping[str, Any]
@@ -42,12 +52,12 @@ class Unlock:
 
 @dataclass(slots=True)
 class Outcome:
-    changed: dict[str, Entry] = field(default_factory=dict)  # new entries, by achievement id
+    changed: dict[str, Entry] = field(default_factory=dict)  # changed entries, by achievement id
     unlocks: list[Unlock] = field(default_factory=list)
 
 
-def apply_events(book: Book, state: Mapping[str, Entry], events: Iterable[Event]) -> Outcome:
-    """Fold `events` (of one player, in order) into `state`; `state` itself is not changed."""
+def apply_events(book: Book, state: dict[str, Entry], events: Iterable[Event]) -> Outcome:
+    """Fold `events` (of one player, in order) into `state`, in place."""
     return _Run(book, state).fold(events)
 
 
@@ -57,34 +67,36 @@ class _Run(Outcome):
 
     __slots__ = ("book", "state")
 
-    def __init__(self, book: Book, state: Mapping[str, Entry]) -> None:
+    def __init__(self, book: Book, state: dict[str, Entry]) -> None:
         self.book, self.state, self.changed, self.unlocks = book, state, {}, []
 
     def fold(self, events: Iterable[Event]) -> _Run:
-        """Each event through its type's step (achievements.steps). A step reads the
-        entries as they are before its event: the run's changes so far over `state`."""
+        """Each event through its type's step (achievements.steps)."""
         by_event, changed, state = self.book.by_event, self.changed, self.state
         for event in events:
             plan = by_event.get(event["type"])
             if plan is not None:
-                plan.step(event, {**state, **changed} if changed else state, changed, self)
+                plan.step(event, state, changed, self)
         return self
 
     def current(self, aid: str) -> Entry:
-        return self.changed.get(aid) or self.state.get(aid) or EMPTY
+        return self.state.get(aid) or EMPTY
 
     def own(self, aid: str, entry: Entry) -> Entry:
-        """`entry`, the current one of `aid`, as the run's own copy, before an unlock
-        changes it: a step copies only the entries its event changed. Its lists are
-        shared with the original: a list is replaced, never changed in place."""
-        changed = self.changed
-        if changed.get(aid) is not entry:
-            entry = changed[aid] = entry.copy()
+        """`entry`, the current one of `aid`, named changed before an unlock changes it
+        (begun in the state if it was EMPTY)."""
+        if entry is EMPTY:
+            entry = self.state[aid] = {}
+        self.changed[aid] = entry
         return entry
 
-    def repeat(self, rule: Counting, entry: Entry, event: Event) -> None:
-        """A repeatable achievement unlocks again each time its value passes a multiple."""
-        before, times = entry.get("times", 0), multiples(entry.get("value", 0), rule.thresholds[0])
+    def repeat(self, rule: Counting, entry: Entry, event: Event, before: int, passes: float
+               ) -> None:
+        """A repeatable achievement unlocks again each time its value passes a multiple
+        (`before`: the times it did; `passes`: its value // threshold, as the step has
+        it, which is the count of multiples unless it is NaN or past INT64_MAX)."""
+        times = int(passes) if passes <= INT64_MAX else multiples(entry.get("value", 0),
+                                                                  rule.thresholds[0])
         if times > before:  # not always: past INT64_MAX multiples, the count stays there
             entry = self.own(rule.id, entry)
             at, event_id = event["event_time"], event["_id"]
@@ -96,16 +108,20 @@ class _Run(Outcome):
 
     def reach(self, rule: Counting, entry: Entry, event: Event) -> None:
         """Record every level the entry's value now reaches, as reached by `event`, in
-        the run's own copy of the entry."""
+        the entry, named changed."""
         entry = self.own(rule.id, entry)
-        reached, value = entry.get("reached", []), entry.get("value", 0)
+        reached, value = entry.get("reached"), entry.get("value", 0)
         at, event_id = event["event_time"], event["_id"]
         thresholds, names, unlocks = rule.thresholds, rule.names, self.unlocks
-        level = first = len(reached)
+        level = first = len(reached) if reached else 0
         while level < len(thresholds) and value >= thresholds[level]:
             unlocks.append(Unlock(rule.id, names[level], at, event_id))
             level += 1
-        entry["reached"] = reached + [{"at": at, "event_id": event_id}] * (level - first)
+        marks = [{"at": at, "event_id": event_id}] * (level - first)
+        if reached:
+            reached.extend(marks)
+        else:
+            entry["reached"] = marks
         if not first and rule.id in self.book.dependents:  # most have none: no call
             self.settle(rule.id)
 
@@ -122,10 +138,10 @@ class _Run(Outcome):
         assert isinstance(rule, AllOfRule)
         if self.current(achievement.id).get("reached"):
             return
-        changed, state = self.changed, self.state
+        state = self.state
         firsts: list[dict[str, Any]] = []
         for part in rule.achievements:
-            reached = (changed.get(part) or state.get(part) or EMPTY).get("reached")
+            reached = (state.get(part) or EMPTY).get("reached")
             if not reached:
                 return
             firsts.append(reached[0])
@@ -147,6 +163,7 @@ def recompute(
     """
     targets = set(ids)
     sub = book.only(targets)
+    # The run changes only the entries of `ids`, which `base` lacks: not the caller's.
     base = {aid: entry for aid, entry in state.items() if aid not in targets}
     run = _Run(sub, base).fold(events)
     for achievement in sub.achievements:  # all_of whose parts had unlocked before `events`

@@ -7,13 +7,14 @@ for `__init__`, a step is written once per Book from the templates below, with e
 rule's id, thresholds, filter and field in it as constants, and compiled; what is left
 per rule is its entry's own dict operations. `Book.source(event_type)` prints a step.
 
-A step is `step(event, entries, changed, run)`. It reads the player's entries from
-`entries` and never changes one (they may be the caller's, e.g. the evaluator's cache):
-an entry the event changes is stored in `changed` as a new dict, its lists replaced,
-never changed in place. An unlock (rare) is left to `run.reach`, which makes the entry
-the run's own first (if the event did not change it: an entry stored under other
-thresholds may already be past one), or to `run.repeat`, which makes it its own only
-once the count of unlocks moved (it may not: a sum past INT64_MAX multiples).
+A step is `step(event, entries, changed, run)`. It changes the player's entries in
+`entries` in place, their lists too, adds the ones it begins there, and names each
+entry it changed in `changed` (see achievements.rules: the caller owns `entries`).
+Copying each changed entry and list instead (the fold's contract before) cost a new
+dict or list, the references of its contents and the freeing of the old one per rule
+met, and every young collection then walked the copies. An unlock (rare) is left to
+`run.reach`, or to `run.repeat`, which records one only once the count of unlocks moved
+(it may not: a sum past INT64_MAX multiples).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import linecache
 import math
+import re
+import textwrap
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from string import Template
@@ -33,38 +36,48 @@ if TYPE_CHECKING:
 
 Entry = dict[str, Any]
 # (event, entries, changed, run): see the module's docstring
-Step = Callable[[Mapping[str, Any], Mapping[str, Entry], dict[str, Entry], Any], None]
+Step = Callable[[Mapping[str, Any], dict[str, Entry], dict[str, Entry], Any], None]
 
-EMPTY: Entry = {}  # never written: a step replaces an entry, never changes one
+EMPTY: Entry = {}  # never written: an entry not begun is read as this, begun as a new dict
 
 _HEADER = '''\
 def step(event, entries, changed, run):
     """$event_type: $rules rules, $filters distinct filters."""
     get, moment, entry_of = event.get, event["event_time"], entries.get'''
 
-# Each kind leaves the entry (a copy if it changed) in `entry`, its value in `value`. A
-# copy and a store: `{**entry, "value": value}` cost three times as much.
+# How a kind makes the entry its event changed the run's: the stored one, changed in
+# place, or, for an achievement not begun, a new one in `entries`.
+_OWN = '''\
+if entry is EMPTY:
+    entries[$key] = entry = {}
+changed[$key] = entry'''
+
+# Each kind leaves the entry in `entry` (made the run's at `$own` if the event changed
+# it), its value in `value`.
 _KINDS = {
     "counter": '''
 entry = entry_of($key, EMPTY)
 value = entry.get("value", 0) + 1
-changed[$key] = entry = entry.copy()
+$own
 entry["value"] = value''',
     "sum": '''
 entry = entry_of($key, EMPTY)
 value = entry.get("value", 0)
 if number_$field:
     value += field_$field
-    changed[$key] = entry = entry.copy()
+    $own
     entry["value"] = value''',
     "distinct": '''
 entry = entry_of($key, EMPTY)
 seen = entry.get("seen", ())
 # past the top, stop growing
 if field_$field is not None and len(seen) < $top and field_$field not in seen:
-    value = len(seen) + 1
-    changed[$key] = entry = entry.copy()
-    entry["seen"], entry["value"] = [*seen, field_$field], value
+    $own
+    if seen:
+        seen.append(field_$field)
+    else:
+        entry["seen"] = seen = [field_$field]
+    entry["value"] = value = len(seen)
 else:
     value = entry.get("value", 0)''',
     "streak": '''
@@ -73,8 +86,8 @@ days = entry.get("days") or []
 at = bisect_left(days, day)
 value = entry.get("value", 0)
 if at == len(days) or days[at] != day:  # a day the streak lacked
-    days, value = with_day($kept, days, at, day, value)
-    changed[$key] = entry = entry.copy()
+    value = with_day($kept, days, at, day, value)
+    $own
     entry["days"], entry["value"] = days, value''',
 }
 
@@ -93,7 +106,7 @@ if value >= $first:
 _REPEATABLE = '''
 times, passes = entry.get("times", 0), value // $threshold
 if passes > times or (passes != passes and multiples(value, $threshold) > times):
-    run.repeat($rule, entry, event)'''
+    run.repeat($rule, entry, event, times, passes)'''
 
 
 def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
@@ -168,7 +181,7 @@ def _rule(number: int, rule: Counting) -> list[str]:
     compared = _literal if rule.kind == "sum" else _integral
     single = _ONCE if len(rule.thresholds) == 1 else _TIERS
     check = _REPEATABLE if rule.repeatable else single
-    body = Template(_KINDS[rule.kind] + check).substitute(
+    body = Template(_owning(_KINDS[rule.kind]) + check).substitute(
         key=repr(rule.id), field=rule.field, rule=f"RULE_{number}",
         kept=memory_of(rule.thresholds[-1]),
         top=compared(rule.thresholds[-1]), first=compared(rule.thresholds[0]),
@@ -181,6 +194,11 @@ def _rule(number: int, rule: Counting) -> list[str]:
     if rule.filter >= 0:
         head.append(f"    if f{rule.filter}:")
     return head + [indent + line for line in body]
+
+
+def _owning(template: str) -> str:
+    """A kind's template with its `$own` line written out, at that line's indentation."""
+    return re.sub(r"(?m)^( *)\$own$", lambda line: textwrap.indent(_OWN, line[1]), template)
 
 
 def _integral(number: float) -> str:

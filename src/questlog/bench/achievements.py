@@ -4,9 +4,9 @@ The definitions are generated over the politics catalog, varied the way a real f
 is (every rule kind, `where` filters, tiers, windows, repeatable, all_of), with more
 rules on the high-volume types; the events are the synthetic politics mix, stored-
 document shaped, spread over two weeks so that streaks move. Only rule evaluation is
-timed (apply_events and merging its changes), no database: the target is an average
-of at most 20 µs per event (issue 9). `--end-to-end` measures the evaluator in a server
-instead (see bench/live.py).
+timed (apply_events, which changes each player's progress in place, as in the
+evaluator), no database: the target is an average of at most 20 µs per event (issue 9).
+`--end-to-end` measures the evaluator in a server instead (see bench/live.py).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def _measure(book: Book, events: list[dict[str, Any]], young: int) -> Timings:
         for event in events:
             state = states.setdefault(event["user_id"], {})
             started = clock()
-            state.update(apply_events(book, state, [event]).changed)
+            apply_events(book, state, [event])  # changes `state`, as the evaluator's
             wall.append(clock() - started)
         cpu = time.process_time() - cpu_started
     finally:
