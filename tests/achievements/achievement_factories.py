@@ -14,7 +14,7 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from questlog.achievements.book import Book
 from questlog.achievements.definitions import parse_definitions
-from questlog.achievements.documents import EVALUATION_ORDER
+from questlog.achievements.documents import EVALUATION_ORDER, entries_of
 from questlog.achievements.rules import Entry, apply_events
 
 # A Monday at noon UTC; MongoDB keeps milliseconds, so no microseconds anywhere.
@@ -94,4 +94,12 @@ def fresh_database() -> AsyncIOMotorDatabase:
 async def progress_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Entry]]:
     """The stored entries of every player, as recomputed() gives them."""
     cursor = database["player_progress"].find({})
-    return {doc["_id"]: doc["achievements"] async for doc in cursor if doc.get("achievements")}
+    return {doc["_id"]: entries async for doc in cursor if (entries := entries_of(doc))}
+
+
+async def as_earlier_version(database: AsyncIOMotorDatabase) -> None:
+    """Every player's entries stored as versions before packing stored them: a plain map."""
+    progress = database["player_progress"]
+    async for doc in progress.find({"achievements": {"$exists": True}}):
+        await progress.update_one({"_id": doc["_id"]},
+                                  {"$set": {"achievements": entries_of(doc)}})

@@ -9,6 +9,7 @@ from typing import Any
 from achievement_factories import (
     T0,
     Interleaved,
+    as_earlier_version,
     book,
     fresh_database,
     lobby,
@@ -89,6 +90,23 @@ async def test_events_still_pending_are_left_to_the_evaluator_and_counted_once()
 
     assert (await progress_of(database))["p1"]["well_read"] == recomputed(
         NEW, evaluated + pending)["p1"]["well_read"]
+
+
+async def test_progress_an_earlier_version_stored_is_backfilled_and_keeps_its_other_entries(
+) -> None:
+    database = fresh_database()
+    events = [vote(user="p1", bill="a", at=T0), vote(user="p1", bill="b", at=T0 + DAY)]
+    await database["events"].insert_many(events)
+    await evaluate(database, OLD)
+    await as_earlier_version(database)
+
+    await run_backfill(database, NEW, ["well_read"])
+
+    progress = (await progress_of(database))["p1"]
+    assert progress["first_vote"]["reached"][0]["at"] == T0  # kept as it was
+    assert progress["well_read"] == recomputed(NEW, events)["p1"]["well_read"]
+    doc = await database["player_progress"].find_one({"_id": "p1"})
+    assert isinstance(doc["achievements"], bytes)
 
 
 class WritesAfter:

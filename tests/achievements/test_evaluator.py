@@ -20,6 +20,7 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
+from questlog.achievements.documents import entries_of
 from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
 from questlog.events.registry import EVENT_MODELS
@@ -80,7 +81,7 @@ async def test_events_of_one_player_are_applied_in_arrival_order() -> None:
     await evaluator(database).evaluate_pending()
 
     doc = await database["player_progress"].find_one({"_id": "p1"})
-    assert doc["achievements"]["well_read"]["reached"] == [{"at": T0 + 2 * DAY, "event_id": "x"}]
+    assert entries_of(doc)["well_read"]["reached"] == [{"at": T0 + 2 * DAY, "event_id": "x"}]
     assert doc["applied"] == ["z", "y", "x"]
 
 
@@ -95,7 +96,7 @@ async def test_within_one_request_events_apply_in_the_order_they_happened() -> N
 
     doc = await database["player_progress"].find_one({"_id": "p1"})
     assert doc["applied"] == ["2", "1"]
-    assert doc["achievements"]["first_vote"]["reached"][0]["event_id"] == "2"
+    assert entries_of(doc)["first_vote"]["reached"][0]["event_id"] == "2"
 
 
 async def test_an_event_is_never_applied_twice_even_if_it_is_pending_again() -> None:

@@ -1,7 +1,8 @@
 """Properties: whatever events arrive, in whatever waves, read in batches of any size and
 written in chunks of any size, by one evaluator or two at once, in quick or settle
-passes, every player's progress equals a recomputation from the raw events; and the
-rules fold the same in any split."""
+passes, after an upgrade from the version that stored entries unpacked or not, every
+player's progress equals a recomputation from the raw events; and the rules fold the
+same in any split."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from achievement_factories import (
     T0,
     Interleaved,
+    as_earlier_version,
     book,
     fresh_database,
     lobby,
@@ -72,18 +74,21 @@ def arrivals(plays: list[tuple[str, bool, int, int, int]]) -> list[list[dict[str
 
 
 @examples(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plays=plays, runs=passes, batch=st.integers(1, 7), chunk=st.integers(1, 3))
+@given(plays=plays, runs=passes, batch=st.integers(1, 7), chunk=st.integers(1, 3),
+       upgrade=st.integers(1, 3))
 def test_progress_equals_a_recomputation_whatever_the_batches_and_processes(
     plays: list[tuple[str, bool, int, int, int]], runs: list[tuple[bool, bool, bool]],
-    batch: int, chunk: int,
+    batch: int, chunk: int, upgrade: int,
 ) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(player_updates, "CHUNK_PLAYERS", chunk)
-        asyncio.run(_scenario(arrivals(plays), runs, batch))
+        asyncio.run(_scenario(arrivals(plays), runs, batch, upgrade))
 
 
 async def _scenario(waves: list[list[dict[str, Any]]], runs: list[tuple[bool, bool, bool]],
-                    batch: int) -> None:
+                    batch: int, upgrade: int) -> None:
+    """Before the wave `upgrade` (3: none), the progress so far is rewritten as the version
+    that stored entries unpacked would have left it, and the processes restart on it."""
     database = fresh_database()
     clock = [T0]
 
@@ -94,6 +99,9 @@ async def _scenario(waves: list[list[dict[str, Any]]], runs: list[tuple[bool, bo
 
     first, second = evaluator(), evaluator()
     for number, (wave, (settle, both, together)) in enumerate(zip(waves, runs, strict=True)):
+        if number == upgrade:
+            await as_earlier_version(database)
+            first, second = evaluator(), evaluator()
         clock[0] = T0 + 10 * DAY + (number + 1) * WAVE
         if wave:
             await database["events"].insert_many(wave)

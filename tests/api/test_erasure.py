@@ -3,6 +3,7 @@ an erased player leaves no trace, not even in the aggregates."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -167,6 +168,7 @@ async def test_the_export_streams_everything_held_about_the_player(
 ) -> None:
     await ingest_client.post(BATCH, json={"events": played()})
     await questlog.bus.drain()
+    await asyncio.wait_for(questlog.achievements.evaluator.wait_idle(), timeout=10)
     await rollup(admin_client)
 
     lines = await export_lines(admin_client, "player-1")
@@ -177,6 +179,8 @@ async def test_the_export_streams_everything_held_about_the_player(
     assert {"player_progress", "session_owners", "daily_stats"} <= set(kinds)
     assert "weekly_stats" not in kinds  # a player's weeks are merged from days when read
     assert all(e["user_id"] == "player-1" for e in lines if e["kind"] == "events")
+    [progress] = [line for line in lines if line["kind"] == "player_progress"]
+    assert progress["achievements"]["first_vote"]["value"] == 4  # entries as such, not packed
 
 
 async def test_after_erasure_the_export_holds_only_the_erasure(

@@ -25,6 +25,7 @@ from questlog.access.documents import RateBucket
 from questlog.access.gate import player_bucket
 from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
+from questlog.achievements.documents import PLAYER_PROGRESS, unpacked
 from questlog.clock import utcnow
 from questlog.ingest.validation import to_millis
 from questlog.stats.buckets import Owner
@@ -39,14 +40,17 @@ RATE_BUCKETS = RateBucket.Settings.name  # the shared rate limiter's
 
 @dataclass(frozen=True)
 class PlayerData:
-    """Where a player's data lives: (collection, the field naming the player)."""
+    """Where a player's data lives: (collection, the field naming the player); and, for a
+    collection that stores some of it packed, how its documents read in an export."""
 
     owned: list[tuple[str, str]] = field(default_factory=lambda: [
         ("events", "user_id"),
-        ("player_progress", "_id"),
+        (PLAYER_PROGRESS, "_id"),
         ("session_owners", "user_id"),
     ])
     buckets: tuple[str, ...] = ("daily_stats", "weekly_stats")
+    readable: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(
+        default_factory=lambda: {PLAYER_PROGRESS: unpacked})
 
     def also(self, collection: str, player_field: str) -> None:
         """Another part's per-player collection (the sessions and the learner's)."""
@@ -163,8 +167,9 @@ class Erasure:
         yield self._line({"kind": "export", "user_id": self._outbound(user_id, now),
                           "exported_at": now})
         for collection, query in sources:
+            read = self.data.readable.get(collection, _as_stored)
             async for document in self._db[collection].find(query):
-                yield self._line({"kind": collection, **self._rekeyed(document, now)})
+                yield self._line({"kind": collection, **self._rekeyed(read(document), now)})
         for collection in self.data.buckets:
             async for document in _buckets_of(self._db[collection], user_id):
                 yield self._line({"kind": collection, **self._rekeyed(document, now)})
@@ -182,6 +187,10 @@ class Erasure:
     @staticmethod
     def _line(document: dict[str, Any]) -> bytes:
         return pydantic_core.to_json(document, fallback=str, bytes_mode="base64") + b"\n"
+
+
+def _as_stored(document: dict[str, Any]) -> dict[str, Any]:
+    return document
 
 
 def _public(receipt: dict[str, Any]) -> dict[str, Any]:

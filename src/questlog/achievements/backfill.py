@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from questlog.achievements import watermark
 from questlog.achievements.book import Book
 from questlog.achievements.definitions import Achievement, AllOfRule
-from questlog.achievements.documents import EVALUATION_ORDER, WATERMARKS
+from questlog.achievements.documents import EVALUATION_ORDER, WATERMARKS, entries_of, packed
 from questlog.achievements.rules import recompute
 from questlog.store.types import MotorCollection
 
@@ -98,9 +98,12 @@ async def _backfill_player(
         done = [e async for e in cursor
                 if e["_id"] in applied or e.get("evaluated_at") is not None  # the old marks
                 or (settled is not None and e["received_at"] < settled)]
-        entries = recompute(book, doc.get("achievements", {}), done, list(sub.by_id))
+        stored = entries_of(doc)
+        entries = recompute(book, stored, done, list(sub.by_id))
+        # All of the player's entries, packed (see documents.PlayerProgress): the version
+        # guard makes `stored` the ones this write replaces.
         update: dict[str, Any] = {
-            "$set": {f"achievements.{aid}": entry for aid, entry in entries.items()},
+            "$set": {"achievements": packed({**stored, **entries})},
             "$inc": {"version": 1},
         }
         if done:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+import bson
 import pymongo
 from beanie import Document
+from bson.binary import Binary
+from bson.codec_options import CodecOptions
 from pydantic import Field
 
 PLAYER_PROGRESS = "player_progress"
+# A player's entries are stored packed: one BSON binary of this (user-defined) subtype
+# holding the BSON document of achievement id -> entry. On secantusd-rs an update costs
+# the server per element of the document it rewrites, and the ~50 entries of a player
+# (each a document of a few lists) were most of them (docs/performance.md, "Achievements,
+# returning players: packed progress").
+PACKED_ENTRIES = 0x80
+# As the store's clients decode the rest of the document: datetimes in UTC.
+_ENTRIES_CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 # The order in which the evaluator applies stored events: arrival, then within one
 # request the order the events happened. The backfill and the tests fold in it too.
@@ -34,14 +46,17 @@ class PlayerProgress(Document):
     `version` grows by one with every evaluation, so an update computed from a stale
     read is refused; `applied` holds the ids of the last events applied, so an event
     applied before a crash but not yet marked evaluated is never applied twice.
-    `achievements` maps an achievement id to its entry (see achievements.rules).
+    `achievements` holds the entries, each achievement id's (see achievements.rules),
+    packed into one value (`packed`; read with `entries_of`, exported `unpacked`), so
+    the evaluator's update sets one value; documents written before that hold them as a
+    plain map, which reads the same and is packed at the player's next update.
     `redeemed` is changed only by redeem, never by the evaluator.
     """
 
     id: str  # type: ignore[assignment]  # the user_id
     version: int = 0
     applied: list[str] = Field(default_factory=list)
-    achievements: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    achievements: bytes | dict[str, dict[str, Any]] = b""
     unlocked: list[str] = Field(default_factory=list)
     redeemed: dict[str, dict[str, Any]] = Field(default_factory=dict)
     last_event_at: datetime | None = None
@@ -50,6 +65,27 @@ class PlayerProgress(Document):
     class Settings:
         name = PLAYER_PROGRESS
         indexes = _PROGRESS_INDEXES
+
+
+def packed(entries: Mapping[str, dict[str, Any]]) -> Binary:
+    """The entries as `achievements` stores them."""
+    return Binary(bson.encode(entries), PACKED_ENTRIES)
+
+
+def entries_of(progress: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The entries of a stored progress document, packed or (written before they were)
+    a plain map; none if it has none."""
+    stored = progress.get("achievements")
+    if isinstance(stored, bytes):
+        return bson.decode(stored, codec_options=_ENTRIES_CODEC) if stored else {}
+    return stored or {}
+
+
+def unpacked(progress: dict[str, Any]) -> dict[str, Any]:
+    """The document with its entries unpacked, as a player's export shows it."""
+    if "achievements" not in progress:
+        return progress
+    return {**progress, "achievements": entries_of(progress)}
 
 
 class BackfillRecord(Document):

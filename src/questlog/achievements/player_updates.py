@@ -33,8 +33,8 @@ from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.results import BulkWriteResult
 
 from questlog.achievements.book import Book
-from questlog.achievements.documents import EVALUATION_ORDER
-from questlog.achievements.rules import Outcome, apply_events
+from questlog.achievements.documents import EVALUATION_ORDER, entries_of, packed
+from questlog.achievements.rules import Entry, Outcome, apply_events
 from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.transactions import client_of, has_transactions
 from questlog.store.types import MotorCollection
@@ -80,8 +80,8 @@ class PlayerUpdates:
         self.book, self._progress = book, progress
         self._transactions: bool | None = None  # whether the store has them, once asked
         # The players' documents as this process last wrote them, or read them when it
-        # had nothing to write (version, through, achievements), the most recent last:
-        # see _documents.
+        # had nothing to write (version, through, achievements: as written, or still
+        # packed as read), the most recent last: see _documents.
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def apply(self, batch: Sequence[dict[str, Any]]) -> Applied:
@@ -174,17 +174,19 @@ class PlayerUpdates:
                 self._keep(user_id, {k: doc[k] for k in KEPT if k in doc})
                 return None
         doc = doc or {}
-        version, entries = doc.get("version", 0), doc.get("achievements", {})
+        version, entries = doc.get("version", 0), entries_of(doc)
         # The fold changes the entries in place: out of the cache first, so that rules
         # failing halfway leave no half-changed document there (it comes back written).
         self._cache.pop(user_id, None)
         outcome = apply_events(self.book, entries, events)
         through = _through(events, doc.get("through"))
+        after = {**entries, **outcome.changed}
         return _Update(
-            user_id=user_id, request=_request(user_id, version, events, outcome, through),
+            user_id=user_id,
+            request=_request(user_id, version, events, outcome, after, through),
             unlocks=sum(u.count for u in outcome.unlocks),
             written={"_id": user_id, "version": version + 1, "through": through,
-                     "achievements": {**entries, **outcome.changed}},
+                     "achievements": after},
         )
 
     async def _write_chunk(self, chunk: list[_Update], done: Applied) -> set[str]:
@@ -275,11 +277,14 @@ def _through(events: Events, through: list[Any] | None) -> list[Any]:
 
 
 def _request(
-    user_id: str, version: int, events: Events, outcome: Outcome, through: list[Any],
+    user_id: str, version: int, events: Events, outcome: Outcome, entries: dict[str, Entry],
+    through: list[Any],
 ) -> Write:
     """One player's atomic write, refused unless the document is still at `version`:
     an insert where there was none (refused as a duplicate if another writer made it),
     an update of that version otherwise (matching nothing if it is gone or has moved on).
+    Where the outcome changed entries, the write sets all of them, `entries`, packed
+    (see documents.PlayerProgress): the version guard makes them the stored ones.
 
     An insert, not an upsert of the update: the server builds a document of dotted
     paths for an upsert at about twice the cost of inserting the same document."""
@@ -290,7 +295,7 @@ def _request(
         document: dict[str, Any] = {"_id": user_id, "version": 1, "applied": ids,
                                     "last_event_at": last_event_at, "through": through}
         if outcome.changed:
-            document["achievements"] = outcome.changed
+            document["achievements"] = packed(entries)
         if unlocked:
             document["unlocked"] = unlocked
         return InsertOne(document)
@@ -301,7 +306,7 @@ def _request(
         "$set": {"through": through},
     }
     if outcome.changed:
-        update["$set"].update({f"achievements.{aid}": e for aid, e in outcome.changed.items()})
+        update["$set"]["achievements"] = packed(entries)
     if unlocked:
         update["$addToSet"] = {"unlocked": {"$each": unlocked}}
     # Only fields of the (_id, version) index: secantusd-rs scans the collection for a

@@ -9,6 +9,7 @@ from typing import Any
 
 from questlog.achievements.book import Book
 from questlog.achievements.definitions import Achievement
+from questlog.achievements.documents import entries_of
 from questlog.achievements.views import ProgressView, progress_view, visible
 from questlog.clock import utcnow
 from questlog.store.types import MotorCollection
@@ -101,7 +102,7 @@ class AchievementService:
             raise UnknownCategory(f"no achievement has the category {category!r}; "
                                   f"categories: {', '.join(shown)}")
         doc = await self._player(user_id) if user_id is not None else {}
-        state, redeemed = doc.get("achievements", {}), doc.get("redeemed", {})
+        state, redeemed = entries_of(doc), doc.get("redeemed", {})
         listed = [a for a in book if visible(a, state)]
         if ids is not None:
             seen, wanted = {a.id for a in listed}, set(ids)
@@ -125,7 +126,7 @@ class AchievementService:
         """The progress of each achievement named, in the order named (each once)."""
         wanted = list(dict.fromkeys(achievement_ids))
         doc = await self._player(user_id)
-        state, now = doc.get("achievements", {}), self._clock()
+        state, now = entries_of(doc), self._clock()
         by_id = self._book.by_id
         # A hidden one does not exist for the player until unlocked.
         _refuse_unknown([i for i in wanted if i not in by_id or not visible(by_id[i], state)])
@@ -137,7 +138,7 @@ class AchievementService:
         achievement = self._achievement(achievement_id)
         while True:
             doc = await self._player(user_id)
-            state = doc.get("achievements", {})
+            state = entries_of(doc)
             if not visible(achievement, state):  # as in progress(): not even its reward shows
                 raise UnknownAchievement(f"no achievement {achievement_id!r}")
             if achievement.reward is None:
