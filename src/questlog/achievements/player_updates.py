@@ -178,15 +178,14 @@ class PlayerUpdates:
         # The fold changes the entries in place: out of the cache first, so that rules
         # failing halfway leave no half-changed document there (it comes back written).
         self._cache.pop(user_id, None)
-        outcome = apply_events(self.book, entries, events)
+        outcome = apply_events(self.book, entries, events)  # `entries` now as after them
         through = _through(events, doc.get("through"))
-        after = {**entries, **outcome.changed}
         return _Update(
             user_id=user_id,
-            request=_request(user_id, version, events, outcome, after, through),
+            request=_request(user_id, version, events, outcome, entries, through),
             unlocks=sum(u.count for u in outcome.unlocks),
             written={"_id": user_id, "version": version + 1, "through": through,
-                     "achievements": after},
+                     "achievements": entries},
         )
 
     async def _write_chunk(self, chunk: list[_Update], done: Applied) -> set[str]:
