@@ -19,18 +19,21 @@ FIXTURES = {catalog: catalog_fixtures(models) for catalog, models in CATALOGS.it
 VALID = [event for fixtures in FIXTURES.values() for event in fixtures["valid"]]
 
 
-def by_model(model: type[EventBase], event: object) -> dict[str, Any] | list[Any]:
+Judged = dict[str, Any] | tuple[str, list[Any]]  # the fields, or the error's title and errors
+
+
+def by_model(model: type[EventBase], event: object) -> Judged:
     try:
         return dict(model.model_validate(event).__dict__)
     except ValidationError as exc:
-        return exc.errors(include_url=False, include_context=False)
+        return exc.title, exc.errors(include_url=False, include_context=False)
 
 
-def by_fields(model: type[EventBase], event: object) -> dict[str, Any] | list[Any]:
+def by_fields(model: type[EventBase], event: object) -> Judged:
     try:
         return fields_validator(model)(event)
     except ValidationError as exc:
-        return exc.errors(include_url=False, include_context=False)
+        return exc.title, exc.errors(include_url=False, include_context=False)
 
 
 def model_of(event: dict[str, Any]) -> type[EventBase] | None:

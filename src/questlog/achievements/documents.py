@@ -49,7 +49,8 @@ class PlayerProgress(Document):
     `achievements` holds the entries, each achievement id's (see achievements.rules),
     packed into one value (`packed`; read with `entries_of`, exported `unpacked`), so
     the evaluator's update sets one value; documents written before that hold them as a
-    plain map, which reads the same and is packed at the player's next update.
+    plain map, which reads the same and is packed by the player's first update that
+    changes an entry (or a backfill).
     `redeemed` is changed only by redeem, never by the evaluator.
     """
 

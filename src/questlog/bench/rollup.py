@@ -182,8 +182,6 @@ async def _tallied(periods: Periods) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
-
-
 async def _group_floor(db: MotorDatabase, runs: int) -> float:
     """One $group of every event by (type, company, user), its rows read: what the server
     itself needs to read the events once and hand over one row per bucket owner."""

@@ -37,4 +37,5 @@ def fields_validator(model: type[EventBase]) -> ValidateFields:
         for name, field in schema["schema"]["fields"].items()
     }
     config = schema["config"]  # strict, extra="forbid", no NaN: the typed dict's own
-    return SchemaValidator(core_schema.typed_dict_schema(fields, config=config)).validate_python
+    return SchemaValidator(core_schema.typed_dict_schema(fields, cls_name=model.__name__,
+                                                          config=config)).validate_python

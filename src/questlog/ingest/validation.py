@@ -134,9 +134,9 @@ def check_event(
             f"not {tag.partition('@')[2][:16]}",
         )
     try:
-        # The tag's own model, not the union (EVENT_ADAPTER): the union would find the
-        # tag again through tag_of, in Python, for every event. Same errors, without
-        # the tag at the head of their location.
+        # The tag's own field validation (events/fields.py), not the union
+        # (EVENT_ADAPTER): the union would find the tag again through tag_of, in Python,
+        # for every event. Same errors, without the tag at the head of their location.
         document = validate(item)
     except ValidationError as exc:
         details = describe_errors(exc)
