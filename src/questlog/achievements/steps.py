@@ -30,6 +30,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from questlog.achievements.kinds import memory_of, multiples, utc_day, with_day
+from questlog.events.envelope import NUMBERS
 
 if TYPE_CHECKING:
     from questlog.achievements.book import Counting, Filter
@@ -46,7 +47,8 @@ def step(event, entries, changed, run):
     get, moment, entry_of = event.get, event["event_time"], entries.get'''
 
 # How a kind makes the entry its event changed the run's: the stored one, changed in
-# place, or, for an achievement not begun, a new one in `entries`.
+# place, or, for an achievement not begun, a new one in `entries`. What `run.own` does
+# (rules._Run), written out in the step: no call per rule met.
 _OWN = '''\
 if entry is EMPTY:
     entries[$key] = entry = {}
@@ -113,7 +115,7 @@ def write(event_type: str, filters: Sequence[Filter], rules: Sequence[Counting]
           ) -> tuple[str, Step]:
     """The step of one event type's rules (in file order) and filters, and its source."""
     namespace: dict[str, Any] = {
-        "EMPTY": EMPTY, "INF": math.inf, "NUMBER": (int, float), "bisect_left": bisect_left,
+        "EMPTY": EMPTY, "INF": math.inf, "NUMBERS": NUMBERS, "bisect_left": bisect_left,
         "multiples": multiples, "with_day": with_day,
     }
     lines = [Template(_HEADER).substitute(event_type=event_type, rules=len(rules),
@@ -167,8 +169,8 @@ def _fields(filters: Sequence[Filter], rules: Sequence[Counting]) -> list[str]:
     for name in dict.fromkeys(read):  # each once, in order
         assert name.isidentifier(), name  # an event model's field
         lines.append(f"    field_{name} = get({name!r})")
-        if name in summed:  # NUMBER, a tuple: `int | float` would build a union per event
-            lines.append(f"    number_{name} = isinstance(field_{name}, NUMBER) "
+        if name in summed:  # NUMBERS, a tuple: `int | float` would build a union per event
+            lines.append(f"    number_{name} = isinstance(field_{name}, NUMBERS) "
                          f"and not isinstance(field_{name}, bool)")
     return lines
 
