@@ -3,6 +3,7 @@ tokens, which hold no scope: they read their own player's achievements only."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -43,9 +44,16 @@ def principal_for_key(token: str, keys: dict[str, frozenset[str]]) -> Principal 
     digest = hashlib.sha256(token.encode(errors="surrogatepass")).digest()
     found = None
     for key, scopes in keys.items():
-        if hmac.compare_digest(hashlib.sha256(key.encode()).digest(), digest):
-            found = Principal(label=key_label(key), scopes=scopes)
+        known, label = _digest_and_label(key)
+        if hmac.compare_digest(known, digest):
+            found = Principal(label=label, scopes=scopes)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _digest_and_label(key: str) -> tuple[bytes, str]:
+    """A configured key's digest and label, hashed once rather than on every request."""
+    return hashlib.sha256(key.encode()).digest(), key_label(key)
 
 
 def principal_for_player_token(token: str, tokens: PlayerTokens, *, now: datetime) -> Principal:

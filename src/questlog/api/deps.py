@@ -20,17 +20,25 @@ from questlog.settings import Settings
 M = TypeVar("M", bound=BaseModel)
 
 
+def questlog_of(request: Request) -> Questlog:
+    questlog: Questlog = request.app.state.questlog
+    return questlog
+
+
 async def get_questlog(request: Request) -> Questlog:
     # async, though it awaits nothing: FastAPI runs a plain function dependency on a
     # worker thread, a thread hop on every request.
-    questlog: Questlog = request.app.state.questlog
-    return questlog
+    return questlog_of(request)
 
 
 QuestlogDep = Annotated[Questlog, Depends(get_questlog)]
 
 
-async def authenticate(request: Request, questlog: QuestlogDep) -> Principal:
+async def authenticate(request: Request) -> Principal:
+    # Not through QuestlogDep: FastAPI solves a dependency's own dependencies again at
+    # every place it is named, cached or not (about 10 µs each), and every scope check
+    # of every request goes through here.
+    questlog = questlog_of(request)
     token = bearer_token(request)
     principal = principal_for_key(token, questlog.settings.api_key_scopes)
     if principal is None:

@@ -18,8 +18,8 @@ from questlog.api.body import (
     read_head,
     repeated_key,
 )
-from questlog.api.budget import spend_request_budget
-from questlog.api.deps import AdminDep, IngestDep, QuestlogDep, ReadDep
+from questlog.api.budget import WriterDep
+from questlog.api.deps import AdminDep, QuestlogDep, ReadDep
 from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.openapi import EVENT_REF
 from questlog.api.origin import origin_of
@@ -121,15 +121,14 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorEnvelope, "description": "Over the key's request budget; see Retry-After"},
     503: {"model": ErrorEnvelope, "description": "MongoDB is not answering; retry"},
 }
-BUDGET = [Depends(spend_request_budget)]
 
 
 @router.post(
     "", status_code=202, summary="Log one event", response_model=IngestEnvelope,
-    openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES, dependencies=BUDGET,
+    openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES,
 )
 async def post_event(
-    request: Request, questlog: QuestlogDep, principal: IngestDep
+    request: Request, questlog: QuestlogDep, principal: WriterDep
 ) -> EnvelopeResponse:
     body = await read_json(request, questlog, principal)
     result = await questlog.ingestor.ingest(
@@ -147,10 +146,9 @@ async def post_event(
 @router.post(
     "/batch", summary="Log a batch of events; valid ones are stored even when others are not",
     response_model=IngestEnvelope, openapi_extra=BATCH_BODY, responses=WRITE_RESPONSES,
-    dependencies=BUDGET,
 )
 async def post_batch(
-    request: Request, questlog: QuestlogDep, principal: IngestDep
+    request: Request, questlog: QuestlogDep, principal: WriterDep
 ) -> EnvelopeResponse:
     body = await read_json(request, questlog, principal)
     if isinstance(body.parsed, RepeatedKeys):
