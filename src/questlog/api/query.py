@@ -70,6 +70,8 @@ class QuerySpelling:
 
     def canonical(self, query_string: bytes) -> bytes:
         """The query with every parameter under its declared name; ApiError if it cannot be."""
+        if not query_string:  # most requests (every write): nothing to rename or refuse
+            return query_string
         # As Starlette reads it (latin-1, then percent-decoding as UTF-8).
         pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
         unknown = sorted({key for key, _ in pairs if key not in self.names})
