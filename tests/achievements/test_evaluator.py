@@ -20,6 +20,7 @@ from achievement_factories import (
 )
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
+from questlog.achievements.definitions import DefinitionsError, parse_definitions
 from questlog.achievements.documents import entries_of
 from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
@@ -348,14 +349,19 @@ async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
     assert await progress_of(database) == recomputed(RULES, events)
 
 
-def test_every_timestamp_an_event_type_declares_is_made_utc_again_when_read() -> None:
-    """The evaluator reads events without tz-aware decoding and makes STAMPED's fields
-    UTC again: a timestamp a new event type declared would reach the rules naive."""
-    declared = {name for model in EVENT_MODELS
+def test_no_definition_can_read_a_timestamp_the_evaluator_leaves_naive() -> None:
+    """The evaluator reads events without tz-aware decoding and makes only STAMPED's
+    fields UTC again (the order's): a rule that could name another timestamp an event
+    type declares would compare it naive."""
+    declared = {(model.model_fields["type"].default, name) for model in EVENT_MODELS
                 for name in timestamps(model.model_json_schema(by_alias=False))}
+    assert ("BILL_VOTE", "occurred_at") in declared
 
-    assert "occurred_at" in declared
-    assert declared <= set(STAMPED)
+    for event_type, name in [(t, n) for t, n in declared if n not in STAMPED]:
+        with pytest.raises(DefinitionsError, match="not a string, number or boolean"):
+            parse_definitions({"achievements": [{"id": "a", "rule": {
+                "kind": "counter", "event": event_type, "threshold": 1,
+                "where": {name: "2026-01-01T00:00:00Z"}}}]}, source="test")
 
 
 def timestamps(schema: object, name: str | None = None) -> set[str]:

@@ -27,7 +27,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 
 from questlog.achievements import watermark
 from questlog.achievements.book import Book
@@ -39,7 +39,6 @@ from questlog.achievements.documents import (
 )
 from questlog.achievements.player_updates import ORDER_KEYS, PlayerUpdates, order_key
 from questlog.clock import utcnow
-from questlog.store.documents import StoredEvent
 from questlog.store.indexes import ensure_indexes
 from questlog.store.naive import plain
 from questlog.store.types import MotorCollection
@@ -57,9 +56,11 @@ PACE = 1.0
 # Named in every read: secantusd-rs's planner sorts a collection scan when the filter
 # names a field the index lacks (type), where MongoDB walks the index in order.
 EVALUATION_INDEX_NAME = EVALUATION_INDEX.document["name"]
-# The datetimes the write path stores on an event: read naive, made UTC again (_aware).
-STAMPED = tuple(name for name, field in StoredEvent.model_fields.items()
-                if datetime in (field.annotation, *get_args(field.annotation)))
+# The datetimes of an event the evaluator reads, its order's (EVALUATION_ORDER): read
+# naive, made UTC again (_aware). The rules read no other (a definition may name only a
+# string, number or boolean field), so the event's other timestamps (occurred_at,
+# sent_at...) stay naive: making them UTC too was a third of the reading's own CPU.
+STAMPED = ("received_at", "event_time")
 
 
 @dataclass
@@ -266,7 +267,7 @@ class Evaluator:
         self.stats.conflicts += applied.conflicts
         for event in batch:
             self._seen[event["_id"]] = event["received_at"]
-        newest = max(batch, key=order_key)
+        newest = batch[-1]  # every batch is read in evaluation order
         if self._last is None or order_key(newest) > self._last:
             self._last = order_key(newest)
         await watermark.advance(self._watermarks, head=newest["received_at"])
@@ -288,7 +289,8 @@ async def _batches(
 
 
 def _aware(event: dict[str, Any]) -> dict[str, Any]:
-    """`event` as read naive, its datetimes in UTC as the rest of Questlog holds them."""
+    """`event` as read naive, the datetimes the evaluator reads (STAMPED) in UTC as the
+    rest of Questlog holds them."""
     for name in STAMPED:
         moment = event.get(name)
         if moment is not None:

@@ -258,12 +258,12 @@ def _unmatched(result: BulkWriteResult, requests: list[Write]) -> set[int]:
 
 
 def _all_after(events: Events, through: list[Any] | None) -> bool:
-    """Whether every event comes after `through` (then none can have been applied: every
-    applied event is at or before it). A document without one is older than it: no."""
+    """Whether every event (in evaluation order, as every batch is read: the first is
+    the oldest) comes after `through` (then none can have been applied: every applied
+    event is at or before it). A document without one is older than it: no."""
     if through is None:
         return False
-    last = tuple(through)
-    return all(order_key(e) > last for e in events)
+    return order_key(events[0]) > tuple(through)
 
 
 def _through(events: Events, through: list[Any] | None) -> list[Any]:
