@@ -1,6 +1,7 @@
 """The access data ingestion keeps in memory (access.cache): a change made in another
 process takes effect within access_cache_seconds, one made in this process at once, one
-nobody announced within MAX_AGE_SECONDS; the caches stay within their size."""
+nobody announced within MAX_AGE_SECONDS of each entry's read; the caches stay within
+their size."""
 
 from __future__ import annotations
 
@@ -130,6 +131,32 @@ async def test_a_change_nobody_announced_takes_effect_within_the_maximum_age(
     ticks.advance(MAX_AGE_SECONDS)
 
     assert await here.flags.silenced(["p1"]) == {"p1"}
+
+
+async def test_each_entry_is_read_again_at_its_own_age_not_all_at_one_instant(
+    questlog: Questlog,
+) -> None:
+    # A steady stream of sessions: dropping the whole cache at once would make every
+    # one of them claim again within a fraction of a second.
+    ticks = Ticks()
+    revisions = Revisions(questlog.store.database["access_revisions"], interval=BOUND,
+                          clock=ticks)
+    cache: RevisionCache[str, int] = RevisionCache(revisions, PLAYERS, max_entries=10)
+    asked: list[list[str]] = []
+
+    async def load(keys: list[str]) -> dict[str, int]:
+        asked.append(keys)
+        return {k: len(k) for k in keys}
+
+    await cache.get_many(["early"], load)
+    ticks.advance(MAX_AGE_SECONDS / 2)
+    await cache.get_many(["late"], load)
+    ticks.advance(MAX_AGE_SECONDS / 2)
+    await cache.get_many(["early", "late"], load)
+    ticks.advance(MAX_AGE_SECONDS / 2)
+    await cache.get_many(["early", "late"], load)
+
+    assert asked == [["early"], ["late"], ["early"], ["late"]]
 
 
 async def test_with_no_bound_every_question_goes_to_the_store(questlog: Questlog) -> None:

@@ -10,10 +10,13 @@ takes effect in every process for requests that start after t + interval, and at
 in the process that made it (its bump answers the new counter, which it keeps: a read
 of the counters begun before the bump cannot put the old one back, counters only grow).
 
-Should a writer die between its change and the bump, nothing signals the change: a
-cache is also dropped every `max_age` seconds, whatever the counters say, which bounds
-that case. Each cache keeps at most `max_entries` entries, the least recently used
-leaving first.
+Should a writer die between its change and the bump, nothing signals the change: an
+entry is also read again once it is `max_age` seconds old, whatever the counters say,
+which bounds that case. Each entry ages on its own, from its own read: dropping the
+whole cache at one instant made every session's next event, all within a fraction of
+a second, claim again, and the claims of sessions already owned take three round
+trips (access.sessions). Each cache keeps at most `max_entries` entries, the least
+recently used leaving first.
 """
 
 from __future__ import annotations
@@ -87,9 +90,9 @@ class RevisionCache(Generic[K, V]):
     ) -> None:
         self._revisions, self.kind = revisions, kind
         self._max_entries, self._max_age = max_entries, max_age
-        self._entries: OrderedDict[K, V] = OrderedDict()
+        # Each value with when its read began: what it holds is at least as new as that.
+        self._entries: OrderedDict[K, tuple[V, float]] = OrderedDict()
         self._revision = -1
-        self._cleared_at = -math.inf
         self._epoch = 0  # moves on every clear: a read begun before one is not kept
 
     @property
@@ -102,7 +105,6 @@ class RevisionCache(Generic[K, V]):
     def clear(self) -> None:
         self._entries.clear()
         self._epoch += 1
-        self._cleared_at = self._revisions.clock()
 
     async def bump(self) -> None:
         """After a change of the data behind this cache: every process drops its copy
@@ -118,12 +120,14 @@ class RevisionCache(Generic[K, V]):
         if not self.enabled:
             return dict(await load(wanted))
         await self._refresh()
+        now = self._revisions.clock()
         found: dict[K, V] = {}
         missing: list[K] = []
         for key in wanted:
-            if key in self._entries:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[1] < self._max_age:
                 self._entries.move_to_end(key)
-                found[key] = self._entries[key]
+                found[key] = entry[0]
             else:
                 missing.append(key)
         if missing:
@@ -131,7 +135,7 @@ class RevisionCache(Generic[K, V]):
             loaded = await load(missing)
             found.update(loaded)
             if epoch == self._epoch:
-                self._keep(loaded)
+                self._keep(loaded, read_at=now)
         return found
 
     async def put(self, values: Mapping[K, V]) -> None:
@@ -139,18 +143,17 @@ class RevisionCache(Generic[K, V]):
         its `load` read)."""
         if self.enabled:
             await self._refresh()
-            self._keep(values)
+            self._keep(values, read_at=self._revisions.clock())
 
     async def _refresh(self) -> None:
         revision = await self._revisions.current(self.kind)
-        too_old = self._revisions.clock() - self._cleared_at >= self._max_age
-        if revision != self._revision or too_old:
+        if revision != self._revision:
             self.clear()
             self._revision = revision
 
-    def _keep(self, loaded: Mapping[K, V]) -> None:
-        self._entries.update(loaded)
-        for key in loaded:
+    def _keep(self, loaded: Mapping[K, V], *, read_at: float) -> None:
+        for key, value in loaded.items():
+            self._entries[key] = (value, read_at)
             self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
