@@ -82,7 +82,8 @@ class Revisions:
 
 
 class RevisionCache(Generic[K, V]):
-    """Values of `kind` read from the store, dropped when its counter moves."""
+    """Values of `kind` read from the store: all dropped when its counter moves, each
+    read again once it is `max_age` seconds old."""
 
     def __init__(
         self, revisions: Revisions, kind: str, *, max_entries: int,
@@ -129,6 +130,8 @@ class RevisionCache(Generic[K, V]):
                 self._entries.move_to_end(key)
                 found[key] = entry[0]
             else:
+                if entry is not None:  # too old: gone, whatever its read brings back
+                    del self._entries[key]
                 missing.append(key)
         if missing:
             epoch = self._epoch

@@ -50,7 +50,7 @@ def principal_for_key(token: str, keys: dict[str, frozenset[str]]) -> Principal 
     return found
 
 
-@functools.lru_cache(maxsize=64)
+@functools.cache  # the configured keys: a finite set
 def _digest_and_label(key: str) -> tuple[bytes, str]:
     """A configured key's digest and label, hashed once rather than on every request."""
     return hashlib.sha256(key.encode()).digest(), key_label(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
@@ -85,6 +87,24 @@ INGEST, READ, ADMIN = require_ingest(), require("read"), require("admin")
 IngestDep = Annotated[Principal, Depends(INGEST)]
 ReadDep = Annotated[Principal, Depends(READ)]
 AdminDep = Annotated[Principal, Depends(ADMIN)]
+
+
+async def spend_request_budget(request: Request, principal: IngestDep) -> Principal:
+    """The ingesting principal, once its key had budget for this request: else 429
+    rate_limited, with Retry-After."""
+    # The app from the request, not QuestlogDep: one dependency fewer for FastAPI to
+    # solve on every write (see authenticate).
+    wait = await questlog_of(request).access.request_budget(principal.label, time.time())
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise ApiError(429, "rate_limited",
+                       f"this key is over its request budget; retry in {seconds} s",
+                       headers={"Retry-After": str(seconds)})
+    return principal
+
+
+# The principal of a write route: a key or token with ingest, within its request budget.
+WriterDep = Annotated[Principal, Depends(spend_request_budget)]
 
 
 def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

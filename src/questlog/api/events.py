@@ -18,8 +18,7 @@ from questlog.api.body import (
     read_head,
     repeated_key,
 )
-from questlog.api.budget import WriterDep
-from questlog.api.deps import AdminDep, QuestlogDep, ReadDep
+from questlog.api.deps import AdminDep, QuestlogDep, ReadDep, WriterDep
 from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.openapi import EVENT_REF
 from questlog.api.origin import origin_of
