@@ -20,11 +20,11 @@ import math
 import random
 import secrets
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from questlog.batching import chunked
 from questlog.bench.raw import WIDE_LIMITS
@@ -133,13 +133,13 @@ async def bench_rollup(
     try:
         load_seconds = await _load(db, documents, events, batch)
         with as_long_running():  # as the scheduled rollup runs, in serve or jobs
-            daily, daily_seconds = await _best(
-                runs, db, DailyStat, lambda: _rollup(db, calendar).days(period))
+            daily, daily_seconds = await _fastest(runs, lambda: _into_empty(
+                db, DailyStat, _rollup(db, calendar).days(period)))
             weeks = weeks_of(period)
-            weekly, weekly_seconds = await _best(
-                runs, db, WeeklyStat, lambda: _rollup(db, calendar).weeks(weeks))
-            group_seconds = await _group_floor(db, runs)
-            insert_seconds = await _insert_floor(db, daily.written, runs)
+            weekly, weekly_seconds = await _fastest(runs, lambda: _into_empty(
+                db, WeeklyStat, _rollup(db, calendar).weeks(weeks)))
+            _, group_seconds = await _fastest(runs, lambda: _group_floor(db))
+            _, insert_seconds = await _fastest(runs, lambda: _insert_floor(db))
     finally:
         await client.drop_database(scratch)
     return RollupFigures(
@@ -153,15 +153,22 @@ async def bench_rollup(
 Periods = AsyncGenerator[tuple[date, Tally | Exception], None]
 
 
-async def _best(runs: int, db: MotorDatabase, output: type[DailyStat | WeeklyStat],
-                periods: Callable[[], Periods]) -> tuple[Tally, float]:
-    """The tally and the seconds of the fastest of `runs` rollups of `periods()`, each
-    into an empty `output` collection."""
-    timed = []
-    for _ in range(runs):
-        await _indexed(db, output)
-        timed.append(await _tallied(periods()))
+T = TypeVar("T")
+
+
+async def _fastest(runs: int, once: Callable[[], Awaitable[tuple[T, float]]]
+                   ) -> tuple[T, float]:
+    """What the fastest of `runs` calls of `once` gave, and its seconds: each figure is
+    the best of its runs, so that a stall of the shared machine decides no ratio."""
+    timed = [await once() for _ in range(runs)]
     return min(timed, key=lambda run: run[1])
+
+
+async def _into_empty(db: MotorDatabase, output: type[DailyStat | WeeklyStat],
+                      periods: Periods) -> tuple[Tally, float]:
+    """A rollup of `periods` into an empty `output` collection (see _tallied)."""
+    await _indexed(db, output)
+    return await _tallied(periods)
 
 
 def _rollup(db: MotorDatabase, calendar: Calendar) -> Rollup:
@@ -182,44 +189,35 @@ async def _tallied(periods: Periods) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
-async def _group_floor(db: MotorDatabase, runs: int) -> float:
+async def _group_floor(db: MotorDatabase) -> tuple[None, float]:
     """One $group of every event by (type, company, user), its rows read: what the server
-    itself needs to read the events once and hand over one row per bucket owner."""
+    itself needs to read the events once and hand over one row per bucket owner. Only
+    its seconds (as _fastest takes them)."""
     pipeline = [{"$group": {"_id": {"t": "$type", "c": "$company_id", "u": "$user_id"},
                             "n": {"$sum": 1}}}]
-    timed = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        async for _ in db[StoredEvent.Settings.name].aggregate(pipeline):
-            pass
-        timed.append(time.perf_counter() - started)
-    return min(timed)
+    started = time.perf_counter()
+    async for _ in db[StoredEvent.Settings.name].aggregate(pipeline):
+        pass
+    return None, time.perf_counter() - started
 
 
-async def _insert_floor(db: MotorDatabase, count: int, runs: int) -> float:
-    """Unordered insert_many of a copy of every daily bucket the rollup wrote (`count`),
-    under an id of the same kind: what the server needs to store as many documents of
-    those sizes. Only the inserts are timed, in batches of COPY_BATCH (pymongo splits an
+async def _insert_floor(db: MotorDatabase) -> tuple[None, float]:
+    """Unordered insert_many of a copy of every daily bucket the rollup wrote, under an
+    id of the same kind: what the server needs to store as many documents of those
+    sizes. Only the inserts are timed, in batches of COPY_BATCH (pymongo splits an
     insert_many into batches of its own anyway), into a collection with no index but
-    _id's: index upkeep belongs to the design, not to the floor."""
-    daily = db[DailyStat.Settings.name]
-    if not count:
-        return 0.0
-    timed = []
-    for run in range(runs):
-        target = db[f"bench_insert_floor_{run}"]
-        seconds = 0.0
-        batch: list[dict[str, Any]] = []
-        async for document in daily.find({}).batch_size(COPY_BATCH):
-            batch.append({**document, "_id": f"{document['_id']}~"})
-            if len(batch) >= COPY_BATCH:
-                seconds += await _timed_insert(target, batch)
-                batch = []
-        if batch:
+    _id's: index upkeep belongs to the design, not to the floor. Only its seconds."""
+    target, seconds = db["bench_insert_floor"], 0.0
+    batch: list[dict[str, Any]] = []
+    async for document in db[DailyStat.Settings.name].find({}).batch_size(COPY_BATCH):
+        batch.append({**document, "_id": f"{document['_id']}~"})
+        if len(batch) >= COPY_BATCH:
             seconds += await _timed_insert(target, batch)
-        await target.drop()
-        timed.append(seconds)
-    return min(timed)
+            batch = []
+    if batch:
+        seconds += await _timed_insert(target, batch)
+    await target.drop()
+    return None, seconds
 
 
 COPY_BATCH = 10_000
