@@ -6,18 +6,21 @@ They check that the figures are printed and that the counts add up, never timing
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from printed_figures import figures
 
 from questlog.bench.ingest import drive
-from questlog.bench.raw import stored_documents
+from questlog.bench.raw import empty_events_collection, stored_documents
 from questlog.bench.report import percentile
 from questlog.bench.server import free_port, own_server
 from questlog.bench.synthetic import MIX
 from questlog.cli import main
-from questlog.store.connection import connect
+from questlog.store.connection import connect, open_store
+from questlog.store.documents import StoredEvent
+from questlog.store.indexes import ensure_ttl_index
 
 
 def test_bench_ingest_stores_every_batch_and_compares_with_raw(capsys: pytest.CaptureFixture[str]):
@@ -94,6 +97,25 @@ def test_raw_documents_are_the_stored_shape_in_the_seed_mix():
     assert len({d["_id"] for d in documents}) == 2000
     assert set(Counter(d["type"] for d in documents)) == {event_type for event_type, _, _ in MIX}
     assert all({"received_at", "event_time", "ingest_id"} <= d.keys() for d in documents)
+
+
+async def test_the_floor_and_each_http_round_start_from_an_empty_events_collection(
+    tmp_path: Path,
+):
+    # The store's cost of an insert grows with what the collection holds: the raw floor
+    # and the report's HTTP rounds are compared in the same state, an empty collection
+    # with every index a started Questlog gives its events collection.
+    store = await open_store(connect("memory", data_dir=tmp_path), "bench_empty", [StoredEvent])
+    events = store.database["events"]
+    await ensure_ttl_index(events, "received_at", timedelta(days=30))
+    await events.insert_many(stored_documents(5))
+    started_with = await events.index_information()
+
+    await empty_events_collection(events)
+
+    assert await events.count_documents({}) == 0
+    assert {name: index["key"] for name, index in (await events.index_information()).items()} \
+        == {name: index["key"] for name, index in started_with.items()}
 
 
 def test_percentile_interpolates_between_ranks():

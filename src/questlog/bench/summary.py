@@ -34,8 +34,8 @@ from questlog.bench.report import percentile, print_figures
 from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_store, own_server, scratch_database
 from questlog.settings import Settings
-from questlog.store.documents import RAW_EVENTS
 from questlog.store.connection import Connection
+from questlog.store.documents import RAW_EVENTS
 
 SINGLE_EVENTS = 2_000  # the p99 is then the 20th slowest: one stall does not decide it
 WARM_UP_EVENTS = 50
@@ -139,7 +139,7 @@ async def report(connection: Connection, database: str, time_zone: str,
     rows.append(_row(f"drain after a burst of {BURST_EVENTS:,}", e2e.drain_seconds, "s", None, 5))
 
     note(f"ingestion: {INGEST_ROUNDS} rounds of 20,000 raw inserts, then 20,000 events by "
-         "HTTP batches of 500")
+         "HTTP batches of 500, each into an empty collection")
     http_rate, raw_rate = await batch_ingestion(connection)
     rows.append(_row("HTTP batch ingestion", http_rate, "events/s",
                      raw_rate, 0.8, at_most=False))
