@@ -254,11 +254,16 @@ class Evaluator:
         head = mark.get("head")
         if head is not None:
             pending_query["received_at"] = {"$gt": head}
-        pending = await self._events.count_documents(pending_query)
-        oldest = await self._events.find_one(
-            pending_query, {"received_at": 1}, sort=EVALUATION_ORDER
-        )
-        since = oldest["received_at"] if oldest else None
+        # Both figures in one pass over the events: the status is polled while the
+        # evaluator works, and a count then a sorted find_one (a scan, then a scan and a
+        # sort on secantusd-rs) cost the server three times as much, beside the pass.
+        pending, since = 0, None
+        async for found in self._events.aggregate([
+            {"$match": pending_query},
+            {"$group": {"_id": None, "pending": {"$sum": 1},
+                        "oldest": {"$min": "$received_at"}}},
+        ]):
+            pending, since = found["pending"], found["oldest"]
         age = (self._clock() - since).total_seconds() if since else 0.0
         return Lag(pending, since, max(age, 0.0), EvaluatorStats(**vars(self.stats)))
 
