@@ -15,9 +15,13 @@ from a document that is gone since (an erasure deleted it) matches nothing, so a
 player's progress never comes back from what this process kept of it.
 
 The updates of a batch are written in chunks of CHUNK_PLAYERS players, one transaction
-each where the server has them, and the next chunk is computed while one is written: the
-server writes on its own core while Python runs the rules. Chunks hold different players,
-so the order in which they land changes nothing.
+each where the server has them. A chunk's write is begun before the next chunk is
+computed, but only its first step (a bulk without a transaction; the session's start in
+one) goes on while the rules hold the event loop: each later step (the bulk, the commit)
+waits for the loop's next turn. Yielding between players to let it go on cost more than
+it saved on two shared cores, where the pass is bound by CPU (docs/performance.md,
+"Achievements, returning players: the timeline"). Chunks hold different players, so the
+order in which they land changes nothing.
 """
 
 from __future__ import annotations
@@ -140,8 +144,9 @@ class PlayerUpdates:
     async def _write_all(
         self, players: dict[str, Events], docs: dict[str, dict[str, Any]], done: Applied,
     ) -> set[str]:
-        """Every player's update, chunk by chunk, the next computed while one is written;
-        the players whose update the guard refused."""
+        """Every player's update, chunk by chunk, each write begun before the next chunk
+        is computed (see the module's docstring); the players whose update the guard
+        refused."""
         users, refused = list(players), set()
         writing: asyncio.Future[set[str]] | None = None
         try:
