@@ -140,7 +140,7 @@ async def report(connection: Connection, database: str, time_zone: str,
 
     note(f"ingestion: {INGEST_ROUNDS} rounds of 20,000 raw inserts, then 20,000 events by "
          "HTTP batches of 500, each into an empty collection")
-    http_rate, raw_rate = await batch_ingestion(connection)
+    http_rate, raw_rate = await _batch_ingestion(connection)
     rows.append(_row("HTTP batch ingestion", http_rate, "events/s",
                      raw_rate, 0.8, at_most=False))
     # Measured first (above); shown here, beside the other ingestion figure. Its floor,
@@ -161,7 +161,7 @@ async def report(connection: Connection, database: str, time_zone: str,
     return rows
 
 
-async def batch_ingestion(connection: Connection) -> tuple[float, float]:
+async def _batch_ingestion(connection: Connection) -> tuple[float, float]:
     """(HTTP events/s, raw docs/s): 20,000 events by HTTP batches of 500 at concurrency 4
     and as many raw inserts, each the best of INGEST_ROUNDS interleaved rounds.
 
