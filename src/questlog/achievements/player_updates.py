@@ -16,12 +16,11 @@ player's progress never comes back from what this process kept of it.
 
 The updates of a batch are written in chunks of CHUNK_PLAYERS players, one transaction
 each where the server has them. A chunk's write is begun before the next chunk is
-computed, but only its first step (a bulk without a transaction; the session's start in
-one) goes on while the rules hold the event loop: each later step (the bulk, the commit)
-waits for the loop's next turn. Yielding between players to let it go on cost more than
-it saved on two shared cores, where the pass is bound by CPU (docs/performance.md,
-"Achievements, returning players: the timeline"). Chunks hold different players, so the
-order in which they land changes nothing.
+computed: its bulk, sent from Motor's thread, goes on while the rules hold the event
+loop; the commit waits for the loop's next turn. Yielding between players to let the
+commit go sooner cost more than it saved on two shared cores, where the pass is bound
+by CPU (docs/performance.md, "Achievements, returning players: the timeline"). Chunks
+hold different players, so the order in which they land changes nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +39,12 @@ from questlog.achievements.book import Book
 from questlog.achievements.documents import EVALUATION_ORDER, entries_of, packed
 from questlog.achievements.rules import Entry, Outcome, apply_events
 from questlog.store.errors import DUPLICATE_KEY
-from questlog.store.transactions import client_of, has_transactions
+from questlog.store.transactions import (
+    OneTransaction,
+    aborted_on_error,
+    client_of,
+    has_transactions,
+)
 from questlog.store.types import MotorCollection
 from questlog.tasks import started
 
@@ -217,12 +221,15 @@ class PlayerUpdates:
         its own). A guard that refuses one aborts it, nothing written: the bulk is then
         written again without one, which tells the refused updates apart."""
         if await self._has_transactions():
-            client = self._progress.database.client
+            unit = OneTransaction(client_of(self._progress), self._progress.write_concern,
+                                  enabled=True)
             try:
-                async with (await client.start_session() as session,
-                            session.start_transaction(write_concern=self._progress.write_concern)):
-                    result = await self._progress.bulk_write(requests, ordered=False,
-                                                             session=session)
+                async with aborted_on_error(unit):
+                    # The session starts without a hop to Motor's thread: the bulk is
+                    # then the task's first step, sent while the next chunk's rules run.
+                    result = await self._progress.bulk_write(
+                        requests, ordered=False, session=await unit.session())
+                    await unit.commit()
                 return _unmatched(result, requests)
             except OperationFailure as exc:
                 if not _refused(exc):
