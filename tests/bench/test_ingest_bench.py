@@ -14,7 +14,7 @@ import pytest
 from printed_figures import figures
 
 from questlog.bench.ingest import drive
-from questlog.bench.raw import empty_events_collection, stored_documents
+from questlog.bench.raw import emptied, stored_documents
 from questlog.bench.report import percentile
 from questlog.bench.server import free_port, own_server
 from questlog.bench.synthetic import MIX
@@ -111,7 +111,7 @@ async def test_an_emptied_events_collection_keeps_every_index_of_the_events_coll
     await events.insert_many(stored_documents(5))
     started_with = await events.index_information()
 
-    await empty_events_collection(events)
+    await emptied(events, StoredEvent)
 
     assert await events.count_documents({}) == 0
     assert _definitions(await events.index_information()) == _definitions(started_with)

@@ -27,20 +27,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from questlog.batching import chunked
-from questlog.bench.raw import WIDE_LIMITS
+from questlog.bench.raw import WIDE_LIMITS, emptied
 from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import MIX, PLAYERS, politics_events
-from questlog.bootstrap import retention
 from questlog.collector import as_long_running
 from questlog.ingest.validation import Context, Rejection, check_event
-from questlog.settings import Settings
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup
 from questlog.stats.writer import Tally
 from questlog.store.connection import Connection
 from questlog.store.documents import StoredEvent
-from questlog.store.indexes import ensure_ttl_index
 from questlog.store.types import MotorDatabase
 
 DAYS = 14
@@ -167,7 +164,7 @@ async def _fastest(runs: int, once: Callable[[], Awaitable[tuple[T, float]]]
 async def _into_empty(db: MotorDatabase, output: type[DailyStat | WeeklyStat],
                       periods: Periods) -> tuple[Tally, float]:
     """A rollup of `periods` into an empty `output` collection (see _tallied)."""
-    await _indexed(db, output)
+    await emptied(db[output.Settings.name], output)
     return await _tallied(periods)
 
 
@@ -223,18 +220,6 @@ async def _insert_floor(db: MotorDatabase) -> tuple[None, float]:
 COPY_BATCH = 10_000
 
 
-async def _indexed(db: MotorDatabase, document: type[StoredEvent | DailyStat | WeeklyStat]
-                   ) -> None:
-    """`document`'s collection, empty, with its indexes and the TTL index of its
-    retention, as production has them: each write keeps them up."""
-    collection = db[document.Settings.name]
-    await collection.drop()
-    await collection.create_indexes(document.Settings.indexes)
-    for retained, field, ttl in retention(Settings()):
-        if retained is document:
-            await ensure_ttl_index(collection, field, ttl)
-
-
 async def _timed_insert(target: Any, documents: list[dict[str, Any]]) -> float:
     started = time.perf_counter()
     await target.insert_many(documents, ordered=False)
@@ -244,7 +229,7 @@ async def _timed_insert(target: Any, documents: list[dict[str, Any]]) -> float:
 async def _load(
     db: MotorDatabase, documents: Iterator[dict[str, Any]], count: int, batch: int
 ) -> float:
-    await _indexed(db, StoredEvent)
+    await emptied(db[StoredEvent.Settings.name], StoredEvent)
     events, seconds = db[StoredEvent.Settings.name], 0.0
     with progress(count, "events") as bar:
         for chunk in chunked(documents, batch):

@@ -29,13 +29,13 @@ from questlog.bench.achievements import (
 )
 from questlog.bench.ingest import drive
 from questlog.bench.live import end_to_end, freshness, steady_memory
-from questlog.bench.raw import empty_events_collection, insert_raw
+from questlog.bench.raw import emptied, insert_raw
 from questlog.bench.report import percentile, print_figures
 from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_store, own_server, scratch_database
 from questlog.settings import Settings
 from questlog.store.connection import Connection
-from questlog.store.documents import RAW_EVENTS
+from questlog.store.documents import RAW_EVENTS, StoredEvent
 
 SINGLE_EVENTS = 2_000  # the p99 is then the 20th slowest: one stall does not decide it
 WARM_UP_EVENTS = 50
@@ -178,7 +178,7 @@ async def _batch_ingestion(connection: Connection) -> tuple[float, float]:
             for _ in range(INGEST_ROUNDS):
                 floors.append(await insert_raw(connection=connection, events=20_000,
                                                batch=500, concurrency=4))
-                await empty_events_collection(connection.client[ingested][RAW_EVENTS])
+                await emptied(connection.client[ingested][RAW_EVENTS], StoredEvent)
                 runs.append(await drive(url=server.url, key=server.key, events=20_000,
                                         batch=500, concurrency=4, single=False))
     finally:
