@@ -37,7 +37,7 @@ from pymongo.results import BulkWriteResult
 
 from questlog.achievements.book import Book
 from questlog.achievements.documents import EVALUATION_ORDER, entries_of, packed
-from questlog.achievements.rules import Entry, Outcome, apply_events
+from questlog.achievements.rules import Outcome, apply_events
 from questlog.store.errors import DUPLICATE_KEY
 from questlog.store.transactions import (
     OneTransaction,
@@ -88,8 +88,8 @@ class PlayerUpdates:
         self.book, self._progress = book, progress
         self._transactions: bool | None = None  # whether the store has them, once asked
         # The players' documents as this process last wrote them, or read them when it
-        # had nothing to write (version, through, achievements: as written, or still
-        # packed as read), the most recent last: see _documents.
+        # had nothing to write (version, through, achievements: packed as written, or
+        # as read), the most recent last: see _documents.
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def apply(self, batch: Sequence[dict[str, Any]]) -> Applied:
@@ -189,12 +189,17 @@ class PlayerUpdates:
         self._cache.pop(user_id, None)
         outcome = apply_events(self.book, entries, events)  # `entries` now as after them
         through = _through(events, doc.get("through"))
+        # The cache keeps them packed, as stored, and they are unpacked again at the
+        # player's next update: unpacked, a player's entries are about 90 dicts and lists,
+        # which the collector walked while the cache held them (two young collections a
+        # returning pass; docs/performance.md, "the cache keeps players packed").
+        stored = packed(entries) if outcome.changed else doc.get("achievements", b"")
         return _Update(
             user_id=user_id,
-            request=_request(user_id, version, events, outcome, entries, through),
+            request=_request(user_id, version, events, outcome, stored, through),
             unlocks=sum(u.count for u in outcome.unlocks),
             written={"_id": user_id, "version": version + 1, "through": through,
-                     "achievements": entries},
+                     "achievements": stored},
         )
 
     async def _write_chunk(self, chunk: list[_Update], done: Applied) -> set[str]:
@@ -288,7 +293,7 @@ def _through(events: Events, through: list[Any] | None) -> list[Any]:
 
 
 def _request(
-    user_id: str, version: int, events: Events, outcome: Outcome, entries: dict[str, Entry],
+    user_id: str, version: int, events: Events, outcome: Outcome, stored: Any,
     through: list[Any],
 ) -> Write:
     """One player's atomic write, refused unless the document is still at `version`:
@@ -306,7 +311,7 @@ def _request(
         document: dict[str, Any] = {"_id": user_id, "version": 1, "applied": ids,
                                     "last_event_at": last_event_at, "through": through}
         if outcome.changed:
-            document["achievements"] = packed(entries)
+            document["achievements"] = stored
         if unlocked:
             document["unlocked"] = unlocked
         return InsertOne(document)
@@ -317,7 +322,7 @@ def _request(
         "$set": {"through": through},
     }
     if outcome.changed:
-        update["$set"]["achievements"] = packed(entries)
+        update["$set"]["achievements"] = stored
     if unlocked:
         update["$addToSet"] = {"unlocked": {"$each": unlocked}}
     # Only fields of the (_id, version) index: secantusd-rs scans the collection for a
