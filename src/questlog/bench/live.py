@@ -302,22 +302,24 @@ def rss_kb(pid: int) -> int:
 
 
 async def steady_memory(connection: Connection, *, seconds: float, rate_per_s: int,
-                        warmup: float = 5.0) -> SteadyMemory:
+                        warmup: float = 5.0, warmup_rate_per_s: int | None = None
+                        ) -> SteadyMemory:
     """The server's RSS under a steady load of `rate_per_s` events/s in batches of 100,
-    evaluator on, after `warmup` seconds and at the end of `seconds` more."""
+    evaluator on, after `warmup` seconds at `warmup_rate_per_s` (by default the same
+    rate) and at the end of `seconds` more."""
+    warmup_rate = warmup_rate_per_s or rate_per_s
     async with evaluating_server(connection) as server, _client(server) as client:
-        stream = chunked(politics_events(int(rate_per_s * (seconds + warmup)) + 100,
+        stream = chunked(politics_events(int(warmup_rate * warmup + rate_per_s * seconds) + 100,
                                          now=datetime.now(UTC)), 100)
-        interval = 100 / rate_per_s
-        started = time.perf_counter()
+        started = due = time.perf_counter()
         start_kb = max_kb = sent = 0
-        for tick, chunk in enumerate(stream):
-            due = started + tick * interval
+        for chunk in stream:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             (await client.post("/api/v1/events/batch", json={"events": chunk})
              ).raise_for_status()
             sent += len(chunk)
             elapsed = time.perf_counter() - started
+            due += len(chunk) / (warmup_rate if elapsed < warmup else rate_per_s)
             if not start_kb and elapsed >= warmup:
                 start_kb = rss_kb(server.pid)
             max_kb = max(max_kb, rss_kb(server.pid))
