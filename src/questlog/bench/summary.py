@@ -53,8 +53,8 @@ INGEST_ROUNDS = 3  # of the HTTP batch ingestion and its floor, interleaved
 # players' progress does (the evaluator keeps the documents it wrote, and each entry
 # gains distinct values, marks and days), bounded by players x definitions but slow to
 # fill: at 1,000 events/s the RSS still rose 7-11 % in the minute after 150 s, then
-# 2-3 % a minute. Three times the rate fills as much in a third of the time (measured:
-# 2.2 % in the minute after 90 s; docs/performance.md, "Server memory, the warm-up").
+# 2-3 % a minute. Three times the rate fills as much in a third of the time (the minute
+# after 90 s then grew 2.2-6.7 %; docs/performance.md, "Server memory, the warm-up").
 # It also outlasts the evaluator's settle window (watermark.SETTLE + SETTLE_EVERY),
 # whose ids it keeps.
 MEMORY_WARM_UP = 90.0
