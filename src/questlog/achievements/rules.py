@@ -18,9 +18,9 @@ in `Outcome.changed` every entry it changed or began: the caller owns that progr
 (the evaluator's, unpacked for the update from the player's document as read or as its
 last write left it; the benchmark's). Copying each entry and list an event changes, as
 the fold did before, cost a new object, the references of its contents and the freeing
-of the old one per rule met, and every young collection then walked the copies. A reached mark
-({"at", "event_id"}) is never changed once made; a caller that needs the progress as
-it was keeps a copy of its entries and their lists.
+of the old one per rule met, and every young collection then walked the copies. A
+reached mark ({"at", "event_id"}) is never changed once made; a caller that needs the
+progress as it was keeps a copy of its entries and their lists.
 """
 
 from __future__ import annotations
