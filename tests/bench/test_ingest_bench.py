@@ -6,7 +6,6 @@ They check that the figures are printed and that the counts add up, never timing
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,12 @@ from questlog.bench.raw import emptied, stored_documents
 from questlog.bench.report import percentile
 from questlog.bench.server import free_port, own_server
 from questlog.bench.synthetic import MIX
+from questlog.bootstrap import ensure_retention, retention
 from questlog.cli import main
+from questlog.settings import Settings
 from questlog.store.connection import connect, open_store
 from questlog.store.documents import StoredEvent
-from questlog.store.indexes import ensure_ttl_index, index_spec
+from questlog.store.indexes import index_spec
 
 
 def test_bench_ingest_stores_every_batch_and_compares_with_raw(capsys: pytest.CaptureFixture[str]):
@@ -105,9 +106,11 @@ async def test_an_emptied_events_collection_keeps_every_index_of_the_events_coll
 ):
     # The raw floor and each of the report's HTTP rounds start from this state: the
     # store's cost of an insert grows with what the collection holds.
-    store = await open_store(connect("memory", data_dir=tmp_path), "bench_empty", [StoredEvent])
+    settings = Settings()
+    expiring = [document for document, _, _ in retention(settings)]
+    store = await open_store(connect("memory", data_dir=tmp_path), "bench_empty", expiring)
+    await ensure_retention(store, settings)  # as a start does
     events = store.database["events"]
-    await ensure_ttl_index(events, "received_at", timedelta(days=30))  # as a start does
     await events.insert_many(stored_documents(5))
     started_with = await events.index_information()
 
@@ -118,10 +121,8 @@ async def test_an_emptied_events_collection_keeps_every_index_of_the_events_coll
 
 
 def _definitions(indexes: dict[str, Any]) -> dict[str, Any]:
-    """Each index's keys and options, the TTL's length aside (any will do for an insert)."""
-    specs = {name: index_spec(index) for name, index in indexes.items()}
-    return {name: (keys, {k: v for k, v in options.items() if k != "expireAfterSeconds"})
-            for name, (keys, options) in specs.items()}
+    """Each index's keys and options, the TTL's length among them."""
+    return {name: index_spec(index) for name, index in indexes.items()}
 
 
 def test_percentile_interpolates_between_ranks():
