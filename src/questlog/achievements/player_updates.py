@@ -293,14 +293,14 @@ def _through(events: Events, through: list[Any] | None) -> list[Any]:
 
 
 def _request(
-    user_id: str, version: int, events: Events, outcome: Outcome, stored: Any,
-    through: list[Any],
+    user_id: str, version: int, events: Events, outcome: Outcome,
+    stored: bytes | dict[str, Any], through: list[Any],
 ) -> Write:
     """One player's atomic write, refused unless the document is still at `version`:
     an insert where there was none (refused as a duplicate if another writer made it),
     an update of that version otherwise (matching nothing if it is gone or has moved on).
-    Where the outcome changed entries, the write sets all of them, `entries`, packed
-    (see documents.PlayerProgress): the version guard makes them the stored ones.
+    Where the outcome changed entries, the write sets all of them, `stored` (packed,
+    see documents.PlayerProgress): the version guard makes them the stored ones.
 
     An insert, not an upsert of the update: the server builds a document of dotted
     paths for an upsert at about twice the cost of inserting the same document."""
