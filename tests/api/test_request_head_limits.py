@@ -109,6 +109,19 @@ async def test_uvicorn_answers_large_headers_with_the_431_envelope(
     assert (status, body["error"]["code"]) == (431, "headers_too_large")
 
 
+@pytest.mark.parametrize(("head", "status"), [
+    (b"GET /api/v1/events?type=" + b"x" * (1024 * 1024), 414),
+    (b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nX-Padding: " + b"p" * (1024 * 1024), 431),
+], ids=["query", "headers"])
+async def test_uvicorn_answers_a_head_past_its_bound_before_the_head_ends(
+    served: tuple[str, int], head: bytes, status: int
+) -> None:
+    """Never buffered whole: the answer comes while the head is still unfinished."""
+    status_found, body = await raw_request(served, head)
+
+    assert (status_found, body["ok"]) == (status, False)
+
+
 async def test_uvicorn_still_serves_an_ordinary_request(served: tuple[str, int]) -> None:
     status, body = await raw_request(
         served, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
