@@ -17,7 +17,7 @@ from conftest import TEST_SERVER
 
 from questlog.cli import main
 from questlog.store import local
-from questlog.store.local import LocalServerError, ensure_running
+from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 
 pytestmark = pytest.mark.mongodb  # the real-server tier: these start secantusd-rs
 
@@ -130,3 +130,26 @@ def test_a_command_without_the_wheel_says_in_one_line_what_to_set_instead(
 
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("questlog rollup: the local store needs the secantusdb==0.6.0b17 wheel")
+
+
+def test_the_log_files_a_checkpoint_holds_are_removed_while_the_server_runs(
+    tmp_path: Path,
+) -> None:
+    """Without a checkpoint secantusd-rs kept every log file until a restart (28 GB in an
+    hour of benchmarks)."""
+    options = ServerOptions(ttl_sweep_seconds=1, sync_on_commit=False, log_file_max="1MB",
+                            checkpoint_seconds=1)
+    server = ensure_running(tmp_path, options)
+
+    def logs() -> int:
+        return sum(1 for f in (tmp_path / "db").iterdir() if f.name.startswith("WiredTigerLog"))
+
+    try:
+        with pymongo.MongoClient(server.url) as client:
+            for _ in range(8):  # 8 MB of documents: 8 log files or more, had none gone
+                client.questlog.filler.insert_many([{"pad": "x" * 1000} for _ in range(1000)])
+                time.sleep(0.3)
+            assert wait_until(lambda: logs() <= 3, seconds=15), f"{logs()} log files"
+            assert client.questlog.filler.count_documents({}) == 8000
+    finally:
+        server.stop()
