@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -157,3 +158,77 @@ async def test_uvicorn_lets_the_client_read_the_early_answer_to_a_large_body(
     answered, sent = await send_body(served, head, size)
 
     assert (answered, sent) == (status, size)
+
+
+async def exchange_raw(address: tuple[str, int], *parts: bytes) -> list[int]:
+    """Send `parts` (a pause between them) on one connection; the statuses of the answers
+    read until the server closes, in order."""
+    reader, writer = await asyncio.open_connection(*address)
+    try:
+        for i, part in enumerate(parts):
+            if i:
+                await asyncio.sleep(0.2)
+            writer.write(part)
+            await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=5)
+    finally:
+        writer.close()
+    return [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
+
+
+async def test_uvicorn_serves_a_head_that_follows_the_end_of_a_large_body_in_one_read(
+    served: tuple[str, int]
+) -> None:
+    """The bytes before the head began (an earlier request's body) are not the head's."""
+    body = b" " * 40_000
+    first = (b"POST /api/v1/jobs/rollup HTTP/1.1\r\nHost: q\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
+
+    statuses = await exchange_raw(served, first + b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\n",
+                                  b"Connection: close\r\n\r\n")
+
+    assert statuses == [401, 200]
+
+
+async def test_uvicorn_answers_a_pipelined_head_past_its_bound_after_the_request_before_it(
+    served: tuple[str, int]
+) -> None:
+    statuses = await exchange_raw(
+        served, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\n\r\n"
+        b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nX-Padding: " + b"p" * (1024 * 1024))
+
+    assert statuses == [200, 431]
+
+
+async def test_uvicorn_answers_a_trailer_past_the_bound_with_the_431_envelope(
+    served: tuple[str, int]
+) -> None:
+    """A chunked body's trailer is a head too: httptools would keep its value whole."""
+    head = (f"POST /api/v1/jobs/rollup HTTP/1.1\r\nHost: q\r\nAuthorization: Bearer {ADMIN_KEY}"
+            "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    trailer = b"X-Trailer: " + b"t" * 1024 * 1024
+
+    statuses = await exchange_raw(served, head + b"2\r\n{}\r\n0\r\n" + trailer)
+
+    assert statuses == [431]
+
+
+async def test_uvicorn_answers_a_malformed_pipelined_request_after_the_request_before_it(
+    served: tuple[str, int]
+) -> None:
+    statuses = await exchange_raw(
+        served, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\n\r\nBAD\x00REQUEST\r\n\r\n")
+
+    assert statuses == [200, 400]
+
+
+async def test_uvicorn_keeps_the_connection_after_an_early_answer_to_a_body(
+    served: tuple[str, int]
+) -> None:
+    body = b" " * 300_000
+    head = b"POST /api/v1/jobs/rollup HTTP/1.1\r\nHost: q\r\nContent-Length: %d\r\n\r\n" % len(body)
+
+    statuses = await exchange_raw(
+        served, head, body, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n")
+
+    assert statuses == [401, 200]

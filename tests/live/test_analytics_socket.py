@@ -1,5 +1,6 @@
 """/api/v1/ws: seed 002's analytics envelopes, one acknowledgement per batch, counted as
-POST /api/v1/events/batch counts them. On a real uvicorn with its WebSocket protocol."""
+POST /api/v1/events/batch counts them. On a real uvicorn with its WebSocket protocol, upgraded
+from `questlog serve`'s HTTP protocol (api.limits)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from questlog.api.app import create_app
+from questlog.api.limits import uvicorn_options
 from questlog.dashboard.browse import free_port
 from questlog.settings import Settings
 
@@ -26,7 +28,8 @@ AUTH = {"Authorization": "Bearer test-ingest"}
 async def served(settings: Settings) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", ws="auto"))
+                                           log_level="warning", ws="auto",
+                                           **uvicorn_options(settings)))
     task = asyncio.create_task(server.serve())
     while not server.started:
         assert not task.done(), task.exception()

@@ -102,8 +102,10 @@ class EnvelopeProtocol(HttpToolsProtocol):
 
     settings: Settings  # set by uvicorn_options on a subclass
     _draining = 0
-    _reading_head = False
-    _head_bytes = 0
+    _counting = False  # a head (or a chunked body's trailer) is being read
+    _counted = 0
+    _began_here = False  # ... and it began in the bytes being fed now
+    _refusal: bytes | None = None  # an answer past the bound, held for earlier answers
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -127,9 +129,12 @@ class EnvelopeProtocol(HttpToolsProtocol):
         self.flow.resume_reading()
         self.loop.call_later(DRAIN_SECONDS, self._real_transport.close)
 
-    def eof_received(self) -> None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol's
+        if self._refusal is not None:
+            return True  # half open: the earlier answers and the refusal are still to go
         if self._draining:
             self._real_transport.close()
+        return None
 
     def data_received(self, data: bytes) -> None:
         if self._draining:  # the answer is sent: drop the rest of the request
@@ -137,34 +142,92 @@ class EnvelopeProtocol(HttpToolsProtocol):
             if self._draining > DRAIN_BYTES:
                 self._real_transport.close()
             return
+        self._began_here = False
         super().data_received(data)
-        if self._reading_head:  # `data` is the head's (after the end of a pipelined body)
-            self._head_bytes += len(data)
+        if self._counting:
+            # Where the head began in `data`, what came before it (an earlier request,
+            # the end of a body) is not its: only what the parser made of it counts.
+            self._counted = self._seen() if self._began_here else self._counted + len(data)
             bound = self.settings.max_query_bytes + self.settings.max_header_bytes + HEAD_SLACK
-            if self._head_bytes > bound:
-                self._refuse_head()
+            if self._counted > bound:
+                self._refuse()
 
-    # The parser's callbacks: whether a head is being read
+    def _seen(self) -> int:
+        if self._in_request():  # a trailer
+            return 0
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+
+    # The parser's callbacks: whether a head or a trailer is being read
     def on_message_begin(self) -> None:
-        self._reading_head, self._head_bytes = True, 0
+        self._counting = self._began_here = True
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
+        self._counting = False
         super().on_headers_complete()
 
-    def _refuse_head(self) -> None:
+    def on_chunk_header(self) -> None:  # the last chunk's trailer may follow
+        self._counting = self._began_here = True
+
+    def on_body(self, body: bytes) -> None:
+        self._counting = False
+        super().on_body(body)
+
+    def on_chunk_complete(self) -> None:
+        self._counting = False
+
+    def _refuse(self) -> None:
         """Past the bound: 414 if the URL so far is longer than a query may be, else 431;
         the parser is fed nothing more (httptools would keep a header's value whole)."""
         status, body = (too_long_query(self.settings.max_query_bytes)
-                        if len(self.url) > self.settings.max_query_bytes
+                        if not self._in_request() and len(self.url) > self.settings.max_query_bytes
                         else too_large_headers(self.settings.max_header_bytes))
-        self._real_transport.write(b"".join([
+        self._end_request(status, body, b"application/json")
+
+    def send_400_response(self, msg: str) -> None:
+        self._end_request(400, msg.encode(), b"text/plain; charset=utf-8")
+
+    def _in_request(self) -> bool:
+        """The parser is inside the last request whose head was read (its body)."""
+        cycle = self.cycle
+        return cycle is not None and cycle.scope is self.scope and cycle.more_body
+
+    def _end_request(self, status: int, body: bytes, content_type: bytes) -> None:
+        """Answer `status` to the request being read, read no more and close: after the
+        answers to the requests before it (HTTP/1.1 answers in order). Inside a request
+        whose route runs, the route is told the client left; if it answered already,
+        the connection closes once that answer is out."""
+        cycle, self._draining = self.cycle, 1
+        if self._in_request():
+            if cycle.response_started:
+                cycle.keep_alive = False
+                if cycle.response_complete:
+                    self.linger()
+                return
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self._refusal = b"".join([
             b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode()),
-            b"content-type: application/json\r\nconnection: close\r\n",
+            b"content-type: %s\r\nconnection: close\r\n" % content_type,
             b"content-length: %d\r\n\r\n" % len(body), body,
-        ]))
-        self.linger()
+        ])
+        self._send_refusal()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._send_refusal()
+
+    def _send_refusal(self) -> None:
+        """The refusal, once every answer before it is complete (HTTP/1.1 answers in
+        order), after them in the same write."""
+        cycle = self.cycle  # (a route told the client left answers nothing)
+        earlier = self.pipeline or (cycle is not None and not cycle.response_complete
+                                    and not cycle.disconnected)
+        if self._refusal is not None and not earlier:
+            refusal, self._refusal = self._refusal, None
+            self._unset_keepalive_if_required()
+            self.transport.write(refusal)
+            self.linger()
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
