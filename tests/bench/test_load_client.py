@@ -67,3 +67,42 @@ async def test_a_server_closing_without_an_answer_is_a_transport_error():
         with pytest.raises(TransportError, match="closed the connection"):
             await connection.post("/", b"{}")
         await connection.close()
+
+
+async def test_a_server_that_reads_nothing_is_a_transport_error_within_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The unsent rest of the body must not hold the connection's close after the timeout."""
+    monkeypatch.setattr("questlog.bench.http.TIMEOUT_SECONDS", 0.3)
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def read_nothing(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(read_nothing, "127.0.0.1", 0)
+    async with server:
+        connection = Connection(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", {})
+        with pytest.raises(TransportError, match="TimeoutError"):
+            await asyncio.wait_for(connection.post("/", b"x" * 64_000_000), 5)
+        await connection.close()
+        for writer in accepted:
+            writer.close()
+
+
+async def test_a_request_cancelled_mid_exchange_leaves_no_answer_for_the_next():
+    async def echo_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            await asyncio.sleep(0.2)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%b" % (len(body), body))
+
+    server = await asyncio.start_server(echo_late, "127.0.0.1", 0)
+    async with server:
+        connection = Connection(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", {})
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(connection.post("/", b"first"), 0.05)
+        answer = await connection.post("/", b"second")
+        await connection.close()
+
+    assert answer.content == b"second"

@@ -63,8 +63,11 @@ class Connection:
                 answer = await answers.exchange(self._head(path) + b"%d\r\n\r\n%b"
                                                 % (len(body), body))
         except (OSError, TimeoutError, httptools.HttpParserError) as exc:
-            await self.close()
+            self._abort()
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:  # cancelled: its answer must not be taken for the next one's
+            self._abort()
+            raise
         if not answers.keep_alive:  # the server asked to close: the next request reconnects
             await self.close()
         return answer
@@ -88,6 +91,13 @@ class Connection:
         answers, self._answers = self._answers, None
         if answers is not None:
             await answers.close()
+
+    def _abort(self) -> None:
+        """Drop the connection at once: a graceful close would wait, without a timeout,
+        for the request's unsent bytes to reach a server that may read no more."""
+        answers, self._answers = self._answers, None
+        if answers is not None:
+            answers.abort()
 
 
 class _Answers(asyncio.Protocol):
@@ -114,6 +124,9 @@ class _Answers(asyncio.Protocol):
     async def close(self) -> None:
         self._transport.close()
         await asyncio.shield(self._lost)
+
+    def abort(self) -> None:
+        self._transport.abort()
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
