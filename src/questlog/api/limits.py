@@ -110,8 +110,8 @@ class EnvelopeProtocol(HttpToolsProtocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._real_transport = transport
-        corked = CorkedWrites(transport, writing=self.answering)
-        self.transport = cast(asyncio.Transport, LingeringClose(corked, self))
+        self._corked = CorkedWrites(transport, writing=self.answering)
+        self.transport = cast(asyncio.Transport, LingeringClose(self._corked, self))
 
     def answering(self) -> bool:
         """An answer's head is sent, its body not all yet."""
@@ -214,6 +214,9 @@ class EnvelopeProtocol(HttpToolsProtocol):
         self._send_refusal()
 
     def on_response_complete(self) -> None:
+        # The answer's last write came while it was not complete yet: it goes now, not
+        # at the loop's next turn after whatever the app does once its answer is sent.
+        self._corked.flush()
         super().on_response_complete()
         self._send_refusal()
 
