@@ -232,3 +232,35 @@ async def test_uvicorn_keeps_the_connection_after_an_early_answer_to_a_body(
         served, head, body, b"GET /api/v1/health HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n")
 
     assert statuses == [401, 200]
+
+
+async def test_uvicorn_adds_no_trailer_to_the_request_headers(settings: Settings) -> None:
+    """A chunked body's trailer comes after the route began: not a header of the request
+    (uvicorn's httptools protocol would append it to the scope's headers meanwhile)."""
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            while (await receive()).get("more_body"):
+                pass
+            seen.append(list(scope["headers"]))
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="off", **uvicorn_options(settings))
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    address = server.servers[0].sockets[0].getsockname()[:2]
+    try:
+        statuses = await exchange_raw(
+            address, b"POST / HTTP/1.1\r\nHost: q\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n2\r\n{}\r\n0\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n")
+    finally:
+        server.should_exit = True
+        await task
+
+    assert statuses == [204]
+    assert [name for name, _ in seen[0]] == [b"host", b"transfer-encoding", b"connection"]

@@ -37,7 +37,7 @@ async def serving(answer: Callable[[bytes], bytes]) -> AsyncIterator[tuple[str, 
         yield f"http://127.0.0.1:{port}", received
 
 
-async def test_a_closed_connection_is_opened_again_and_a_chunked_answer_read_whole():
+async def test_a_closed_connection_is_opened_again_and_a_chunked_answer_read_whole() -> None:
     async with serving(lambda _: CLOSING) as (url, received):
         connection = Connection(url, {"authorization": "Bearer k"})
         try:
@@ -53,7 +53,7 @@ async def test_a_closed_connection_is_opened_again_and_a_chunked_answer_read_who
                              b"authorization: Bearer k", b"content-length: 7"}
 
 
-async def test_an_answer_that_is_not_http_is_a_transport_error():
+async def test_an_answer_that_is_not_http_is_a_transport_error() -> None:
     async with serving(lambda _: b"SMTP ready\r\n\r\n") as (url, _):
         connection = Connection(url, {})
         with pytest.raises(TransportError, match="HttpParserError"):
@@ -61,7 +61,7 @@ async def test_an_answer_that_is_not_http_is_a_transport_error():
         await connection.close()
 
 
-async def test_a_server_closing_without_an_answer_is_a_transport_error():
+async def test_a_server_closing_without_an_answer_is_a_transport_error() -> None:
     async with serving(lambda _: b"") as (url, _):
         connection = Connection(url, {})
         with pytest.raises(TransportError, match="closed the connection"):
@@ -89,7 +89,7 @@ async def test_a_server_that_reads_nothing_is_a_transport_error_within_the_timeo
             writer.close()
 
 
-async def test_a_request_cancelled_mid_exchange_leaves_no_answer_for_the_next():
+async def test_a_request_cancelled_mid_exchange_leaves_no_answer_for_the_next() -> None:
     async def echo_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while head := await reader.readuntil(b"\r\n\r\n"):
             length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])

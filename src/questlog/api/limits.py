@@ -166,6 +166,10 @@ class EnvelopeProtocol(HttpToolsProtocol):
         self._counting = False
         super().on_headers_complete()
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._in_request():  # a trailer's fields are dropped, as h11's were:
+            super().on_header(name, value)  # uvicorn would add them to the request's headers
+
     def on_chunk_header(self) -> None:  # the last chunk's trailer may follow
         self._counting = self._began_here = True
 
