@@ -15,7 +15,7 @@ from printed_figures import figures
 from questlog.bench.ingest import drive
 from questlog.bench.raw import emptied, stored_documents
 from questlog.bench.report import percentile
-from questlog.bench.server import free_port, own_server
+from questlog.bench.server import free_port, on_new_local_store, own_server
 from questlog.bench.synthetic import MIX
 from questlog.bootstrap import ensure_retention, retention
 from questlog.cli import main
@@ -129,3 +129,25 @@ def test_percentile_interpolates_between_ranks():
     assert percentile([4.0, 1.0, 3.0, 2.0], 50) == 2.5
     assert percentile([float(v) for v in range(1, 101)], 99) == pytest.approx(99.01)
     assert percentile([7.0], 99) == 7.0
+
+
+@pytest.mark.mongodb
+async def test_a_report_store_is_a_new_local_server_gone_with_its_data_after(
+    tmp_path: Path,
+) -> None:
+    configured = connect(None, data_dir=tmp_path)  # the data dir's own local store
+    try:
+        seen: dict[str, Any] = {}
+
+        async def work(connection: Any) -> str:
+            seen["dir"] = connection.local.data_dir
+            await connection.client.questlog.probe.insert_one({"_id": 1})
+            return str(connection.url)
+
+        url = await on_new_local_store(Settings(data_dir=tmp_path), work)
+        assert url != configured.url
+        assert seen["dir"].parent == tmp_path
+        assert not seen["dir"].exists()  # removed, with the data written there
+        assert await configured.client.questlog.probe.count_documents({}) == 0
+    finally:
+        configured.close()

@@ -17,12 +17,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, TypeVar
 
 import httpx
 
 from questlog.settings import Settings
-from questlog.store.connection import Connection, connect_configured
+from questlog.store.connection import Connection, connect, connect_configured, server_options
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -46,6 +47,23 @@ async def on_store(url: str | None, work: Callable[[Connection], Awaitable[T]]) 
         return await work(connection)
     finally:
         connection.close()
+
+
+async def on_new_local_store(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
+    """`work` on a local server of its own, started in a new data dir under the configured
+    one, then stopped and the dir removed.
+
+    A secantusd-rs process slows down with the databases created and dropped during its
+    life, which is what the benchmarks do: after 60 of them its `insert_one` took 1.0-2.3
+    ms at p50 against 0.4 before, until a restart (docs/performance.md, "A new store for
+    each report"). A report on a new server measures the same store every time."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=settings.data_dir) as data_dir:
+        connection = connect(None, data_dir=Path(data_dir), options=server_options(settings))
+        try:
+            return await work(connection)
+        finally:
+            connection.close()
 
 
 def free_port() -> int:

@@ -1,10 +1,11 @@
 """`questlog bench report` and `questlog bench freshness`: every target of issue 9 in one run.
 
 The report runs each benchmark at a size that finishes in a few minutes on a 2-core
-machine, on one store (QUESTLOG_MONGODB_URL or --mongodb-url), and prints one table:
-figure, value, floor, ratio, target, met. A floor is what the store itself needs for
-the same work, measured in the same run (see docs/performance.md), so a ratio holds on
-a noisy machine where the absolute times do not.
+machine, on one store (QUESTLOG_MONGODB_URL or --mongodb-url; where that is the local
+store, a new local server of the report's own: bench.server.on_new_local_store), and
+prints one table: figure, value, floor, ratio, target, met. A floor is what the store
+itself needs for the same work, measured in the same run (see docs/performance.md), so
+a ratio holds on a noisy machine where the absolute times do not.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from questlog.bench.live import end_to_end, freshness, steady_memory
 from questlog.bench.raw import emptied, insert_raw
 from questlog.bench.report import percentile, print_figures
 from questlog.bench.rollup import bench_rollup
-from questlog.bench.server import on_store, own_server, scratch_database
+from questlog.bench.server import on_new_local_store, on_store, own_server, scratch_database
 from questlog.settings import Settings
-from questlog.store.connection import Connection
+from questlog.store.connection import Connection, store_kind
 from questlog.store.documents import RAW_EVENTS, StoredEvent
 
 # Single events: SINGLE_ROUNDS rounds of SINGLE_EVENTS, each on a server of its own, their
@@ -231,7 +232,11 @@ def _run_report(args: argparse.Namespace) -> int:
         where.append(connection.where)
         return await report(connection, settings.database, settings.bucket_tz, note)
 
-    rows = asyncio.run(on_store(args.mongodb_url, run))
+    if args.mongodb_url is None and store_kind(settings.mongodb_url) == "local" \
+            and not args.configured_store:
+        rows = asyncio.run(on_new_local_store(settings, run))
+    else:
+        rows = asyncio.run(on_store(args.mongodb_url, run))
     elapsed = time.perf_counter() - started
     print_table(f"bench report: {where[0]}, {elapsed:.0f} s", rows)
     return 0 if all(r.met for r in rows) else 1
@@ -250,7 +255,12 @@ def add_performance_benchmarks(commands: Any, bench: Any) -> None:
         "report", help="every performance target in one table (a few minutes)",
         description=__doc__,
     )
-    report_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
+    report_parser.add_argument(
+        "--mongodb-url", help="default: QUESTLOG_MONGODB_URL; where that is the local store, a "
+        "new local server of the report's own")
+    report_parser.add_argument(
+        "--configured-store", action="store_true",
+        help="on the local store of QUESTLOG_DATA_DIR (found running or started), not a new one")
     report_parser.set_defaults(run=_run_report)
     fresh = bench.add_parser(
         "freshness", help="from a POST's answer until the event, and its unlock, are readable",
