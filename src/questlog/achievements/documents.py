@@ -17,7 +17,7 @@ PLAYER_PROGRESS = "player_progress"
 # A player's entries are stored packed: one BSON binary of this (user-defined) subtype
 # holding the BSON document of achievement id -> entry. On secantusd-rs an update costs
 # the server per element of the document it rewrites, and the ~50 entries of a player
-# (each a document of a few lists) were most of them (docs/performance.md, "Achievements,
+# (each a document of a few lists) were most of them (docs/performance-history.md, "Achievements,
 # returning players: packed progress").
 PACKED_ENTRIES = 0x80
 # As the store's clients decode the rest of the document: datetimes in UTC.

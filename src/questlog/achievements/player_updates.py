@@ -19,7 +19,7 @@ each where the server has them. A chunk's write is begun before the next chunk i
 computed: its bulk, sent from Motor's thread, goes on while the rules hold the event
 loop; the commit waits for the loop's next turn. Yielding between players to let the
 commit go sooner cost more than it saved on two shared cores, where the pass is bound
-by CPU (docs/performance.md, "Achievements, returning players: the timeline"). Chunks
+by CPU (docs/performance-history.md, "Achievements, returning players: the timeline"). Chunks
 hold different players, so the order in which they land changes nothing.
 """
 
@@ -192,7 +192,7 @@ class PlayerUpdates:
         # The cache keeps them packed, as stored, and they are unpacked again at the
         # player's next update: unpacked, a player's entries are about 90 dicts and lists,
         # which the collector walked while the cache held them (two young collections a
-        # returning pass; docs/performance.md, "the cache keeps players packed").
+        # returning pass; docs/performance-history.md, "the cache keeps players packed").
         stored = packed(entries) if outcome.changed else doc.get("achievements", b"")
         return _Update(
             user_id=user_id,

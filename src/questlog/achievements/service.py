@@ -84,7 +84,7 @@ class AchievementService:
 
     async def _player(self, user_id: str) -> dict[str, Any]:
         # Read whole: secantusd-rs charges more for a projection leaving `applied` out
-        # than for sending it (docs/performance.md, the evaluator's fifth pass).
+        # than for sending it (docs/performance-history.md, the evaluator's fifth pass).
         doc = await self._progress.find_one({"_id": user_id})
         return doc or {}
 

@@ -7,7 +7,7 @@ they arrive and, past our limits and some room for the path, answers with the sa
 or 431 envelope, then reads and drops what the client still sends (for a while, up to
 a bound) before closing, so that the client reads the answer instead of a reset.
 (httptools rather than h11: about a tenth less of the server's CPU a single event;
-docs/performance.md, "Single events, fifth pass".)
+docs/performance-history.md, "Single events, fifth pass".)
 """
 
 from __future__ import annotations

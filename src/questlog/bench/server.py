@@ -55,7 +55,7 @@ async def on_new_local_store(settings: Settings, work: Callable[[Connection], Aw
 
     A secantusd-rs process slows down with the databases created and dropped during its
     life, which is what the benchmarks do: after 60 of them its `insert_one` took 1.0-2.3
-    ms at p50 against 0.4 before, until a restart (docs/performance.md, "The local store's
+    ms at p50 against 0.4 before, until a restart (docs/performance-history.md, "The local store's
     log, and a new store for each report"). A report on a new server measures the same
     store every time."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)

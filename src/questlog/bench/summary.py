@@ -40,7 +40,7 @@ from questlog.store.documents import RAW_EVENTS, StoredEvent
 
 # Single events: SINGLE_ROUNDS rounds of SINGLE_EVENTS, each on a server of its own, their
 # latencies pooled. The slowest requests come in runs of 20-35 while another process
-# takes a core (docs/performance.md, "Single events, fourth pass"): in one round of 2,000
+# takes a core (docs/performance-history.md, "Single events, fourth pass"): in one round of 2,000
 # one such run is the p99 by itself; pooled over 6,000 it takes two. A new server each
 # round, not a longer run: each round is then the same mix of requests (a player's
 # first session claimed with its event, 72 % of them), where a longer run on one
@@ -55,7 +55,7 @@ INGEST_ROUNDS = 3  # of the HTTP batch ingestion and its floor, interleaved
 # gains distinct values, marks and days), bounded by players x definitions but slow to
 # fill: at 1,000 events/s the RSS still rose 7-11 % in the minute after 150 s, then
 # 2-3 % a minute. Three times the rate fills as much in a third of the time (the minute
-# after 90 s then grew 2.2-6.7 %; docs/performance.md, "Server memory, the warm-up").
+# after 90 s then grew 2.2-6.7 %; docs/performance-history.md, "Server memory, the warm-up").
 # It also outlasts the evaluator's settle window (watermark.SETTLE + SETTLE_EVERY),
 # whose ids it keeps.
 MEMORY_WARM_UP = 90.0
