@@ -53,18 +53,16 @@ async def test_a_closed_connection_is_opened_again_and_a_chunked_answer_read_who
                              b"authorization: Bearer k", b"content-length: 7"}
 
 
-async def test_an_answer_that_is_not_http_is_a_transport_error() -> None:
-    async with serving(lambda _: b"SMTP ready\r\n\r\n") as (url, _):
+@pytest.mark.parametrize(("answer", "error"), [
+    (b"SMTP ready\r\n\r\n", "HttpParserError"),
+    (b"", "closed the connection"),
+], ids=["not-http", "no-answer"])
+async def test_an_answer_that_is_no_http_answer_is_a_transport_error(
+    answer: bytes, error: str
+) -> None:
+    async with serving(lambda _: answer) as (url, _):
         connection = Connection(url, {})
-        with pytest.raises(TransportError, match="HttpParserError"):
-            await connection.post("/", b"{}")
-        await connection.close()
-
-
-async def test_a_server_closing_without_an_answer_is_a_transport_error() -> None:
-    async with serving(lambda _: b"") as (url, _):
-        connection = Connection(url, {})
-        with pytest.raises(TransportError, match="closed the connection"):
+        with pytest.raises(TransportError, match=error):
             await connection.post("/", b"{}")
         await connection.close()
 
