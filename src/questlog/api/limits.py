@@ -119,8 +119,9 @@ class EnvelopeProtocol(HttpToolsProtocol):
         return cycle is not None and cycle.response_started and not cycle.response_complete
 
     def receiving_body(self) -> bool:
-        """The request's head is read, its body not all yet."""
-        return self.cycle is not None and self.cycle.more_body
+        """The parser is inside the body of the last request whose head was read."""
+        cycle = self.cycle
+        return cycle is not None and cycle.scope is self.scope and cycle.more_body
 
     def linger(self) -> None:
         self._draining = 1
@@ -153,7 +154,7 @@ class EnvelopeProtocol(HttpToolsProtocol):
                 self._refuse()
 
     def _seen(self) -> int:
-        if self._in_request():  # a trailer
+        if self.receiving_body():  # a trailer
             return 0
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
@@ -167,7 +168,7 @@ class EnvelopeProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if not self._in_request():  # a trailer's fields are dropped, as h11's were:
+        if not self.receiving_body():  # a trailer's fields are dropped, as h11's were:
             super().on_header(name, value)  # uvicorn would add them to the request's headers
 
     def on_chunk_header(self) -> None:  # the last chunk's trailer may follow
@@ -183,18 +184,14 @@ class EnvelopeProtocol(HttpToolsProtocol):
     def _refuse(self) -> None:
         """Past the bound: 414 if the URL so far is longer than a query may be, else 431;
         the parser is fed nothing more (httptools would keep a header's value whole)."""
-        status, body = (too_long_query(self.settings.max_query_bytes)
-                        if not self._in_request() and len(self.url) > self.settings.max_query_bytes
-                        else too_large_headers(self.settings.max_header_bytes))
+        limits = self.settings
+        status, body = (too_long_query(limits.max_query_bytes)
+                        if not self.receiving_body() and len(self.url) > limits.max_query_bytes
+                        else too_large_headers(limits.max_header_bytes))
         self._end_request(status, body, b"application/json")
 
     def send_400_response(self, msg: str) -> None:
         self._end_request(400, msg.encode(), b"text/plain; charset=utf-8")
-
-    def _in_request(self) -> bool:
-        """The parser is inside the last request whose head was read (its body)."""
-        cycle = self.cycle
-        return cycle is not None and cycle.scope is self.scope and cycle.more_body
 
     def _end_request(self, status: int, body: bytes, content_type: bytes) -> None:
         """Answer `status` to the request being read, read no more and close: after the
@@ -202,7 +199,7 @@ class EnvelopeProtocol(HttpToolsProtocol):
         whose route runs, the route is told the client left; if it answered already,
         the connection closes once that answer is out."""
         cycle, self._draining = self.cycle, 1
-        if self._in_request():
+        if self.receiving_body():
             if cycle.response_started:
                 cycle.keep_alive = False
                 if cycle.response_complete:

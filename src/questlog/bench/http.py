@@ -111,7 +111,7 @@ class _Answers(asyncio.Protocol):
         self._waiter: asyncio.Future[Answer] | None = None
         self._chunks: list[bytes] = []
         self._lost = asyncio.get_running_loop().create_future()
-        self.keep_alive, self.closed = True, False
+        self.keep_alive = True
 
     async def exchange(self, request: bytes) -> Answer:
         self._waiter = asyncio.get_running_loop().create_future()
@@ -139,8 +139,11 @@ class _Answers(asyncio.Protocol):
             self._fail(exc)
             self._transport.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._lost.done()
+
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
         self._fail(ConnectionError("the server closed the connection before answering"))
         if not self._lost.done():
             self._lost.set_result(None)
