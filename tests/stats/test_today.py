@@ -5,7 +5,7 @@ recomputation from the raw events."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,11 @@ from questlog.stats.today import Cursor, Today
 from questlog.stats.writer import Tally
 from questlog.store.documents import StoredEvent
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+# The next full hour UTC: 30 minutes from a midnight in Kolkata, and on a UTC midnight at
+# most, so the few minutes the tests' clock moves on never cross one ("today" would
+# become another day halfway: run from 18:27 UTC, the Kolkata runs failed so). Ahead of
+# the real time, which the generated events' own timestamps follow, by an hour at most.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 @pytest.fixture(params=["UTC", "Asia/Kolkata"])
