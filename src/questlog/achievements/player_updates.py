@@ -92,6 +92,12 @@ class PlayerUpdates:
         # as read), the most recent last: see _documents.
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
+    async def prepare(self) -> None:
+        """Ask the store whether it runs transactions, before the first batch: asked by
+        the first write, the question waited behind the rules that write overlaps (20-30
+        ms of a restart's pass)."""
+        await self._has_transactions()
+
     async def apply(self, batch: Sequence[dict[str, Any]]) -> Applied:
         """Apply `batch` (in evaluation order) to its players, each exactly once."""
         players: dict[str, Events] = {}
