@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -22,10 +23,12 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from questlog.achievements.definitions import DefinitionsError, parse_definitions
 from questlog.achievements.documents import entries_of
+from questlog.achievements import evaluator as evaluator_module
 from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
 from questlog.events.registry import EVENT_MODELS
 from questlog.settings import Settings
+from questlog.store.types import on_a_server
 
 DAY = timedelta(days=1)
 DEFINITIONS = (
@@ -326,6 +329,80 @@ async def test_an_event_visible_after_a_pass_read_past_it_is_applied_by_the_sett
     values = {a: e["value"] for a, e in (await progress_of(database))["p1"].items()}
     want = {a: e["value"] for a, e in recomputed(RULES, [*later, earlier])["p1"].items()}
     assert values == want
+
+
+OUT_OF_ORDER = "answered the evaluation index out of its order"
+
+
+def out_of_order(events: list[dict]) -> list[dict]:
+    """`events` in evaluation order but for the first, stored last."""
+    ordered = sorted(events, key=order_key)
+    return ordered[1:] + ordered[:1]
+
+
+async def test_a_walk_answered_out_of_order_at_once_is_read_again_sorted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The read trusts a server to walk the hinted evaluation index in its order, and
+    checks each batch: mongomock, taken for a server here, ignores the hint and answers
+    in the order it holds the events."""
+    monkeypatch.setattr(evaluator_module, "on_a_server", lambda collection: True)
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(out_of_order(events))
+
+    with caplog.at_level(logging.WARNING):
+        await evaluator(database, batch_size=100).evaluate_pending()
+
+    assert OUT_OF_ORDER in caplog.text
+    assert await progress_of(database) == recomputed(RULES, events)
+
+
+async def test_a_walk_answered_out_of_order_later_still_applies_each_event_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Batches in order were applied before the one out of order: the sorted read finds
+    them applied, and applies the event that came late once, as a settle pass does."""
+    monkeypatch.setattr(evaluator_module, "on_a_server", lambda collection: True)
+    database = fresh_database()
+    events = play()
+    await database["events"].insert_many(out_of_order(events))
+
+    with caplog.at_level(logging.WARNING):
+        await evaluator(database, batch_size=5).evaluate_pending()
+
+    assert OUT_OF_ORDER in caplog.text
+    applied = {doc["_id"]: doc["applied"] async for doc in database["player_progress"].find()}
+    assert applied.keys() == {"p1", "p2", "p3"}
+    for user, ids in applied.items():
+        assert sorted(ids) == sorted(e["_id"] for e in events if e["user_id"] == user)
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_the_walk_of_the_evaluation_index_comes_in_its_order(
+    settings: Settings, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What the read's speed rests on: the server answers the hinted walk in the index's
+    order, however the events were stored, and nothing is read again."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    database = client[f"{settings.database}_walk"]
+    try:
+        await client.drop_database(database.name)
+        events = play()
+        await database["events"].insert_many(out_of_order(events))
+        assert on_a_server(database["events"]) and not on_a_server(fresh_database()["events"])
+        run = Evaluator(book=RULES, events=database["events"],
+                        progress=database["player_progress"], batch_size=5)
+
+        with caplog.at_level(logging.WARNING):
+            done = await run.evaluate_pending()
+
+        assert OUT_OF_ORDER not in caplog.text
+        assert done == len(events)
+        assert await progress_of(database) == recomputed(RULES, events)
+    finally:
+        await client.drop_database(database.name)
+        client.close()
 
 
 async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
