@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from questlog.achievements import watermark
@@ -336,7 +337,7 @@ def _in_order(keys: list[tuple[Any, ...]], previous: tuple[Any, ...] | None) -> 
     """Whether `keys` follow `previous` (if any) and each other in evaluation order."""
     if previous is not None and keys[0] < previous:
         return False
-    return all(a <= b for a, b in zip(keys, keys[1:]))
+    return all(a <= b for a, b in pairwise(keys))
 
 
 def _aware(event: dict[str, Any]) -> dict[str, Any]:
