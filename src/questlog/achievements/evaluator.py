@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -316,7 +316,7 @@ class Evaluator:
         self.stats.evaluated += len(batch)
 
 
-async def _batches(cursor: Any, size: int) -> AsyncIterator[list[dict[str, Any]]]:
+async def _batches(cursor: Any, size: int) -> AsyncGenerator[list[dict[str, Any]], None]:
     """The events of `cursor` (read naive), their STAMPED datetimes made aware, `size`
     at a time, each read while the one before is evaluated: the server finds the next
     batch while the rules run. Taken from the cursor a batch at once (to_list), which
