@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -41,7 +41,7 @@ from questlog.achievements.documents import (
 from questlog.achievements.player_updates import ORDER_KEYS, PlayerUpdates, order_key
 from questlog.clock import utcnow
 from questlog.store.indexes import ensure_indexes
-from questlog.store.naive import plain
+from questlog.store.naive import in_utc, plain
 from questlog.store.types import MotorCollection, on_a_server
 from questlog.tasks import cancel, stopped
 
@@ -346,5 +346,5 @@ def _aware(event: dict[str, Any]) -> dict[str, Any]:
     for name in STAMPED:
         moment = event.get(name)
         if moment is not None:
-            event[name] = moment.replace(tzinfo=UTC)
+            event[name] = in_utc(moment)
     return event
