@@ -342,9 +342,9 @@ def _in_order(keys: list[tuple[Any, ...]], previous: tuple[Any, ...] | None) -> 
 
 def _aware(event: dict[str, Any]) -> dict[str, Any]:
     """`event` as read naive, the datetimes the evaluator reads (STAMPED) in UTC as the
-    rest of Questlog holds them."""
+    rest of Questlog holds them (already, from the memory store)."""
     for name in STAMPED:
         moment = event.get(name)
-        if moment is not None:
+        if moment is not None and moment.tzinfo is None:
             event[name] = in_utc(moment)
     return event
