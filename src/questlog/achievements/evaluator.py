@@ -55,7 +55,8 @@ MAX_BACKOFF_SECONDS = 30.0
 # the CPU time the batch took: evaluation then takes at most about half of the process.
 PACE = 1.0
 # Named in every read: secantusd-rs's planner sorts a collection scan when the filter
-# names a field the index lacks (type), where MongoDB walks the index in order.
+# names a field the index lacks (type), where MongoDB walks the index in order; and the
+# walk's order is the evaluation order (see _read).
 EVALUATION_INDEX_NAME = EVALUATION_INDEX.document["name"]
 # The datetimes of an event the evaluator reads, its order's (EVALUATION_ORDER): read
 # naive, made UTC again (_aware). The rules read no other (a definition may name only a
