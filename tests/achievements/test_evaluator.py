@@ -340,21 +340,28 @@ def out_of_order(events: list[dict]) -> list[dict]:
     return ordered[1:] + ordered[:1]
 
 
-async def test_a_walk_answered_out_of_order_at_once_is_read_again_sorted(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:
-    """The read trusts a server to walk the hinted evaluation index in its order, and
-    checks each batch: mongomock, taken for a server here, ignores the hint and answers
-    in the order it holds the events."""
+async def evaluated_out_of_order(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, batch_size: int,
+) -> tuple[AsyncIOMotorDatabase, list[dict]]:
+    """play() evaluated from a store taken for a server that answers the hinted walk out
+    of order: mongomock ignores the hint and answers in the order it holds the events.
+    The read checks each batch and says so."""
     monkeypatch.setattr(evaluator_module, "on_a_server", lambda collection: True)
-    database = fresh_database()
-    events = play()
+    database, events = fresh_database(), play()
     await database["events"].insert_many(out_of_order(events))
 
     with caplog.at_level(logging.WARNING):
-        await evaluator(database, batch_size=100).evaluate_pending()
+        await evaluator(database, batch_size=batch_size).evaluate_pending()
 
     assert OUT_OF_ORDER in caplog.text
+    return database, events
+
+
+async def test_a_walk_answered_out_of_order_at_once_is_read_again_sorted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    database, events = await evaluated_out_of_order(monkeypatch, caplog, batch_size=100)
+
     assert await progress_of(database) == recomputed(RULES, events)
 
 
@@ -363,15 +370,8 @@ async def test_a_walk_answered_out_of_order_later_still_applies_each_event_once(
 ) -> None:
     """Batches in order were applied before the one out of order: the sorted read finds
     them applied, and applies the event that came late once, as a settle pass does."""
-    monkeypatch.setattr(evaluator_module, "on_a_server", lambda collection: True)
-    database = fresh_database()
-    events = play()
-    await database["events"].insert_many(out_of_order(events))
+    database, events = await evaluated_out_of_order(monkeypatch, caplog, batch_size=5)
 
-    with caplog.at_level(logging.WARNING):
-        await evaluator(database, batch_size=5).evaluate_pending()
-
-    assert OUT_OF_ORDER in caplog.text
     applied = {doc["_id"]: doc["applied"] async for doc in database["player_progress"].find()}
     assert applied.keys() == {"p1", "p2", "p3"}
     for user, ids in applied.items():
