@@ -406,6 +406,52 @@ async def test_on_a_real_mongodb_the_walk_of_the_evaluation_index_comes_in_its_o
         client.close()
 
 
+class HeldWrites:
+    """The progress collection, whose first bulk write never ends: a pass stopped there
+    has asked for the next batch already (see evaluator._batches)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real, self.writing = real, asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    async def bulk_write(self, *args: Any, **kwargs: Any) -> Any:
+        self.writing.set()
+        await asyncio.Event().wait()
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_a_pass_stopped_halfway_leaves_the_rest_to_the_next(
+    settings: Settings,
+) -> None:
+    """Stopped while it writes a batch, the next one asked for: the pass ends with its
+    cancellation and nothing else, and a new evaluator applies every event exactly."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    database = client[f"{settings.database}_stopped"]
+    try:
+        await client.drop_database(database.name)
+        events = [vote(user=f"p{i % 7}", bill=f"b{i % 5}", at=T0 + timedelta(minutes=i))
+                  for i in range(300)]
+        await database["events"].insert_many(events)
+        held = HeldWrites(database["player_progress"])
+        stopped = Evaluator(book=RULES, events=database["events"], progress=held,
+                            batch_size=50)
+        task = asyncio.create_task(stopped.evaluate_pending())
+        await held.writing.wait()
+
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await Evaluator(book=RULES, events=database["events"],
+                        progress=database["player_progress"], batch_size=50).evaluate_pending()
+
+        assert await progress_of(database) == recomputed(RULES, events)
+    finally:
+        await client.drop_database(database.name)
+        client.close()
+
+
 async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
     """A process started after a quiet spell goes on from `settled`, not from the first
     event still stored."""

@@ -30,6 +30,8 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from questlog.achievements import watermark
 from questlog.achievements.book import Book
 from questlog.achievements.documents import (
@@ -43,7 +45,7 @@ from questlog.clock import utcnow
 from questlog.store.indexes import ensure_indexes
 from questlog.store.naive import in_utc, plain
 from questlog.store.types import MotorCollection, on_a_server
-from questlog.tasks import cancel, stopped
+from questlog.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -330,8 +332,14 @@ async def _batches(cursor: Any, size: int) -> AsyncGenerator[list[dict[str, Any]
             for start in range(0, len(documents), size):
                 yield [_aware(document) for document in documents[start:start + size]]
     finally:
-        await stopped([reading])
-        await cursor.close()
+        # The read in flight runs in Motor's thread, which a close must not meet halfway:
+        # it ends first (one batch at most), its outcome dropped. The close only spares the
+        # server a cursor it would time out anyway: a store that fails it fails nothing.
+        await asyncio.wait([reading])
+        if not reading.cancelled():
+            reading.exception()  # retrieved, so never logged as lost
+        with contextlib.suppress(PyMongoError):
+            await cursor.close()
 
 
 def _in_order(keys: list[tuple[Any, ...]], previous: tuple[Any, ...] | None) -> bool:
