@@ -452,6 +452,59 @@ async def test_on_a_real_mongodb_a_pass_stopped_halfway_leaves_the_rest_to_the_n
         client.close()
 
 
+class Unanswered:
+    """The events, whose cursors answer their first read and never another."""
+
+    def __init__(self, real: Any) -> None:
+        self._real, self.asked = real, asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        return UnansweredCursor(self._real.find(*args, **kwargs), self.asked)
+
+
+class UnansweredCursor:
+    def __init__(self, real: Any, asked: asyncio.Event) -> None:
+        self._real, self._asked, self._reads = real, asked, 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._real, name)
+        return lambda *args, **kwargs: (method(*args, **kwargs), self)[1]  # chained
+
+    async def to_list(self, length: int | None = None) -> list[dict]:
+        self._reads += 1
+        if self._reads == 1:
+            return await self._real.to_list(length)
+        self._asked.set()
+        await asyncio.Event().wait()
+        return []
+
+    async def close(self) -> None:
+        raise AssertionError("closed while a read was in flight")
+
+
+async def test_a_pass_stopped_while_the_store_does_not_answer_a_read_stops_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The read asked for the next batch, which never comes: a stop waits for it at most
+    READ_WAIT_SECONDS, and leaves the cursor (to the server's timeout) unclosed."""
+    monkeypatch.setattr(evaluator_module, "READ_WAIT_SECONDS", 0.05)
+    database = fresh_database()
+    await database["events"].insert_many(play())
+    silent = Unanswered(database["events"])
+    run = Evaluator(book=RULES, events=silent, progress=database["player_progress"],
+                    batch_size=5)
+    task = asyncio.create_task(run.evaluate_pending())
+    await silent.asked.wait()
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(2):  # TimeoutError, not CancelledError, if it hangs
+            await task
+
+
 async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
     """A process started after a quiet spell goes on from `settled`, not from the first
     event still stored."""

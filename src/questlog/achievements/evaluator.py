@@ -53,6 +53,7 @@ BATCH_SIZE = 5000  # events read at once: a player with several among them is wr
 SWEEP_SECONDS = 5.0
 SETTLE_EVERY = timedelta(seconds=10)
 MAX_BACKOFF_SECONDS = 30.0
+READ_WAIT_SECONDS = 5.0  # a read that ends early waits this long for its batch in flight
 # While the process is also storing events, the worker rests after each batch as long as
 # the CPU time the batch took: evaluation then takes at most about half of the process.
 PACE = 1.0
@@ -333,13 +334,17 @@ async def _batches(cursor: Any, size: int) -> AsyncGenerator[list[dict[str, Any]
                 yield [_aware(document) for document in documents[start:start + size]]
     finally:
         # The read in flight runs in Motor's thread, which a close must not meet halfway:
-        # it ends first (one batch at most), its outcome dropped. The close only spares the
-        # server a cursor it would time out anyway: a store that fails it fails nothing.
-        await asyncio.wait([reading])
-        if not reading.cancelled():
-            reading.exception()  # retrieved, so never logged as lost
-        with contextlib.suppress(PyMongoError):
-            await cursor.close()
+        # it ends first (one batch at most), its outcome dropped. A store that does not
+        # answer within READ_WAIT_SECONDS keeps the cursor until its own timeout, as it
+        # would after a failed close: the close only spares it that.
+        ended, _ = await asyncio.wait([reading], timeout=READ_WAIT_SECONDS)
+        if not ended:
+            reading.cancel()
+        else:
+            if not reading.cancelled():
+                reading.exception()  # retrieved, so never logged as lost
+            with contextlib.suppress(PyMongoError):
+                await cursor.close()
 
 
 def _in_order(keys: list[tuple[Any, ...]], previous: tuple[Any, ...] | None) -> bool:
