@@ -391,7 +391,9 @@ async def test_on_a_real_mongodb_the_walk_of_the_evaluation_index_comes_in_its_o
         events = play()
         await database["events"].insert_many(out_of_order(events))
         assert on_a_server(database["events"])
+        assert on_a_server(client)
         assert not on_a_server(fresh_database()["events"])
+        assert not on_a_server(fresh_database().client)
         run = Evaluator(book=RULES, events=database["events"],
                         progress=database["player_progress"], batch_size=5)
 

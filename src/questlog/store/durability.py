@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.write_concern import WriteConcern
 
-from questlog.store.types import MotorClient, MotorDatabase
+from questlog.store.types import MotorClient, MotorDatabase, on_a_server
 
 
 def write_concern(hello: Mapping[str, Any]) -> WriteConcern:
@@ -27,10 +26,9 @@ async def durable_database(client: MotorClient, name: str) -> MotorDatabase:
     """The database `name` with the write concern its server calls for.
 
     The embedded in-memory store (mongomock, not a Motor client) keeps nothing, so
-    it has nothing to wait for: its database is returned as it is. (type(), since
-    mongomock-motor's classes pass isinstance checks for Motor's.)
+    it has nothing to wait for: its database is returned as it is.
     """
-    if not issubclass(type(client), AsyncIOMotorClient):
+    if not on_a_server(client):
         return client[name]
     hello = await client.admin.command("hello")
     return client.get_database(name, write_concern=write_concern(hello))

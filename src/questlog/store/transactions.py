@@ -15,12 +15,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorClientSession
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pymongo.errors import PyMongoError
 from pymongo.write_concern import WriteConcern
 
 from questlog.store.one_command import OneCommand, run_after_commit
-from questlog.store.types import MotorClient, MotorCollection, MotorDatabase
+from questlog.store.types import MotorClient, MotorCollection, MotorDatabase, on_a_server
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ def runs_client_bulk_write(hello: dict[str, Any]) -> bool:
 
 async def _hello(client: MotorClient) -> dict[str, Any] | None:
     """The server's `hello`; None for the in-memory store, which has neither."""
-    # type(), since mongomock-motor's classes pass isinstance checks for Motor's
-    if not issubclass(type(client), AsyncIOMotorClient):
+    if not on_a_server(client):
         return None
     hello: dict[str, Any] = await client.admin.command("hello")
     return hello

@@ -16,8 +16,8 @@ MotorCollection: TypeAlias = AsyncIOMotorCollection[RawDocument]
 MotorCursor: TypeAlias = AsyncIOMotorCursor[RawDocument]
 
 
-def on_a_server(collection: Any) -> bool:
-    """Whether `collection` is a Motor collection, on a server; not the in-memory store's
-    (mongomock-motor's classes pass isinstance checks for Motor's: type() tells them
-    apart) nor a wrapper of one."""
-    return issubclass(type(collection), AsyncIOMotorCollection)
+def on_a_server(store: Any) -> bool:
+    """Whether `store`, a client or a collection, is Motor's, on a server; not the
+    in-memory store's (mongomock-motor's classes pass isinstance checks for Motor's:
+    type() tells them apart) nor a wrapper of one."""
+    return issubclass(type(store), AsyncIOMotorClient | AsyncIOMotorCollection)
