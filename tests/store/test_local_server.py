@@ -153,3 +153,27 @@ def test_the_log_files_a_checkpoint_holds_are_removed_while_the_server_runs(
             assert client.questlog.filler.count_documents({}) == 8000
     finally:
         server.stop()
+
+
+def test_a_data_dir_whose_oplog_is_logged_opens_as_it_was(tmp_path: Path) -> None:
+    """Data dirs made before the oplog went unlogged keep theirs logged (the flag applies
+    to an oplog the server creates): such a store still opens, with every document, and
+    takes writes and transactions."""
+    server = ensure_running(tmp_path, ServerOptions(ttl_sweep_seconds=1, oplog_logged=True))
+    try:
+        with pymongo.MongoClient(server.url) as client:
+            client.questlog.events.insert_many([{"_id": n} for n in range(100)])
+    finally:
+        server.stop()
+
+    server = ensure_running(tmp_path, ServerOptions(ttl_sweep_seconds=1))
+    try:
+        with pymongo.MongoClient(server.url) as client:
+            events = client.questlog.events
+            with client.start_session() as session, session.start_transaction():
+                events.insert_one({"_id": 100}, session=session)
+                events.update_one({"_id": 0}, {"$set": {"seen": True}}, session=session)
+            assert events.count_documents({}) == 101
+            assert events.find_one({"_id": 0}) == {"_id": 0, "seen": True}
+    finally:
+        server.stop()

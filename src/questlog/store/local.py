@@ -60,6 +60,14 @@ class ServerOptions:
     # one, the log grew by 28 GB in an hour of benchmarks (2026-12-05). A checkpoint every
     # minute, as mongod takes, keeps it to the last minute's writes.
     checkpoint_seconds: int = 60
+    # secantusd-rs keeps an oplog of every write (for change streams, which Questlog does
+    # not use) and, once it holds 100,000 entries, prunes the oldest at each write. Pruned
+    # from a logged table, that cost the server 30 µs more per write (a rollup of 11,421
+    # documents: 0.45 s of its CPU before, 0.7-0.9 s after; docs/performance-history.md,
+    # "The store's oplog"); from an unlogged one, nothing measurable. Unlogged, a crash
+    # can lose the oplog's tail, never a document: the collections stay logged. It applies
+    # to an oplog the server creates, that of a new data dir.
+    oplog_logged: bool = False
 
 
 @dataclass
@@ -148,6 +156,7 @@ def _start(data_dir: Path, options: ServerOptions) -> LocalServer:
         "--storage-path", str(data_dir / "db"), "--cache-size", options.cache_size,
         "--log-file-max", options.log_file_max,
         "--log-level", "WARNING",
+        *([] if options.oplog_logged else ["--oplog-nonlogged"]),
     ]
     server_log = data_dir / "server.log"
     with server_log.open("wb") as out:
