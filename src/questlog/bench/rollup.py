@@ -4,12 +4,12 @@ N synthetic politics events (the mix of seed 003; by default 1000 players in 50
 companies over the 14 days before today, or --days, --players, --types) go through
 check_event into a scratch database with the indexes of the events collection, by big
 unordered batches. Then every day is rolled up from the raw events and every week from
-the days, timed apart; then, in the same run on the same server, the floors: (a) one
-server-side $group pass over the same events and (b) unordered insert_many of a copy
-of every daily document the rollup wrote (so as many documents, of the same sizes).
-Each of the four is timed `runs` times (default three) and its best run counts: the
-rollups each time from empty collections by a new Rollup, so that a stall of the shared
-machine during one run decides no ratio, either way.
+the days, timed apart, and, on the same server, the floors: (a) one server-side $group
+pass over the same events and (b) unordered insert_many of a copy of every daily
+document the rollup wrote (so as many documents, of the same sizes). The four are timed
+in `runs` rounds (default three), each round all four in turn, and the best of each
+counts: the rollups each time from empty collections by a new Rollup, so that a stall
+of the shared machine during one run decides no ratio, either way.
 Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The
 scratch database is dropped afterwards.
 """
@@ -20,11 +20,11 @@ import math
 import random
 import secrets
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from questlog.batching import chunked
 from questlog.bench.raw import WIDE_LIMITS, emptied
@@ -129,36 +129,42 @@ async def bench_rollup(
                                     players=players, types=types)
     try:
         load_seconds = await _load(db, documents, events, batch)
+        weeks = weeks_of(period)
         with as_long_running():  # as the scheduled rollup runs, in serve or jobs
-            daily, daily_seconds = await _fastest(runs, lambda: _into_empty(
-                db, DailyStat, _rollup(db, calendar).days(period)))
-            weeks = weeks_of(period)
-            weekly, weekly_seconds = await _fastest(runs, lambda: _into_empty(
-                db, WeeklyStat, _rollup(db, calendar).weeks(weeks)))
-            _, group_seconds = await _fastest(runs, lambda: _group_floor(db))
-            _, insert_seconds = await _fastest(runs, lambda: _insert_floor(db))
+            rounds = [await _round(db, calendar, period, weeks) for _ in range(runs)]
     finally:
         await client.drop_database(scratch)
+    daily, daily_seconds = min((r.daily for r in rounds), key=lambda run: run[1])
+    weekly, weekly_seconds = min((r.weekly for r in rounds), key=lambda run: run[1])
     return RollupFigures(
         events=events, load_seconds=load_seconds, days=len(period), daily=daily,
         daily_seconds=daily_seconds, weeks=len(weeks), weekly=weekly,
-        weekly_seconds=weekly_seconds, group_seconds=group_seconds,
-        insert_seconds=insert_seconds, runs=runs, store=connection.where,
+        weekly_seconds=weekly_seconds, group_seconds=min(r.group for r in rounds),
+        insert_seconds=min(r.insert for r in rounds), runs=runs, store=connection.where,
     )
 
 
 Periods = AsyncGenerator[tuple[date, Tally | Exception], None]
 
 
-T = TypeVar("T")
+@dataclass(frozen=True)
+class Round:
+    """One round of the four timings, each with its seconds."""
+
+    daily: tuple[Tally, float]
+    weekly: tuple[Tally, float]
+    group: float
+    insert: float
 
 
-async def _fastest(runs: int, once: Callable[[], Awaitable[tuple[T, float]]]
-                   ) -> tuple[T, float]:
-    """What the fastest of `runs` calls of `once` gave, and its seconds: each figure is
-    the best of its runs, so that a stall of the shared machine decides no ratio."""
-    timed = [await once() for _ in range(runs)]
-    return min(timed, key=lambda run: run[1])
+async def _round(db: MotorDatabase, calendar: Calendar, days: list[date], weeks: list[date]
+                 ) -> Round:
+    """The daily rollup, the weekly one, then the floors, one after the other: each round
+    times both sides of a ratio within seconds of each other, so that the shared
+    machine's minute and the server's state weigh on both alike."""
+    daily = await _into_empty(db, DailyStat, _rollup(db, calendar).days(days))
+    weekly = await _into_empty(db, WeeklyStat, _rollup(db, calendar).weeks(weeks))
+    return Round(daily, weekly, await _group_floor(db), await _insert_floor(db))
 
 
 async def _into_empty(db: MotorDatabase, output: type[DailyStat | WeeklyStat],
@@ -186,24 +192,24 @@ async def _tallied(periods: Periods) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
-async def _group_floor(db: MotorDatabase) -> tuple[None, float]:
+async def _group_floor(db: MotorDatabase) -> float:
     """One $group of every event by (type, company, user), its rows read: what the server
-    itself needs to read the events once and hand over one row per bucket owner. Only
-    its seconds (as _fastest takes them)."""
+    itself needs to read the events once and hand over one row per bucket owner. Its
+    seconds."""
     pipeline = [{"$group": {"_id": {"t": "$type", "c": "$company_id", "u": "$user_id"},
                             "n": {"$sum": 1}}}]
     started = time.perf_counter()
     async for _ in db[StoredEvent.Settings.name].aggregate(pipeline):
         pass
-    return None, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
-async def _insert_floor(db: MotorDatabase) -> tuple[None, float]:
+async def _insert_floor(db: MotorDatabase) -> float:
     """Unordered insert_many of a copy of every daily bucket the rollup wrote, under an
     id of the same kind: what the server needs to store as many documents of those
     sizes. Only the inserts are timed, in batches of COPY_BATCH (pymongo splits an
     insert_many into batches of its own anyway), into a collection with no index but
-    _id's: index upkeep belongs to the design, not to the floor. Only its seconds."""
+    _id's: index upkeep belongs to the design, not to the floor. Its seconds."""
     target, seconds = db["bench_insert_floor"], 0.0
     batch: list[dict[str, Any]] = []
     async for document in db[DailyStat.Settings.name].find({}).batch_size(COPY_BATCH):
@@ -214,7 +220,7 @@ async def _insert_floor(db: MotorDatabase) -> tuple[None, float]:
     if batch:
         seconds += await _timed_insert(target, batch)
     await target.drop()
-    return None, seconds
+    return seconds
 
 
 COPY_BATCH = 10_000
