@@ -7,7 +7,8 @@ its catch-up drains them; the rate is what it evaluated over its own busy time (
 its first read to nothing pending, GET /api/v1/achievements/status's busy_seconds),
 against `bench raw`'s insert rate on the same store; then a second burst for the same
 players, drained by a new server (the returning players). Three rounds, each on new
-players after a run of the floor, and each figure the fastest of its runs. And the
+players after a run of the floor, and each figure the fastest of its runs, so that a
+stall of the shared machine during one decides no ratio, either way. And the
 drain: N events POSTed to a server that evaluates meanwhile, and how long after the
 last POST nothing is pending.
 Ingestion and evaluation then share the process and the machine, so that rate is
@@ -46,7 +47,7 @@ from questlog.store.connection import Connection
 END_TO_END_TARGET = 0.5  # evaluated events/s over raw inserts/s
 FRESH_EVENT_TARGET, FRESH_UNLOCK_TARGET = 0.1, 1.0  # p95 seconds
 POLL_SECONDS = 0.002
-ROUNDS = 3  # of the floor and the catch-ups: each figure the fastest of its runs
+ROUNDS = 3  # of the floor and the catch-ups
 DRAIN_TIMEOUT = 300.0
 FRESH_UNLOCK = "bench_fresh_unlock"  # counts one vote: every fresh player unlocks it
 
@@ -83,12 +84,15 @@ async def _status(client: httpx.AsyncClient) -> dict[str, Any]:
 @dataclass(frozen=True)
 class EndToEnd:
     events: int
-    evaluated: int  # by the catch-up of a stored burst of new players
-    busy_seconds: float  # the evaluator's, from its first read to nothing pending
-    # The same for a second burst of the same players: the events the pass read (the
-    # first burst's again too, stored within the settle window), its busy seconds.
+    # The fastest round's catch-up of a stored burst of new players: the events it
+    # evaluated, the evaluator's busy seconds (its first read to nothing pending).
+    evaluated: int
+    busy_seconds: float
+    # The fastest round's pass over a second burst of the same players: the events it
+    # read (the first burst's again too, stored within the settle window), its busy
+    # seconds; and every round's busy seconds.
     returning: tuple[int, float]
-    returning_runs: list[float]  # the busy seconds of each round's returning pass
+    returning_runs: tuple[float, ...]
     live_seconds: float  # a burst evaluated as it arrives: first POST to nothing pending
     drain_seconds: float  # the same: last POST answered to nothing pending
     raw: RawFigures
@@ -133,7 +137,7 @@ class EndToEnd:
              f"their progress stored, drained by a new server: {self.events} in "
              f"{self.returning[1]:.2f} s of its own time, "
              f"{rate(self.events, self.returning[1])} events/s (the fastest of the rounds' "
-             f"{', '.join(f'{s:.2f}' for s in self.returning_runs)} s; each pass read "
+             f"{', '.join(f'{s:.2f}' for s in self.returning_runs)} s; the fastest read "
              f"{self.returning[0]}: the first burst's again too, stored within the settle "
              "window, found applied)"),
             ("returning / raw insert", _against_target(self.returning_ratio)),
@@ -164,8 +168,8 @@ async def _post_all(client: httpx.AsyncClient, bodies: list[str]) -> None:
 
 async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
     # ROUNDS of a floor's run then a catch-up (new players, then returning ones), and a
-    # floor's run after the live burst; each figure the fastest of its runs, so that a
-    # stall of the shared machine during one decides no ratio, either way.
+    # floor's run after the live burst; each figure the fastest of its runs (see the
+    # module's docstring).
     runs, catch_ups = [], []
     for _ in range(ROUNDS):
         runs.append(await _raw(connection, events))
@@ -185,7 +189,7 @@ async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
                           key=lambda first: first[0] / first[1] if first[1] else 0.0)
     return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy,
                     returning=min((second for _, second in catch_ups), key=lambda r: r[1]),
-                    returning_runs=[second[1] for _, second in catch_ups],
+                    returning_runs=tuple(second[1] for _, second in catch_ups),
                     live_seconds=finished - started, drain_seconds=finished - posted,
                     raw=raw, store=store)
 

@@ -160,8 +160,8 @@ class Round:
 async def _round(db: MotorDatabase, calendar: Calendar, days: list[date], weeks: list[date]
                  ) -> Round:
     """The daily rollup, the weekly one, then the floors, one after the other: each round
-    times both sides of a ratio within seconds of each other, so that the shared
-    machine's minute and the server's state weigh on both alike."""
+    times both sides of a ratio within seconds of each other (see the module's
+    docstring)."""
     daily = await _into_empty(db, DailyStat, _rollup(db, calendar).days(days))
     weekly = await _into_empty(db, WeeklyStat, _rollup(db, calendar).weeks(weeks))
     return Round(daily, weekly, await _group_floor(db), await _insert_floor(db))

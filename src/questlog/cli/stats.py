@@ -62,8 +62,9 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
     bench_parser.add_argument("--types", type=int, default=9,
                               help="event types of the politics mix used (at most its 9)")
     bench_parser.add_argument("--runs", type=int, default=RUNS, choices=range(1, 10),
-                              metavar="N", help="time each rollup and floor N times (1-9), "
-                              f"the best run counts (default {RUNS}; 1 for the dense day)")
+                              metavar="N", help="time the rollups and floors in N rounds "
+                              f"(1-9), the best run of each counts (default {RUNS}; 1 for "
+                              "the dense day)")
     bench_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
     bench_parser.set_defaults(run=_run_bench)
 

@@ -63,10 +63,12 @@ class ServerOptions:
     # secantusd-rs keeps an oplog of every write (for change streams, which Questlog does
     # not use) and, once it holds 100,000 entries, prunes the oldest at each write. Pruned
     # from a logged table, that cost the server 30 µs more per write (a rollup of 11,421
-    # documents: 0.45 s of its CPU before, 0.7-0.9 s after; docs/performance-history.md,
-    # "The store's oplog"); from an unlogged one, nothing measurable. Unlogged, a crash
-    # can lose the oplog's tail, never a document: the collections stay logged. It applies
-    # to an oplog the server creates, that of a new data dir.
+    # documents: 0.45 s of its CPU before the oplog was full, 0.7-0.9 s once it was;
+    # docs/performance-history.md, "The store's oplog, and both sides of a ratio in
+    # rounds"); from an unlogged one, nothing measurable. Unlogged (which secantusd-rs
+    # names for measurement or ephemeral use, and Questlog's local store is for
+    # development), a crash can lose the oplog's tail, never a document: the collections
+    # stay logged. It applies to an oplog the server creates, that of a new data dir.
     oplog_logged: bool = False
 
 
@@ -139,6 +141,17 @@ def _running_server(data_dir: Path) -> LocalServer | None:
     return None
 
 
+def server_command(data_dir: Path, options: ServerOptions) -> list[str]:
+    """The secantusd-rs command line of the local server of `data_dir`."""
+    return [
+        str(binary()), "--config", str(data_dir / "secantusd.toml"), "--host", "127.0.0.1",
+        "--port", "0", "--storage-path", str(data_dir / "db"),
+        "--cache-size", options.cache_size, "--log-file-max", options.log_file_max,
+        "--log-level", "WARNING",
+        *([] if options.oplog_logged else ["--oplog-nonlogged"]),
+    ]
+
+
 def _start(data_dir: Path, options: ServerOptions) -> LocalServer:
     config = data_dir / "secantusd.toml"
     config.write_text(
@@ -151,13 +164,7 @@ def _start(data_dir: Path, options: ServerOptions) -> LocalServer:
     (data_dir / "db").mkdir(exist_ok=True)
     (data_dir / "db" / "WiredTiger.config").write_text(
         f"checkpoint=(wait={options.checkpoint_seconds})\n")
-    command = [
-        str(binary()), "--config", str(config), "--host", "127.0.0.1", "--port", "0",
-        "--storage-path", str(data_dir / "db"), "--cache-size", options.cache_size,
-        "--log-file-max", options.log_file_max,
-        "--log-level", "WARNING",
-        *([] if options.oplog_logged else ["--oplog-nonlogged"]),
-    ]
+    command = server_command(data_dir, options)
     server_log = data_dir / "server.log"
     with server_log.open("wb") as out:
         watchdog = subprocess.Popen(
