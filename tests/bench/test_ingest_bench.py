@@ -101,6 +101,17 @@ def test_raw_documents_are_the_stored_shape_in_the_seed_mix():
     assert all({"received_at", "event_time", "ingest_id"} <= d.keys() for d in documents)
 
 
+def test_raw_documents_are_stamped_per_request_as_ingestion_stamps_them():
+    documents = stored_documents(2000, batch=500)
+
+    requests = [documents[i:i + 500] for i in range(0, 2000, 500)]
+    for request in requests:
+        assert len({(d["received_at"], d["ingest_id"]) for d in request}) == 1
+    stamps = [request[0]["received_at"] for request in requests]
+    assert stamps == sorted(set(stamps))  # each request after the one before
+    assert len({request[0]["ingest_id"] for request in requests}) == 4
+
+
 async def test_an_emptied_events_collection_keeps_every_index_of_the_events_collection(
     tmp_path: Path,
 ):

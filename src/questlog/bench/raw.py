@@ -58,23 +58,30 @@ class RawFigures:
         ]
 
 
-def stored_documents(count: int) -> list[dict[str, Any]]:
-    """`count` documents exactly as ingestion stores them."""
+def stored_documents(count: int, *, batch: int = 500) -> list[dict[str, Any]]:
+    """`count` documents exactly as ingestion stores them from requests of `batch` events:
+    each request's with its own received_at (a millisecond after the one before) and
+    ingest_id, as ingestion stamps a request. (Before, all shared one; the local server's
+    CPU per insert was the same either way, 64 µs at the median of eight alternated runs
+    each.)"""
     now = datetime.now(UTC)
-    context = Context(received_at=now, ingest_id=secrets.token_hex(16), company_salt="bench")
+    events = politics_events(count, now=now)
     documents = []
-    for index, event in enumerate(politics_events(count, now=now)):
-        checked = check_event(event, index=index, limits=WIDE_LIMITS, context=context)
-        if isinstance(checked, Rejection):
-            raise AssertionError(f"a synthetic event was rejected: {checked.message}")
-        documents.append(checked)
+    for request, chunk in enumerate(chunked(events, batch)):
+        context = Context(received_at=now + timedelta(milliseconds=request),
+                          ingest_id=secrets.token_hex(16), company_salt="bench")
+        for index, event in enumerate(chunk):
+            checked = check_event(event, index=index, limits=WIDE_LIMITS, context=context)
+            if isinstance(checked, Rejection):
+                raise AssertionError(f"a synthetic event was rejected: {checked.message}")
+            documents.append(checked)
     return documents
 
 
 async def insert_raw(
     *, connection: Connection, events: int, batch: int, concurrency: int
 ) -> RawFigures:
-    documents = stored_documents(events)
+    documents = stored_documents(events, batch=batch)
     average = sum(len(bson.encode(d)) for d in documents) / max(len(documents), 1)
     # With the write concern Questlog's own writes carry: acknowledged once durable.
     database = await durable_database(connection.client, DATABASE)
