@@ -33,6 +33,8 @@ from pymongo.errors import PyMongoError
 log = logging.getLogger(__name__)
 
 RECORD = "server.json"
+CONFIG = "secantusd.toml"  # the server's own settings, in the data dir
+STORAGE = "db"  # WiredTiger's home, in the data dir
 LISTENING = re.compile(rb"listening on (127\.0\.0\.1:\d+)")
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
@@ -144,8 +146,8 @@ def _running_server(data_dir: Path) -> LocalServer | None:
 def server_command(data_dir: Path, options: ServerOptions) -> list[str]:
     """The secantusd-rs command line of the local server of `data_dir`."""
     return [
-        str(binary()), "--config", str(data_dir / "secantusd.toml"), "--host", "127.0.0.1",
-        "--port", "0", "--storage-path", str(data_dir / "db"),
+        str(binary()), "--config", str(data_dir / CONFIG), "--host", "127.0.0.1",
+        "--port", "0", "--storage-path", str(data_dir / STORAGE),
         "--cache-size", options.cache_size, "--log-file-max", options.log_file_max,
         "--log-level", "WARNING",
         *([] if options.oplog_logged else ["--oplog-nonlogged"]),
@@ -153,16 +155,15 @@ def server_command(data_dir: Path, options: ServerOptions) -> list[str]:
 
 
 def _start(data_dir: Path, options: ServerOptions) -> LocalServer:
-    config = data_dir / "secantusd.toml"
-    config.write_text(
+    (data_dir / CONFIG).write_text(
         "[storage]\n"
         f"ttl_sweep_seconds = {options.ttl_sweep_seconds}\n"
         f"sync_on_commit = {'true' if options.sync_on_commit else 'false'}\n"
     )
     # WiredTiger reads this file of its home at every open, over what secantusd-rs passes
     # (which has no checkpoint setting, nor an option for one).
-    (data_dir / "db").mkdir(exist_ok=True)
-    (data_dir / "db" / "WiredTiger.config").write_text(
+    (data_dir / STORAGE).mkdir(exist_ok=True)
+    (data_dir / STORAGE / "WiredTiger.config").write_text(
         f"checkpoint=(wait={options.checkpoint_seconds})\n")
     command = server_command(data_dir, options)
     server_log = data_dir / "server.log"
