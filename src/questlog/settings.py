@@ -23,11 +23,13 @@ class Settings(BaseSettings):
     mongodb_url: str | None = None
     data_dir: Path = Path(".questlog")
     # The local server's TTL monitor period, whether it fsyncs its log on every commit,
-    # which a journaled write concern asks for (docs/performance.md), and how often it
-    # takes a checkpoint (after which its log files are removed: store/local.py).
+    # which a journaled write concern asks for (docs/performance.md), how often it
+    # takes a checkpoint (after which its log files are removed: store/local.py), and
+    # its WiredTiger cache (a size as secantusd-rs takes it: "512M", "1G").
     local_ttl_sweep_seconds: float = Field(default=60.0, gt=0)
     local_sync_on_commit: bool = True
     local_checkpoint_seconds: int = Field(default=60, ge=1, le=100_000)
+    local_cache_size: str = Field(default="1G", pattern=r"^[1-9][0-9]*[MG]$")
     database: str = "questlog"
     raw_ttl_days: int = Field(default=14, ge=1)
     rejected_ttl_days: int = Field(default=7, ge=1)

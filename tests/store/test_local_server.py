@@ -15,9 +15,12 @@ from pathlib import Path
 import pymongo
 import pytest
 from conftest import TEST_SERVER
+from pydantic import ValidationError
 
 from questlog.cli import main
+from questlog.settings import Settings
 from questlog.store import local
+from questlog.store.connection import server_options
 from questlog.store.local import LocalServerError, ServerOptions, ensure_running
 
 pytestmark = pytest.mark.mongodb  # the real-server tier: these start secantusd-rs
@@ -162,6 +165,23 @@ def test_the_local_server_keeps_its_oplog_out_of_its_log_unless_asked(tmp_path: 
     assert "--oplog-nonlogged" in local.server_command(tmp_path, ServerOptions())
     logged = local.server_command(tmp_path, ServerOptions(oplog_logged=True))
     assert "--oplog-nonlogged" not in logged
+
+
+def test_the_local_servers_cache_is_set_by_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1 GB unless QUESTLOG_LOCAL_CACHE_SIZE says otherwise (a dense day's events did not
+    fit in 256 MB: store/local.py); a size the server would not take is refused at start."""
+    def cache_size() -> str:
+        command = local.server_command(tmp_path, server_options(Settings()))
+        return command[command.index("--cache-size") + 1]
+
+    assert cache_size() == "1G"
+    monkeypatch.setenv("QUESTLOG_LOCAL_CACHE_SIZE", "512M")
+    assert cache_size() == "512M"
+    monkeypatch.setenv("QUESTLOG_LOCAL_CACHE_SIZE", "lots")
+    with pytest.raises(ValidationError, match="local_cache_size"):
+        Settings()
 
 
 def test_a_data_dir_whose_oplog_is_logged_opens_as_it_was(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ KEEP_APPLIED = 1000
 CACHE_PLAYERS = 5_000
 # Updates per transaction. One commit (synced to disk on the local server) per chunk,
 # not per update; and bounded, since a transaction must fit in the server's cache
-# (secantusd-rs refuses one of a thousand 12 kB documents with its 256 MB cache).
+# (secantusd-rs refused one of a thousand 12 kB documents with a 256 MB cache).
 CHUNK_PLAYERS = 250
 ORDER_KEYS = [name for name, _ in EVALUATION_ORDER]
 KEPT = ("_id", "version", "through", "achievements")  # of a document, in the cache

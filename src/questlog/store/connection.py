@@ -81,7 +81,8 @@ def connect_configured(settings: Settings, url: str | None = None) -> Connection
 def server_options(settings: Settings) -> ServerOptions:
     return ServerOptions(ttl_sweep_seconds=settings.local_ttl_sweep_seconds,
                          sync_on_commit=settings.local_sync_on_commit,
-                         checkpoint_seconds=settings.local_checkpoint_seconds)
+                         checkpoint_seconds=settings.local_checkpoint_seconds,
+                         cache_size=settings.local_cache_size)
 
 
 def _client(url: str) -> MotorClient:
