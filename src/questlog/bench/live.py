@@ -81,6 +81,9 @@ async def _status(client: httpx.AsyncClient) -> dict[str, Any]:
     return data
 
 
+Pass = tuple[int, float]  # a catch-up pass: events read (or evaluated), busy seconds
+
+
 @dataclass(frozen=True)
 class EndToEnd:
     events: int
@@ -91,7 +94,7 @@ class EndToEnd:
     # The fastest round's pass over a second burst of the same players: the events it
     # read (the first burst's again too, stored within the settle window), its busy
     # seconds; and every round's busy seconds.
-    returning: tuple[int, float]
+    returning: Pass
     returning_runs: tuple[float, ...]
     live_seconds: float  # a burst evaluated as it arrives: first POST to nothing pending
     drain_seconds: float  # the same: last POST answered to nothing pending
@@ -100,18 +103,17 @@ class EndToEnd:
 
     @property
     def rate(self) -> float:
-        return self.evaluated / self.busy_seconds if self.busy_seconds else 0.0
+        return per_second(self.evaluated, self.busy_seconds)
 
     @property
     def returning_rate(self) -> float:
         """The second burst's events over the busy time of the pass that applied them
         (which also read the first burst again and found it applied)."""
-        busy = self.returning[1]
-        return self.events / busy if busy else 0.0
+        return per_second(self.events, self.returning[1])
 
     @property
     def raw_rate(self) -> float:
-        return self.raw.inserted / self.raw.seconds if self.raw.seconds else 0.0
+        return per_second(self.raw.inserted, self.raw.seconds)
 
     @property
     def ratio(self) -> float:
@@ -149,6 +151,22 @@ class EndToEnd:
         ]
 
 
+def per_second(count: int, seconds: float) -> float:
+    """A rate; 0 for a run that took no time (nothing measured)."""
+    return count / seconds if seconds else 0.0
+
+
+def fastest_rounds(raw_runs: list[RawFigures], catch_ups: list[tuple[Pass, Pass]]
+                   ) -> tuple[RawFigures, Pass, Pass]:
+    """The fastest raw run, the fastest new players' pass (events per busy second), the
+    fastest returning pass (each round's drains the same number of new events, so the
+    shortest), whichever rounds they come from: each figure is the best of its runs."""
+    raw = max(raw_runs, key=lambda run: per_second(run.inserted, run.seconds))
+    first = max((new for new, _ in catch_ups), key=lambda new: per_second(*new))
+    returning = min((second for _, second in catch_ups), key=lambda second: second[1])
+    return raw, first, returning
+
+
 def _against_target(ratio: float) -> str:
     verdict = "met" if ratio >= END_TO_END_TARGET else "missed"
     return f"{ratio:.2f} (target >= {END_TO_END_TARGET}: {verdict})"
@@ -184,11 +202,9 @@ async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
         finished = time.perf_counter()
         store = server.store
     runs.append(await _raw(connection, events))
-    raw = min(runs, key=lambda run: run.seconds / max(run.inserted, 1))
-    evaluated, busy = max((first for first, _ in catch_ups),
-                          key=lambda first: first[0] / first[1] if first[1] else 0.0)
+    raw, (evaluated, busy), returning = fastest_rounds(runs, catch_ups)
     return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy,
-                    returning=min((second for _, second in catch_ups), key=lambda r: r[1]),
+                    returning=returning,
                     returning_runs=tuple(second[1] for _, second in catch_ups),
                     live_seconds=finished - started, drain_seconds=finished - posted,
                     raw=raw, store=store)
@@ -200,7 +216,7 @@ async def _raw(connection: Connection, events: int) -> RawFigures:
 
 async def _catch_up(
     connection: Connection, *, events: int,
-) -> tuple[tuple[int, float], tuple[int, float]]:
+) -> tuple[Pass, Pass]:
     """A burst stored with the evaluator off, then drained by a server started with it:
     how many events it evaluated, in how many seconds of its own busy time; then the
     same again for the same players (a new server each time: its memory is cold)."""
@@ -217,7 +233,7 @@ async def _catch_up(
 
 
 async def _store_then_drain(connection: Connection, database: str, events: int
-                            ) -> tuple[int, float]:
+                            ) -> Pass:
     async with own_server(connection, database=database) as server, \
             _client(server) as client:
         await _post_all(client, _bodies(events))  # the same players every time
