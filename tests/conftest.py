@@ -54,7 +54,8 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     never a developer's .questlog nor a server the environment names."""
     monkeypatch.setenv("QUESTLOG_MONGODB_URL", "memory")
     monkeypatch.setenv("QUESTLOG_DATA_DIR", str(tmp_path / "questlog-data"))
-    for name in ("QUESTLOG_API_KEYS", "QUESTLOG_PLAYER_TOKEN_SECRET"):
+    for name in ("QUESTLOG_API_KEYS", "QUESTLOG_PLAYER_TOKEN_SECRET",
+                 "QUESTLOG_LOCAL_CACHE_SIZE"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,9 @@ SCOPES = frozenset({"ingest", "read", "admin"})
 DEV_COMPANY_SALT = "questlog-dev-salt"
 DEV_PLAYER_ID_SECRET = "questlog-dev-player-id-secret"
 DEV_DASHBOARD_TOKEN_SECRET = "questlog-dev-dashboard-token-secret"
+# The smallest cache the local server may be given: the evaluator's transactions of
+# CHUNK_PLAYERS players were sized to fit in 256 MB (achievements/player_updates.py).
+LOCAL_CACHE_FLOOR_MB = 256
 
 
 class Settings(BaseSettings):
@@ -25,11 +29,11 @@ class Settings(BaseSettings):
     # The local server's TTL monitor period, whether it fsyncs its log on every commit,
     # which a journaled write concern asks for (docs/performance.md), how often it
     # takes a checkpoint (after which its log files are removed: store/local.py), and
-    # its WiredTiger cache (a size as secantusd-rs takes it: "512M", "1G").
+    # its WiredTiger cache: a whole number of M or G, at least LOCAL_CACHE_FLOOR_MB.
     local_ttl_sweep_seconds: float = Field(default=60.0, gt=0)
     local_sync_on_commit: bool = True
     local_checkpoint_seconds: int = Field(default=60, ge=1, le=100_000)
-    local_cache_size: str = Field(default="1G", pattern=r"^[1-9][0-9]*[MG]$")
+    local_cache_size: str = "1G"
     database: str = "questlog"
     raw_ttl_days: int = Field(default=14, ge=1)
     rejected_ttl_days: int = Field(default=7, ge=1)
@@ -144,6 +148,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("local_cache_size")
+    @classmethod
+    def _cache_size(cls, value: str) -> str:
+        found = re.fullmatch(r"([1-9][0-9]*)([MG])", value)
+        megabytes = 0 if found is None else int(found[1]) << (10 if found[2] == "G" else 0)
+        if megabytes < LOCAL_CACHE_FLOOR_MB:
+            raise ValueError(f"{value!r} is not a cache size of at least "
+                             f"{LOCAL_CACHE_FLOOR_MB}M, such as 512M or 2G")
         return value
 
     @field_validator("api_keys")

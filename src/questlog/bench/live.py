@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import tempfile
 import time
@@ -156,14 +157,16 @@ def per_second(count: int, seconds: float) -> float:
     return count / seconds if seconds else 0.0
 
 
-def fastest_rounds(raw_runs: list[RawFigures], catch_ups: list[tuple[Pass, Pass]]
+def fastest_runs(raw_runs: list[RawFigures], catch_ups: list[tuple[Pass, Pass]]
                    ) -> tuple[RawFigures, Pass, Pass]:
     """The fastest raw run, the fastest new players' pass (events per busy second), the
     fastest returning pass (each round's drains the same number of new events, so the
-    shortest), whichever rounds they come from: each figure is the best of its runs."""
+    shortest), whichever rounds they come from: each figure is the best of its runs. A
+    run that took no time measured nothing, and is never the fastest."""
     raw = max(raw_runs, key=lambda run: per_second(run.inserted, run.seconds))
     first = max((new for new, _ in catch_ups), key=lambda new: per_second(*new))
-    returning = min((second for _, second in catch_ups), key=lambda second: second[1])
+    returning = min((second for _, second in catch_ups),
+                    key=lambda second: second[1] or math.inf)
     return raw, first, returning
 
 
@@ -202,7 +205,7 @@ async def end_to_end(connection: Connection, *, events: int) -> EndToEnd:
         finished = time.perf_counter()
         store = server.store
     runs.append(await _raw(connection, events))
-    raw, (evaluated, busy), returning = fastest_rounds(runs, catch_ups)
+    raw, (evaluated, busy), returning = fastest_runs(runs, catch_ups)
     return EndToEnd(events=events, evaluated=evaluated, busy_seconds=busy,
                     returning=returning,
                     returning_runs=tuple(second[1] for _, second in catch_ups),

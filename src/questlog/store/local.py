@@ -54,9 +54,9 @@ class ServerOptions:
     sync_on_commit: bool = True
     # WiredTiger's cache. 256 MB held the default loads, but not a dense day's million
     # events: read through the event_time index, in an order unlike the one they were
-    # stored in, they cost the server 34-38 s of CPU against 5-10 s with 1 GB
+    # stored in, they cost the server 34-38 s of CPU against 7-10 s with 1 GB
     # (docs/performance-history.md, "The dense day and the store's cache"). mongod would
-    # take half the machine's memory; a development store takes 1 GB.
+    # take half of the memory past 1 GB; a development store takes 1 GB.
     cache_size: str = "1G"
     # WiredTiger's default 2 GB log files cost about 10 s of every start (measured here);
     # 100 MB ones start in half a second and rotate more often, which a development
