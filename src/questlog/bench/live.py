@@ -158,7 +158,7 @@ def per_second(count: int, seconds: float) -> float:
 
 
 def fastest_runs(raw_runs: list[RawFigures], catch_ups: list[tuple[Pass, Pass]]
-                   ) -> tuple[RawFigures, Pass, Pass]:
+                 ) -> tuple[RawFigures, Pass, Pass]:
     """The fastest raw run, the fastest new players' pass (events per busy second), the
     fastest returning pass (each round's drains the same number of new events, so the
     shortest), whichever rounds they come from: each figure is the best of its runs. A
