@@ -39,6 +39,15 @@ WIDE_LIMITS = Limits(
 )
 
 
+def stored_event(event: dict[str, Any], *, index: int, context: Context,
+                 limits: Limits = WIDE_LIMITS) -> dict[str, Any]:
+    """A synthetic event as ingestion stores it; its rejection is the generator's bug."""
+    checked = check_event(event, index=index, limits=limits, context=context)
+    if isinstance(checked, Rejection):
+        raise AssertionError(f"a synthetic event was rejected: {checked.message}")
+    return checked
+
+
 @dataclass(frozen=True)
 class RawFigures:
     inserted: int
@@ -66,15 +75,12 @@ def stored_documents(count: int, *, batch: int = 500) -> list[dict[str, Any]]:
     each.)"""
     now = datetime.now(UTC)
     events = politics_events(count, now=now)
-    documents = []
+    documents: list[dict[str, Any]] = []
     for request, chunk in enumerate(chunked(events, batch)):
         context = Context(received_at=now + timedelta(milliseconds=request),
                           ingest_id=secrets.token_hex(16), company_salt="bench")
-        for index, event in enumerate(chunk):
-            checked = check_event(event, index=index, limits=WIDE_LIMITS, context=context)
-            if isinstance(checked, Rejection):
-                raise AssertionError(f"a synthetic event was rejected: {checked.message}")
-            documents.append(checked)
+        documents.extend(stored_event(event, index=index, context=context)
+                         for index, event in enumerate(chunk))
     return documents
 
 
