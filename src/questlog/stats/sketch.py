@@ -42,12 +42,18 @@ class DistinctUsers:
         return estimate(self.registers)
 
 
-def users_of(ids: Iterable[str]) -> DistinctUsers:
-    return merge_users([], extra=ids)
+Positions = dict[str, tuple[int, int]]  # user id -> its register and rank (_position)
 
 
-def merge_users(sketches: Iterable[DistinctUsers], extra: Iterable[str] = ()) -> DistinctUsers:
-    """The union of `sketches` and the ids in `extra`: exact while it stays small."""
+def users_of(ids: Iterable[str], positions: Positions | None = None) -> DistinctUsers:
+    return merge_users([], extra=ids, positions=positions)
+
+
+def merge_users(sketches: Iterable[DistinctUsers], extra: Iterable[str] = (),
+                positions: Positions | None = None) -> DistinctUsers:
+    """The union of `sketches` and the ids in `extra`: exact while it stays small.
+    `positions` keeps each id's register once hashed, for a caller that sketches the
+    same ids again (the rollup: the game's buckets of every type hold most players)."""
     ids: set[str] = set(extra)
     registers: list[bytes] = []
     for sketch in sketches:
@@ -60,8 +66,12 @@ def merge_users(sketches: Iterable[DistinctUsers], extra: Iterable[str] = ()) ->
     merged = bytearray(M)
     for other in registers:
         merged = bytearray(map(max, merged, other))
+    known: Positions = {} if positions is None else positions
     for user_id in ids:
-        index, rank = _position(user_id)
+        found = known.get(user_id)
+        if found is None:
+            found = known[user_id] = _position(user_id)
+        index, rank = found
         if rank > merged[index]:
             merged[index] = rank
     return DistinctUsers(exact=None, registers=bytes(merged))
