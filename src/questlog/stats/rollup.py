@@ -145,11 +145,11 @@ class Rollup:
             # times more.
             found = [self._events.find(query, batch_size=READ_BATCH)
                      for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
-            async for batch in batches(found):
-                with collector_paused():
+            with collector_paused():
+                async for batch in batches(found):
                     scan.add_all(batch)
-                if received_since is not None:
-                    recent.extend(_received_since(batch, received_since))
+                    if received_since is not None:
+                        recent.extend(_received_since(batch, received_since))
             return Prepared(span, await opening, scan, recent)
         finally:
             await stopped([opening])  # done already, unless reading failed or was cancelled
@@ -160,16 +160,13 @@ class Rollup:
         documents = prepared.scan.iter_documents(prepared.span)
         pending: asyncio.Future[None] | None = None
         try:
-            while True:
-                with collector_paused():
-                    chunk = list(islice(documents, OVERLAPPED_CHUNK))
-                if not chunk:
-                    break
+            with collector_paused():
+                while chunk := list(islice(documents, OVERLAPPED_CHUNK)):
+                    if pending is not None:
+                        await pending
+                    pending = await started(prepared.writer.write(chunk))
                 if pending is not None:
                     await pending
-                pending = await started(prepared.writer.write(chunk))
-            if pending is not None:
-                await pending
         finally:
             if pending is not None and not pending.done():
                 await stopped([pending])  # its writes, when this store fails or is cancelled
@@ -227,9 +224,8 @@ class Rollup:
         self, monday: date, writer: PeriodWriter, days: list[dict[str, Any]]
     ) -> Tally:
         with collector_paused():
-            documents = merged_by_owner(self.span("weekly", monday), days)
-        for chunk in chunks(documents):
-            await writer.write(chunk)
+            for chunk in chunks(merged_by_owner(self.span("weekly", monday), days)):
+                await writer.write(chunk)
         return await writer.close(events_read=0)
 
 
