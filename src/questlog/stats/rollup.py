@@ -107,7 +107,8 @@ class Rollup:
         """Rebuild every bucket of `day` from the raw events whose event_time falls in it:
         one pass over the day, whatever its types. With `received_since` (naive UTC), the
         tally also lists the events read that were received at or after it (today.py)."""
-        return await self.store(await self.prepare(day, received_since=received_since))
+        with collector_paused():  # from the read to the end of the store: see store()
+            return await self.store(await self.prepare(day, received_since=received_since))
 
     async def days(
         self, days: Iterable[date]
@@ -121,7 +122,8 @@ class Rollup:
         try:
             for day in days:
                 try:
-                    under_way.append((day, await started(self.store(await self.prepare(day)))))
+                    with collector_paused():  # until the store holds it itself: see store()
+                        under_way.append((day, await started(self.store(await self.prepare(day)))))
                 except STORE_ERRORS as exc:
                     under_way.append((day, exc))
                 # The previous day is awaited only now: its writes went on while this
@@ -155,22 +157,27 @@ class Rollup:
             await stopped([opening])  # done already, unless reading failed or was cancelled
 
     async def store(self, prepared: Prepared) -> Tally:
-        # Unordered batches, each written while the next is built: the server stores one
-        # on its core while Python builds the next on the other.
-        documents = prepared.scan.iter_documents(prepared.span)
-        pending: asyncio.Future[None] | None = None
-        try:
-            with collector_paused():
+        """Build and write the documents of a prepared day. The collector stays paused
+        from the day's read (held by day() and days() until this holds it) until its rows
+        are let go of here: turned on while they are alive, it would walk them all at
+        once (1.1 s of a dense day)."""
+        with collector_paused():
+            # Unordered batches, each written while the next is built: the server stores
+            # one on its core while Python builds the next on the other.
+            documents = prepared.scan.iter_documents(prepared.span)
+            pending: asyncio.Future[None] | None = None
+            try:
                 while chunk := list(islice(documents, OVERLAPPED_CHUNK)):
                     if pending is not None:
                         await pending
                     pending = await started(prepared.writer.write(chunk))
                 if pending is not None:
                     await pending
-        finally:
-            if pending is not None and not pending.done():
-                await stopped([pending])  # its writes, when this store fails or is cancelled
-        tally = await prepared.writer.close(prepared.scan.events)
+            finally:
+                if pending is not None and not pending.done():
+                    await stopped([pending])  # its writes, when this store fails or is cancelled
+            tally = await prepared.writer.close(prepared.scan.events)
+            prepared.scan.clear()
         tally.recent = prepared.recent
         return tally
 

@@ -134,6 +134,10 @@ class DayScan:
     def documents(self, span: Span) -> list[dict[str, Any]]:
         return list(self.iter_documents(span))
 
+    def clear(self) -> None:
+        """Let go of the rows (the documents are built); `events` stays counted."""
+        self.owners = {}
+
 
 def _joined(joined: dict[str, Joined], event_type: str) -> Joined:
     found = joined.get(event_type)
