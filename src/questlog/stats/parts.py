@@ -6,21 +6,16 @@ succeeded, and its sample rate. A bucket is then its rows, and each figure comes
 all of them at once, column by column: sums by math.fsum (exact, so however the rows
 were grouped), the sketch by counting keys, each key computed once per distinct value.
 A one-row bucket's field statistics depend on its value alone and are built once per
-distinct value (most players' buckets are one event). A bucket of other buckets' rows
-(the game's: its companies' and the events of none) is built from their columns
-(`joined`), the same figures without going over the rows again: on a dense day of
-1,000,000 events the game's and the companies' documents took 3.6-4.5 s to build from
-rows and 2.2-2.4 s so, the players' 2.9-3.7 s and 3.6-3.8 s (their buckets now pass
-through columns too).
+distinct value (most players' buckets are one event).
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections import Counter
-from collections.abc import Collection, Iterable
-from itertools import chain
-from typing import Any, NamedTuple
+from collections.abc import Collection
+from typing import Any
 
 from questlog.stats.fields import TypeShape
 from questlog.stats.merge import exact_sum
@@ -62,30 +57,6 @@ EMPTY_FIELD: dict[str, Any] = {  # a field no event of the bucket held a number 
     "q": {"pk": [], "pc": [], "nk": [], "nc": [], "z": 0}}
 
 
-# One numeric field of a bucket, as values: what its stored statistics come from, and
-# what the buckets that hold this one (the game's, of its companies') join. A plain
-# tuple, unpacked where read: a bucket of a few rows is built in microseconds, and a
-# NamedTuple's constructor added a tenth to the players' buckets (a dense day's most).
-Column = tuple[
-    list[Any],  # numbers: the values that are numbers, in row order
-    list[Any],  # squares: each number squared
-    dict[int | None, int],  # counts: sketch key -> how many of the numbers fall in it
-    Any,  # low: the least number (the first of equal ones)
-    Any,  # high: the greatest
-    list[float] | None,  # weighted: each number / its sample rate, when the bucket is sampled
-]
-
-
-class Columns(NamedTuple):
-    """A bucket's rows as columns (see Parts.columns): they join exactly, so a bucket of
-    many others' rows is built from theirs without going over its rows again."""
-
-    rows: int
-    successes: int
-    estimates: list[float] | None  # 1 / sample rate (1.0 unsampled) per row, when sampled
-    fields: list[Column | None]  # in the order of the shape; None: no number held
-
-
 class Parts:
     """Builds buckets' parts, sharing what repeats between the buckets of a day."""
 
@@ -101,47 +72,39 @@ class Parts:
         whose events came from `users`."""
         if len(rows) == 1:
             return self._single_part(shape, rows[0], users)
-        return self.stored(shape, self.columns(shape, rows), users)
-
-    def columns(self, shape: TypeShape, rows: list[Row]) -> Columns:
+        count = len(rows)
         rates: list[float | None] | None = [row[2] for row in rows]
-        if rates.count(None) == len(rows):  # type: ignore[union-attr]
+        if rates.count(None) == count:  # type: ignore[union-attr]
             rates = None
-        fields: list[Column | None] = []
+        part = {
+            "count": count,
+            "successes": [row[1] for row in rows].count(True) if shape.has_success else None,
+            **self._stored_users(users),
+            "fields": {},
+        }
         if shape.numeric:
             columns = zip(*[row[0] for row in rows], strict=True)
-            fields = [self._column(column, rates) for column in columns]
-        estimates = None if rates is None else [1.0 if r is None else 1 / r for r in rates]
-        return Columns(len(rows), [row[1] for row in rows].count(True), estimates, fields)
+            part["fields"] = {name: self._field(column, rates)
+                              for name, column in zip(shape.numeric, columns, strict=True)}
+        if rates is not None:
+            part["estimated_count"] = math.fsum([1.0 if r is None else 1 / r for r in rates])
+        return part
 
-    def _column(self, column: tuple[Any, ...], rates: list[float | None] | None
-                ) -> Column | None:
+    def _field(self, column: tuple[Any, ...], rates: list[float | None] | None
+               ) -> dict[str, Any]:
         numbers = [v for v in column if type(v) in _NUMBER]
         if not numbers:
-            return None
+            return EMPTY_FIELD
         keys = self._keys
-        weighted = None if rates is None else [
-            v if r is None else v / r
-            for v, r in zip(column, rates, strict=True) if type(v) in _NUMBER]
-        return (numbers, [v * v for v in numbers], key_counts([keys[v] for v in numbers]),
-                min(numbers), max(numbers), weighted)
-
-    def stored(self, shape: TypeShape, columns: Columns, users: Collection[str]
-               ) -> dict[str, Any]:
-        """The stored statistics of the bucket of `columns`, whose events came from
-        `users`. Every sum is math.fsum's of the values themselves (exact_sum), so a
-        bucket joined from others' columns holds the same bits as one built from rows."""
-        sampled = columns.estimates is not None
-        part = {
-            "count": columns.rows,
-            "successes": columns.successes if shape.has_success else None,
-            **self._stored_users(users),
-            "fields": {name: EMPTY_FIELD if f is None else _field_document(f, sampled)
-                       for name, f in zip(shape.numeric, columns.fields, strict=True)},
-        }
-        if columns.estimates is not None:
-            part["estimated_count"] = exact_sum(columns.estimates)
-        return part
+        stored = {"n": len(numbers), "sum": exact_sum(numbers),
+                  "sum_sq": exact_sum([v * v for v in numbers]),
+                  "min": min(numbers), "max": max(numbers),
+                  "q": sketch_of([keys[v] for v in numbers])}
+        if rates is not None:
+            stored["weighted_sum"] = exact_sum(
+                [v if r is None else v / r
+                 for v, r in zip(column, rates, strict=True) if type(v) in _NUMBER])
+        return stored
 
     def _single_part(self, shape: TypeShape, row: Row, users: Collection[str]
                      ) -> dict[str, Any]:
@@ -190,7 +153,8 @@ class Parts:
 
     def _stored_users(self, users: Collection[str]) -> dict[str, Any]:
         """The users' stored form; above EXACT_LIMIT a HyperLogLog, each user's register
-        hashed once a day (the game's buckets of every type hold nearly every player)."""
+        hashed once a day (the game's buckets of every type hold nearly every player: on
+        a dense day 450,000 hashes, 50,000 so)."""
         if len(users) <= EXACT_LIMIT:
             return {"distinct_users": len(users), "distinct_users_exact": True,
                     "users": sorted(users), "users_hll": None}
@@ -198,52 +162,6 @@ class Parts:
         assert sketch.registers is not None
         return {"distinct_users": sketch.count(), "distinct_users_exact": False,
                 "users": None, "users_hll": zlib.compress(sketch.registers)}
-
-
-def joined(parts: list[Columns]) -> Columns:
-    """The columns of a bucket holding every row of `parts`, in their order: the same
-    numbers, so the same sums, extremes (the first of equal ones, as over the rows) and
-    sketch counts as over the rows themselves."""
-    if len(parts) == 1:
-        return parts[0]
-    sampled = any(p.estimates is not None for p in parts)
-    return Columns(
-        rows=sum(p.rows for p in parts),
-        successes=sum(p.successes for p in parts),
-        estimates=list(chain.from_iterable(p.estimates or [1.0] * p.rows for p in parts))
-        if sampled else None,
-        fields=[_joined_column([p.fields[i] for p in parts], sampled)
-                for i in range(len(parts[0].fields))],
-    )
-
-
-def _joined_column(columns: list[Column | None], sampled: bool) -> Column | None:
-    held = [c for c in columns if c is not None]
-    if not held:
-        return None
-    counts: dict[int | None, int] = {}
-    for _, _, part, _, _, _ in held:
-        for key, count in part.items():
-            counts[key] = counts.get(key, 0) + count
-    return (
-        list(chain.from_iterable(c[0] for c in held)),
-        list(chain.from_iterable(c[1] for c in held)),
-        counts,
-        min(c[3] for c in held),
-        max(c[4] for c in held),
-        list(chain.from_iterable(c[0] if c[5] is None else c[5] for c in held))
-        if sampled else None,
-    )
-
-
-def _field_document(column: Column, sampled: bool) -> dict[str, Any]:
-    numbers, squares, counts, low, high, weighted = column
-    stored = {"n": len(numbers), "sum": exact_sum(numbers), "sum_sq": exact_sum(squares),
-              "min": low, "max": high, "q": stored_sketch(counts)}
-    if sampled:
-        assert weighted is not None
-        stored["weighted_sum"] = exact_sum(weighted)
-    return stored
 
 
 def sketch_of(keys: list[int | None]) -> dict[str, Any]:
@@ -257,31 +175,20 @@ def sketch_of(keys: list[int | None]) -> dict[str, Any]:
         if key >= NEGATIVE_FROM:
             return {"pk": [], "pc": [], "nk": [key - NEGATIVE], "nc": [1], "z": 0}
         return {"pk": [key], "pc": [1], "nk": [], "nc": [], "z": 0}
-    return stored_sketch(key_counts(keys))
-
-
-def key_counts(keys: list[int | None]) -> dict[int | None, int]:
     if len(keys) > _FEW:
-        return Counter(keys)
-    counts: dict[int | None, int] = {}  # Counter's own set-up is most of the time for a few
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-def stored_sketch(counts: dict[int | None, int]) -> dict[str, Any]:
-    """quantiles.encode_sketch's form, from the tagged keys' counts (left as they are)."""
-    pk: list[int] = []
-    pc: list[int] = []
-    nk: list[int] = []
-    nc: list[int] = []
-    keys: Iterable[int] = counts if ZERO not in counts and None not in counts else (  # type: ignore[assignment]
-        k for k in counts if k is not None and k != ZERO)
-    for key in sorted(keys):
-        if key >= NEGATIVE_FROM:
-            nk.append(key - NEGATIVE)
+        counts: dict[int | None, int] = Counter(keys)
+    else:  # Counter's own set-up is most of the time for a few keys (most buckets)
+        counts = {}
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    zeros = counts.pop(ZERO, 0)
+    counts.pop(None, None)
+    pk, pc, nk, nc = [], [], [], []
+    for key in sorted(counts):  # type: ignore[type-var]
+        if key >= NEGATIVE_FROM:  # type: ignore[operator]
+            nk.append(key - NEGATIVE)  # type: ignore[operator]
             nc.append(counts[key])
         else:
             pk.append(key)
             pc.append(counts[key])
-    return {"pk": pk, "pc": pc, "nk": nk, "nc": nc, "z": counts.get(ZERO, 0)}
+    return {"pk": pk, "pc": pc, "nk": nk, "nc": nc, "z": zeros}

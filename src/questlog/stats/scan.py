@@ -7,11 +7,10 @@ holding the owner's buckets of every type.
 
 Scanning does as little per event as it can: the event becomes a row (parts.py: its
 numbers, success and sample rate, no user) appended to one list, that of its type,
-company and player together (the finest owner). The player's and the company's buckets
-are joined from those lists when the documents are built, each figure computed over a
-bucket's rows at once (parts.py); the game's from its companies' columns (parts.joined:
-their numbers, sketch counts and extremes, exactly as over its rows), so no value is
-handled three times, nor one at a time where a column will do.
+company and player together (the finest owner). The player's, the company's and the
+game's buckets are joined from those lists when the documents are built, and each
+figure is computed over a bucket's rows at once (parts.py), so no value is handled
+three times, nor one at a time where a column will do.
 """
 
 from __future__ import annotations
@@ -28,9 +27,8 @@ from questlog.stats.buckets import (
     owner_part,
     scope_part,
 )
-from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape, shape_of
-from questlog.stats.parts import Columns, Parts, Row
-from questlog.stats.parts import joined as joined_columns
+from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
+from questlog.stats.parts import Parts, Row
 
 SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
 _NO_SHAPE = TypeShape()
@@ -92,29 +90,26 @@ class DayScan:
         shape, built here directly: this runs hundreds of thousands of times a dense
         day): the companies', the game's, then the players'."""
         parts, start = Parts(), span.start_day.isoformat()
-        unowned: dict[str, Joined] = {}  # the rows of no company
+        everyone: dict[str, Joined] = {}
         companies: dict[str, dict[str, Joined]] = {}
         users: dict[str, list[Rows]] = {}
         for (company, user), buckets in self.owners.items():
-            ours = unowned if company is None else companies.setdefault(company, {})
+            ours = everyone if company is None else companies.setdefault(company, {})
             for event_type, rows in buckets.items():
                 _joined(ours, event_type).add(rows, () if user is None else (user,))
             if user is not None:
                 users.setdefault(user, []).append(buckets)
-        # The game's buckets are joined from the columns of the companies' buckets and of
-        # the events of no company, in that order, as its rows would be (parts.joined).
-        game: dict[str, tuple[list[Columns], set[str]]] = {}
-        for event_type, j in unowned.items():
-            _add(game, event_type, parts.columns(shape_of(event_type), j.all_rows()), j.users)
         for company, joined in companies.items():
-            columns = {t: parts.columns(shape_of(t), j.all_rows()) for t, j in joined.items()}
-            yield _document(span, Owner("company", company_id=company), start, {
-                t: parts.stored(shape_of(t), columns[t], j.users) for t, j in joined.items()})
-            for event_type, j in joined.items():
-                _add(game, event_type, columns[event_type], j.users)
-        if game:
+            owner = Owner("company", company_id=company)
+            yield _document(span, owner, start, {
+                t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
+                for t, j in joined.items()})
+            for event_type, j in joined.items():  # the game's are the companies' too
+                _joined(everyone, event_type).add(j.all_rows(), j.users)
+        if everyone:
             yield _document(span, GLOBAL, start, {
-                t: parts.stored(shape_of(t), joined_columns(c), u) for t, (c, u) in game.items()})
+                t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
+                for t, j in everyone.items()})
         # The players' documents are nearly all of a day's: each is the day's header
         # with its owner's fields set, rather than built up again for every player.
         header = bucket_header(span, GLOBAL, "")
@@ -127,7 +122,7 @@ class DayScan:
                         mine[event_type] = mine.get(event_type, []) + rows
             document = {**header, "_id": scope_part("user", user) + start, "scope": "user",
                         "user_id": user}
-            document[TYPES] = {t: parts.part(shape_of(t), mine[t], (user,))
+            document[TYPES] = {t: parts.part(SHAPES.get(t, _NO_SHAPE), mine[t], (user,))
                                for t in (mine if len(mine) == 1 else sorted(mine))}
             yield document
 
@@ -144,16 +139,6 @@ def _joined(joined: dict[str, Joined], event_type: str) -> Joined:
     if found is None:
         found = joined[event_type] = Joined()
     return found
-
-
-def _add(game: dict[str, tuple[list[Columns], set[str]]], event_type: str, columns: Columns,
-         users: set[str]) -> None:
-    found = game.get(event_type)
-    if found is None:
-        game[event_type] = ([columns], set(users))
-    else:
-        found[0].append(columns)
-        found[1].update(users)
 
 
 def _document(span: Span, owner: Owner, start: str, types: dict[str, dict[str, Any]]
