@@ -58,3 +58,12 @@ def test_a_full_sketch_is_stored_in_under_16_kb() -> None:
     assert stored["users"] is None
     assert isinstance(stored["users_hll"], bytes)
     assert len(stored["users_hll"]) < 16_384
+
+
+def test_registers_kept_between_sketches_give_the_same_sketches() -> None:
+    positions: dict[str, tuple[int, int]] = {}  # as the rollup keeps them for a day
+    votes, polls = ids("p", 3_000), ids("p", 2_000, start=1_000)
+
+    assert users_of(votes, positions) == users_of(votes)
+    assert users_of(polls, positions) == users_of(polls)
+    assert len(positions) == 3_000

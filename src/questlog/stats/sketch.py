@@ -66,11 +66,12 @@ def merge_users(sketches: Iterable[DistinctUsers], extra: Iterable[str] = (),
     merged = bytearray(M)
     for other in registers:
         merged = bytearray(map(max, merged, other))
-    known: Positions = {} if positions is None else positions
     for user_id in ids:
-        found = known.get(user_id)
+        found = None if positions is None else positions.get(user_id)
         if found is None:
-            found = known[user_id] = _position(user_id)
+            found = _position(user_id)
+            if positions is not None:
+                positions[user_id] = found
         index, rank = found
         if rank > merged[index]:
             merged[index] = rank
