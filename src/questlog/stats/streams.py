@@ -11,6 +11,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from questlog.tasks import started, stopped
@@ -65,9 +66,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
 class _Pause:
-    holders = 0  # collector_paused's open holders
-    resume = False  # whether the first holder found the collector on
+    holders: int = 0  # collector_paused's open holders
+    resume: bool = False  # whether the first holder found the collector on
 
 
 _pause = _Pause()
