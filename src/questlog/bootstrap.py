@@ -33,6 +33,7 @@ from questlog.sessions import documents as session_documents
 from questlog.sessions.runtime import Sessions
 from questlog.settings import Settings
 from questlog.stats import documents as stats_documents
+from questlog.stats.helper import helper_for
 from questlog.stats.lease import Leases
 from questlog.stats.migration import merge_per_type_buckets
 from questlog.stats.service import StatsService
@@ -84,6 +85,7 @@ class Questlog:
             ("best-effort buffer", self.best_effort.stop), ("bus", self.bus.stop),
             ("achievements", self.achievements.close), ("sessions", self.sessions.close),
             ("operations", self.ops.close),  # after the writers: it counts what they stored
+            ("statistics' helper process", self.stats.close),
         ]
         if self.scheduler is not None:
             steps.insert(0, ("scheduler", self.scheduler.stop))
@@ -147,6 +149,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
         cursors=stats_documents.DayCursor.get_motor_collection(),
+        helper=helper_for(store.connection),
     )
     access.with_stats(database=store.database, stats=stats, bus=bus)
     sessions = Sessions.start(settings=settings, bus=bus)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from questlog.stats.buckets import Span
+from questlog.stats.parts import Parts
 from questlog.stats.quantiles import encode_sketch, sketch_of
-from questlog.stats.scan import DayScan
+from questlog.stats.scan import DayScan, player_documents
 
 SPAN = Span("daily", date(2025, 1, 6), datetime(2025, 1, 6, tzinfo=UTC),
             datetime(2025, 1, 7, tzinfo=UTC), "UTC")
@@ -97,3 +99,27 @@ def scanned(played: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str
 @given(st.lists(events(), max_size=40))
 def test_every_bucket_holds_the_statistics_of_its_events(played: list[dict[str, Any]]) -> None:
     assert scanned(played) == expected(played)
+
+
+def by_id(documents: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {document["_id"]: document for document in documents}
+
+
+@given(st.lists(events(), max_size=40), st.integers(0, 40), st.integers(0, 4))
+def test_a_day_scanned_and_built_in_two_parts_gives_the_documents_of_one_pass(
+    played: list[dict[str, Any]], cut: int, theirs: int
+) -> None:
+    """As the rollup and its helper process split a dense day (stats/helper.py): half the
+    events scanned apart and merged, a share of the players built apart."""
+    whole, first, second = DayScan(), DayScan(), DayScan()
+    whole.add_all(played)
+    first.add_all(played[:cut])
+    second.add_all(played[cut:])
+
+    first.merge(second)
+    players = first.players()
+    apart = player_documents(SPAN, players[:theirs], Parts())
+    rest = first.iter_documents(SPAN, players[theirs:])
+
+    assert first.events == whole.events
+    assert by_id([*apart, *rest]) == by_id(whole.documents(SPAN))

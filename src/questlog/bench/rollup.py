@@ -33,6 +33,7 @@ from questlog.bench.synthetic import MIX, PLAYERS, politics_events
 from questlog.collector import as_long_running
 from questlog.ingest.validation import Context
 from questlog.stats.documents import DailyStat, WeeklyStat
+from questlog.stats.helper import Helper, helper_for
 from questlog.stats.periods import Calendar, days_from, weeks_of
 from questlog.stats.rollup import Rollup
 from questlog.stats.writer import Tally
@@ -124,12 +125,15 @@ async def bench_rollup(
     period = days_from(today - timedelta(days=days), today - timedelta(days=1))
     documents = synthetic_documents(events, days=period, calendar=calendar, now=now,
                                     players=players, types=types)
+    helper = helper_for(connection)
     try:
         load_seconds = await _load(db, documents, events, batch)
         weeks = weeks_of(period)
         with as_long_running():  # as the scheduled rollup runs, in serve or jobs
-            rounds = [await _round(db, calendar, period, weeks) for _ in range(runs)]
+            rounds = [await _round(db, calendar, period, weeks, helper) for _ in range(runs)]
     finally:
+        if helper is not None:
+            helper.close()
         await client.drop_database(scratch)
     daily, daily_seconds = min((r.daily for r in rounds), key=lambda run: run[1])
     weekly, weekly_seconds = min((r.weekly for r in rounds), key=lambda run: run[1])
@@ -154,13 +158,13 @@ class Round:
     insert: float
 
 
-async def _round(db: MotorDatabase, calendar: Calendar, days: list[date], weeks: list[date]
-                 ) -> Round:
+async def _round(db: MotorDatabase, calendar: Calendar, days: list[date], weeks: list[date],
+                 helper: Helper | None) -> Round:
     """The daily rollup, the weekly one, then the floors, one after the other: each round
     times both sides of a ratio within seconds of each other (see the module's
     docstring)."""
-    daily = await _into_empty(db, DailyStat, _rollup(db, calendar).days(days))
-    weekly = await _into_empty(db, WeeklyStat, _rollup(db, calendar).weeks(weeks))
+    daily = await _into_empty(db, DailyStat, _rollup(db, calendar, helper).days(days))
+    weekly = await _into_empty(db, WeeklyStat, _rollup(db, calendar, helper).weeks(weeks))
     return Round(daily, weekly, await _group_floor(db), await _insert_floor(db))
 
 
@@ -171,10 +175,11 @@ async def _into_empty(db: MotorDatabase, output: type[DailyStat | WeeklyStat],
     return await _tallied(periods)
 
 
-def _rollup(db: MotorDatabase, calendar: Calendar) -> Rollup:
-    """A new Rollup of the scratch database: nothing kept from a run before."""
+def _rollup(db: MotorDatabase, calendar: Calendar, helper: Helper | None = None) -> Rollup:
+    """A new Rollup of the scratch database: nothing kept from a run before but the
+    helper process (stats/helper.py), started at the first dense day."""
     return Rollup(events=db[StoredEvent.Settings.name], daily=db[DailyStat.Settings.name],
-                  weekly=db[WeeklyStat.Settings.name], calendar=calendar)
+                  weekly=db[WeeklyStat.Settings.name], calendar=calendar, helper=helper)
 
 
 async def _tallied(periods: Periods) -> tuple[Tally, float]:

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from itertools import islice
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import PyMongoError
@@ -36,21 +35,21 @@ from questlog.stats.buckets import (
     stored_part,
     to_document,
 )
+from questlog.stats.helper import DENSE_DAY, HELPER_SHARE, Helper
 from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
-from questlog.stats.pipeline import day_parts
+from questlog.stats.pipeline import day_parts, day_query
 from questlog.stats.scan import DayScan
-from questlog.stats.streams import READ_BATCH, batches, collector_paused
+from questlog.stats.streams import Recent, collector_paused, scanned
 from questlog.stats.writer import PeriodWriter, Tally, chunks
 from questlog.store.naive import plain
 from questlog.store.retry import StoreUnavailable
 from questlog.store.types import MotorCollection
 from questlog.tasks import started, stopped
 
-# A day writes in chunks this big, the next built meanwhile. Not smaller: on secantusd-rs
-# 46 inserts of 250 documents took 2 to 4 times as long as 2 of 10,000 (12 of 1,000: the
-# same as 2 of 10,000).
-OVERLAPPED_CHUNK = 1_000
+# A day may be dense (see _read) if its first part of this many has DENSE_DAY / PROBE_PARTS
+# events or more: its first 15 minutes, 1/96 of a dense day's events, read first.
+PROBE_PARTS = 96
 # A day is read through this many cursors at once, each over a part of it, so that the
 # server gathers one's batch while the driver decodes the other's (streams.batches;
 # reading a dense day of 100,000 events: 1.18-1.53 s -> 0.96-1.21 s at load 2.6-3).
@@ -85,17 +84,18 @@ class Prepared:
     span: Span
     writer: PeriodWriter
     scan: DayScan
-    recent: list[tuple[str, datetime]] = field(default_factory=list)
+    recent: Recent = field(default_factory=list)
 
 
 class Rollup:
     def __init__(
         self, *, events: MotorCollection, daily: MotorCollection,
-        weekly: MotorCollection, calendar: Calendar,
+        weekly: MotorCollection, calendar: Calendar, helper: Helper | None = None,
     ) -> None:
         self._events, self._daily_read = plain(events), plain(daily)
         self._daily, self._weekly = daily, weekly
         self._calendar = calendar
+        self._helper = helper  # for dense days (helper.py); none on the memory store
 
     def span(self, period: Period, start: date) -> Span:
         return span_of(self._calendar, period, start)
@@ -140,44 +140,72 @@ class Rollup:
         span = self.span("daily", day)
         # The period's ids are asked for while its events are read: one round trip less.
         opening = await started(PeriodWriter.open(self._daily, day))
-        scan, recent = DayScan(), list[tuple[str, datetime]]()
         try:
-            # Whole events, unprojected: secantusd-rs projects 35 fields slower than it
-            # sends the documents, and a $group $push-ing every numeric field cost ten
-            # times more.
-            found = [self._events.find(query, batch_size=READ_BATCH)
-                     for query in day_parts(span.starts_at, span.ends_at, READ_CURSORS)]
             with collector_paused():
-                async for batch in batches(found):
-                    scan.add_all(batch)
-                    if received_since is not None:
-                        recent.extend(_received_since(batch, received_since))
+                scan, recent = await self._read(span, received_since)
             return Prepared(span, await opening, scan, recent)
         finally:
             await stopped([opening])  # done already, unless reading failed or was cancelled
 
+    async def _read(self, span: Span, received_since: datetime | None
+                    ) -> tuple[DayScan, Recent]:
+        """The day's events scanned; a dense day's every other part by the helper.
+
+        Whether a day is dense is found by reading its first PROBE_PARTS-th part first
+        (counting its events instead costs secantusd-rs a read of every event kept, 2-5 s,
+        whatever the range or limit); only when the events kept number DENSE_DAY or
+        more (the collection's metadata) can it be."""
+        start, end = span.starts_at, span.ends_at
+        if self._helper is None or await self._events.estimated_document_count() < DENSE_DAY:
+            return await scanned(self._events, day_parts(start, end, READ_CURSORS),
+                                 received_since)
+        probed = start + timedelta(seconds=int((end - start).total_seconds()) // PROBE_PARTS)
+        first, recent = await scanned(self._events, [day_query(start, probed)], received_since)
+        if first.events * PROBE_PARTS < DENSE_DAY:
+            scan, more = await scanned(self._events, day_parts(probed, end, READ_CURSORS),
+                                       received_since)
+        else:
+            scan, more = await self._shared(probed, end, received_since)
+        scan.merge(first)
+        return scan, recent + more
+
+    async def _shared(self, start: datetime, end: datetime, received_since: datetime | None
+                      ) -> tuple[DayScan, Recent]:
+        """The events of [start, end) scanned, every other part of it by the helper."""
+        assert self._helper is not None
+        parts = day_parts(start, end, 2 * READ_CURSORS)
+        helping = await started(self._helper.scan(self._events, parts[1::2], received_since))
+        try:
+            scan, recent = await scanned(self._events, parts[::2], received_since)
+            theirs, their_recent = await helping
+        finally:
+            await stopped([helping])  # done already, unless reading failed or was cancelled
+        scan.merge(theirs)
+        return scan, recent + their_recent
+
     async def store(self, prepared: Prepared) -> Tally:
-        """Build and write the documents of a prepared day. The collector stays paused
-        from the day's read (held by day() and days() until this holds it) until its rows
-        are let go of here: turned on while they are alive, it would walk them all at
-        once (1.1 s of a dense day)."""
+        """Build and write the documents of a prepared day; a dense day's share of the
+        players by the helper. The collector stays paused from the day's read (held by
+        day() and days() until this holds it) until its rows are let go of here: turned
+        on while they are alive, it would walk them all at once (1.1 s of a dense day)."""
         with collector_paused():
-            # Unordered batches, each written while the next is built: the server stores
-            # one on its core while Python builds the next on the other.
-            documents = prepared.scan.iter_documents(prepared.span)
-            pending: asyncio.Future[None] | None = None
+            scan, writer, span = prepared.scan, prepared.writer, prepared.span
+            players, helping = scan.players(), None
+            theirs = int(len(players) * HELPER_SHARE) if scan.events >= DENSE_DAY else 0
+            if self._helper is not None and theirs:
+                helping = await started(self._helper.store(
+                    writer, self._daily, span, players[:theirs]))
+            else:
+                theirs = 0
             try:
-                while chunk := list(islice(documents, OVERLAPPED_CHUNK)):
-                    if pending is not None:
-                        await pending
-                    pending = await started(prepared.writer.write(chunk))
-                if pending is not None:
-                    await pending
+                await writer.write_all(scan.iter_documents(span, players[theirs:]))
+                if helping is not None:
+                    await helping
             finally:
-                if pending is not None and not pending.done():
-                    await stopped([pending])  # its writes, when this store fails or is cancelled
-            tally = await prepared.writer.close(prepared.scan.events)
-            prepared.scan.clear()
+                if helping is not None:
+                    await stopped([helping])
+            tally = await writer.close(scan.events)
+            scan.clear()
         tally.recent = prepared.recent
         return tally
 
@@ -263,15 +291,3 @@ async def _outcome(work: asyncio.Future[Tally] | Exception) -> Tally | Exception
     except STORE_ERRORS as exc:
         return exc
 
-
-def _received_since(
-    batch: list[dict[str, Any]], since: datetime
-) -> Iterator[tuple[str, datetime]]:
-    for event in batch:
-        received = event.get("received_at")
-        if received is None:
-            continue
-        if received.tzinfo is not None:
-            received = received.astimezone(UTC).replace(tzinfo=None)
-        if received >= since:
-            yield event["_id"], received

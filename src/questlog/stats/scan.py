@@ -35,6 +35,7 @@ _NO_SHAPE = TypeShape()
 
 OwnerKey = tuple[str | None, str | None]  # (company, user) of an event: tuples hash fast
 Rows = dict[str, list[Row]]  # event type -> the rows of one owner's bucket of that type
+Players = list[tuple[str, Rows]]  # (user, the player's rows of every type)
 
 
 class Joined:
@@ -85,20 +86,41 @@ class DayScan:
         else:
             rows.append(row)
 
-    def iter_documents(self, span: Span) -> Iterator[dict[str, Any]]:
+    def merge(self, other: DayScan) -> None:
+        """Count `other`'s events too (the scan of another part of the day)."""
+        self.events += other.events
+        for owner, theirs in other.owners.items():
+            buckets = self.owners.get(owner)
+            if buckets is None:
+                self.owners[owner] = theirs
+                continue
+            for event_type, rows in theirs.items():
+                mine = buckets.get(event_type)
+                if mine is None:
+                    buckets[event_type] = rows
+                else:
+                    mine.extend(rows)
+
+    def iter_documents(self, span: Span, players: Players | None = None,
+                       parts: Parts | None = None) -> Iterator[dict[str, Any]]:
         """One document per owner, with its buckets of every type (buckets.to_document's
         shape, built here directly: this runs hundreds of thousands of times a dense
-        day): the companies', the game's, then the players'."""
-        parts, start = Parts(), span.start_day.isoformat()
+        day): the companies', the game's, then the players' (those of `players`, by
+        default every player's)."""
+        parts = parts or Parts()
+        yield from self.shared_documents(span, parts)
+        yield from player_documents(span, self.players() if players is None else players,
+                                    parts)
+
+    def shared_documents(self, span: Span, parts: Parts) -> Iterator[dict[str, Any]]:
+        """The companies' documents, then the game's."""
+        start = span.start_day.isoformat()
         everyone: dict[str, Joined] = {}
         companies: dict[str, dict[str, Joined]] = {}
-        users: dict[str, list[Rows]] = {}
         for (company, user), buckets in self.owners.items():
             ours = everyone if company is None else companies.setdefault(company, {})
             for event_type, rows in buckets.items():
                 _joined(ours, event_type).add(rows, () if user is None else (user,))
-            if user is not None:
-                users.setdefault(user, []).append(buckets)
         for company, joined in companies.items():
             owner = Owner("company", company_id=company)
             yield _document(span, owner, start, {
@@ -110,21 +132,21 @@ class DayScan:
             yield _document(span, GLOBAL, start, {
                 t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
                 for t, j in everyone.items()})
-        # The players' documents are nearly all of a day's: each is the day's header
-        # with its owner's fields set, rather than built up again for every player.
-        header = bucket_header(span, GLOBAL, "")
-        for user, groups in users.items():
-            mine = groups[0]
-            if len(groups) > 1:  # a player of several companies (or of one and none)
-                mine = {}
-                for buckets in groups:
-                    for event_type, rows in buckets.items():
-                        mine[event_type] = mine.get(event_type, []) + rows
-            document = {**header, "_id": scope_part("user", user) + start, "scope": "user",
-                        "user_id": user}
-            document[TYPES] = {t: parts.part(SHAPES.get(t, _NO_SHAPE), mine[t], (user,))
-                               for t in (mine if len(mine) == 1 else sorted(mine))}
-            yield document
+
+    def players(self) -> Players:
+        """Each player's rows of every type (of all their companies, or of none)."""
+        users: dict[str, Rows] = {}
+        for (_, user), buckets in self.owners.items():
+            if user is None:
+                continue
+            mine = users.get(user)
+            if mine is None:  # nearly always: a player of several companies is rare
+                users[user] = buckets
+                continue
+            users[user] = joined = {t: list(rows) for t, rows in mine.items()}
+            for event_type, rows in buckets.items():
+                joined[event_type] = joined.get(event_type, []) + rows
+        return list(users.items())
 
     def documents(self, span: Span) -> list[dict[str, Any]]:
         return list(self.iter_documents(span))
@@ -132,6 +154,20 @@ class DayScan:
     def clear(self) -> None:
         """Let go of the rows (the documents are built); `events` stays counted."""
         self.owners = {}
+
+
+def player_documents(span: Span, players: Players, parts: Parts
+                     ) -> Iterator[dict[str, Any]]:
+    """The documents of `players` (DayScan.players): nearly all of a day's. Each is the
+    day's header with its owner's fields set, rather than built up again for every
+    player."""
+    header, start = bucket_header(span, GLOBAL, ""), span.start_day.isoformat()
+    for user, mine in players:
+        document = {**header, "_id": scope_part("user", user) + start, "scope": "user",
+                    "user_id": user}
+        document[TYPES] = {t: parts.part(SHAPES.get(t, _NO_SHAPE), mine[t], (user,))
+                           for t in (mine if len(mine) == 1 else sorted(mine))}
+        yield document
 
 
 def _joined(joined: dict[str, Joined], event_type: str) -> Joined:

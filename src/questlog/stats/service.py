@@ -8,6 +8,7 @@ their stored buckets kept.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import aclosing
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from pymongo.errors import PyMongoError
 from questlog.clock import utcnow
 from questlog.settings import Settings
 from questlog.stats.documents import DayCursor, JobRun
+from questlog.stats.helper import Helper
 from questlog.stats.periods import Calendar, recomputable_range, weeks_of
 from questlog.stats.pipeline import days_of_hours, hours_pipeline
 from questlog.stats.reads import StatsQuery, read_stats
@@ -41,7 +43,7 @@ class StatsService:
         self, *, settings: Settings, events: MotorCollection,
         daily: MotorCollection, weekly: MotorCollection,
         runs: MotorCollection, clock: Callable[[], datetime] = utcnow,
-        cursors: MotorCollection | None = None,
+        cursors: MotorCollection | None = None, helper: Helper | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = Calendar(settings.bucket_tz)
@@ -49,13 +51,20 @@ class StatsService:
         self.runs = RunLog(runs, clock)
         self._events = events
         self._buckets = {"daily": daily, "weekly": weekly}
-        self._rollup = Rollup(events=events, daily=daily, weekly=weekly, calendar=self.calendar)
+        self._helper = helper  # the rollup's second process for dense days (stats/helper.py)
+        self._rollup = Rollup(events=events, daily=daily, weekly=weekly, calendar=self.calendar,
+                              helper=helper)
         self._today = Today(
             rollup=self._rollup, events=events, daily=daily,
             cursors=cursors if cursors is not None else DayCursor.get_motor_collection(),
             time_zone=settings.bucket_tz,
             settle=timedelta(seconds=settings.stats_settle_seconds), clock=clock,
         )
+
+    async def close(self) -> None:
+        """Stop the rollup's helper process, if one was started."""
+        if self._helper is not None:
+            await asyncio.to_thread(self._helper.close)
 
     def today(self) -> date:
         return self.calendar.day_of(self.clock())

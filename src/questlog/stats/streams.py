@@ -12,11 +12,44 @@ import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from questlog.stats.scan import DayScan
+from questlog.store.types import MotorCollection
 from questlog.tasks import started, stopped
 
 READ_BATCH = 10_000
+Recent = list[tuple[str, datetime]]  # (event id, received_at) of events read
+
+
+async def scanned(events: MotorCollection, queries: list[dict[str, Any]],
+                  received_since: datetime | None = None) -> tuple[DayScan, Recent]:
+    """The scan of the events `queries` find, read through a cursor each (see
+    batches), with the collector paused; with `received_since` (naive UTC), also the
+    events read that were received at or after it."""
+    scan, recent = DayScan(), Recent()
+    # Whole events, unprojected: secantusd-rs projects 35 fields slower than it sends
+    # the documents, and a $group $push-ing every numeric field cost ten times more.
+    found = [events.find(query, batch_size=READ_BATCH) for query in queries]
+    with collector_paused():
+        async for batch in batches(found):
+            scan.add_all(batch)
+            if received_since is not None:
+                recent.extend(_received_since(batch, received_since))
+    return scan, recent
+
+
+def _received_since(batch: list[dict[str, Any]], since: datetime
+                    ) -> Iterator[tuple[str, datetime]]:
+    for event in batch:
+        received = event.get("received_at")
+        if received is None:
+            continue
+        if received.tzinfo is not None:
+            received = received.astimezone(UTC).replace(tzinfo=None)
+        if received >= since:
+            yield event["_id"], received
 
 
 async def batches(cursors: list[Any]) -> AsyncIterator[list[dict[str, Any]]]:
