@@ -149,7 +149,7 @@ async def _start_services(settings: Settings, book: Book, store: Store) -> Quest
         weekly=stats_documents.WeeklyStat.get_motor_collection(),
         runs=stats_documents.JobRun.get_motor_collection(),
         cursors=stats_documents.DayCursor.get_motor_collection(),
-        helper=helper_for(store.connection),
+        helper=helper_for(store.connection) if settings.rollup_helper else None,
     )
     access.with_stats(database=store.database, stats=stats, bus=bus)
     sessions = Sessions.start(settings=settings, bus=bus)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # longer than an ingest's insert takes, its retries included.
     stats_settle_seconds: float = Field(default=30, ge=1)
     scheduler_enabled: bool = True
+    # Share a dense day's rollup with a helper process (stats/helper.py): a spawned one,
+    # which imports the main module again, so an application embedding Questlog guards
+    # its own start with `if __name__ == "__main__":`, or turns this off.
+    rollup_helper: bool = True
     achievements_file: Path | None = None
     # Evaluate achievements in this process. Every process may (the store keeps it exact);
     # with many API processes, evaluating in a few of them saves their duplicated work.

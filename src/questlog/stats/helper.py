@@ -3,19 +3,19 @@
 A day's rollup is mostly Python: on a dense day of 1,000,000 events, decoding,
 scanning, building and encoding took 17.5-19.3 s of one core, against 8.4-10.1 s of
 the server's. One process runs its Python on one core only, so the day took as long
-as its Python. From DENSE_DAY events on, the rollup (rollup.py) hands part of a day to
-a helper process:
+as its Python. A dense day (rollup.py says how one is told) is shared with a helper
+process:
 
-- it reads and scans half of the day's events (every other part of the day, so a
-  day's busy hours are shared) and sends their rows back, which the rollup merges into
-  its own scan of the other half;
+- it reads and scans every other part of the day's events (so that a day's busy hours
+  are shared) and sends their rows back, which the rollup merges into its own scan of
+  the other parts;
 - it builds and writes the documents of a share of the players (HELPER_SHARE), from
-  their rows, while the rollup builds and writes the companies', the game's and the
-  other players'.
+  their rows, while the rollup builds and writes the companies', the game's (each over
+  every row: about as much work as all the players') and the other players'.
 
 The documents are the same whoever builds them: a bucket's statistics never depend on
 the order of its rows (sums are math.fsum's, exact). Rows cross between the processes
-pickled: 0.5 µs a row each way, against the 15-20 µs of Python that an event costs.
+pickled: about 1 µs a row each way, against the 15-20 µs of Python that an event costs.
 
 The helper is a spawned process (not forked: the serving process has threads, and a
 fork copies their locks as they are), started at the first dense day and kept; it
@@ -53,7 +53,9 @@ from questlog.store.types import MotorCollection
 log = logging.getLogger(__name__)
 
 DENSE_DAY = 100_000  # events of a day from which the rollup shares it with a helper
-HELPER_SHARE = 0.85  # of a dense day's players whose documents the helper builds
+# Of a dense day's players, those whose documents the helper builds: the rollup builds
+# the companies' and the game's, and the helper unpickles the players' rows first.
+HELPER_SHARE = 0.85
 T = TypeVar("T")
 
 
