@@ -4,9 +4,12 @@ and a rerun still deletes exactly the documents no event backs any longer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import time
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -43,7 +46,7 @@ def vote(i: int) -> dict[str, Any]:
 
 def early(i: int) -> dict[str, Any]:
     """An event in the first minutes of one of DAYS: what tells a day is dense."""
-    midnight = datetime.combine(DAYS[i % 2], time(), UTC)
+    midnight = datetime.combine(DAYS[i % 2], datetime.min.time(), UTC)
     return {**lobby(i), "occurred_at": (midnight + timedelta(minutes=i)).isoformat()}
 
 
@@ -114,3 +117,34 @@ async def test_a_dense_day_is_rolled_up_whole_when_the_helper_died(
     assert {r.getMessage() for r in caplog.records} == {
         "the rollup's helper process stopped: its part of the day is read here",
         "the rollup's helper process stopped: its players are written here"}
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def test_a_stopped_rollup_stops_what_its_helper_was_doing() -> None:
+    """A process's work cannot be cancelled: the helper process is killed instead, so a
+    cancelled rollup writes nothing afterwards; the next call starts a new one."""
+    helper = Helper("unused")
+    pid = await helper._run(partial(os.getpid))
+    sleeping = asyncio.ensure_future(helper._run(partial(time.sleep, 60)))
+    await asyncio.sleep(0.2)
+
+    sleeping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sleeping
+
+    for _ in range(100):
+        if not running(pid):
+            break
+        await asyncio.sleep(0.05)
+    assert not running(pid)
+    try:
+        assert await helper._run(partial(os.getpid)) not in (pid, os.getpid())
+    finally:
+        helper.close()

@@ -6,9 +6,9 @@ the server's. One process runs its Python on one core only, so the day took as l
 as its Python. A dense day (rollup.py says how one is told) is shared with a helper
 process:
 
-- it reads and scans every other part of the day's events (so that a day's busy hours
-  are shared) and sends their rows back, which the rollup merges into its own scan of
-  the other parts;
+- it reads and scans the first half of the day (but its first 15 minutes, which told
+  the rollup the day is dense) and sends their rows back, which the rollup merges into
+  its own scan of the rest;
 - it builds and writes the documents of a share of the players (HELPER_SHARE), from
   their rows, while the rollup builds and writes the companies', the game's (each over
   every row: about as much work as all the players') and the other players'.
@@ -27,9 +27,12 @@ at the next dense day.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import multiprocessing
+import os
+import signal
 from collections.abc import Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -86,6 +89,7 @@ class Helper:
     def __init__(self, url: str) -> None:
         self._url = url
         self._pool: ProcessPoolExecutor | None = None
+        self._pid = 0  # the helper process's, once started
 
     async def scan(self, events: MotorCollection, queries: list[dict[str, Any]],
                    received_since: datetime | None) -> tuple[DayScan, Recent]:
@@ -111,20 +115,38 @@ class Helper:
             writer.also_written(written)
 
     async def _run(self, work: partial[T]) -> T:
+        loop = asyncio.get_running_loop()
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=gc.disable)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            if not self._pid:
+                self._pid = await loop.run_in_executor(self._pool, os.getpid)
+            return await loop.run_in_executor(self._pool, work)
         except BrokenProcessPool:
             self.close()  # the next dense day starts a new one
             raise
+        except asyncio.CancelledError:
+            # A process's work cannot be cancelled, and a stopped rollup writes nothing
+            # afterwards (rollup.py): the helper is stopped with it.
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        """Stop the helper process at once, whatever it is doing; the next dense day
+        starts a new one."""
+        if self._pool is not None:
+            if self._pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._pid, signal.SIGKILL)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool, self._pid = None, 0
 
     def close(self) -> None:
-        """Stop the helper process, if one was started."""
+        """Stop the helper process, if one was started, once its work is done."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._pool, self._pid = None, 0
 
 
 # What the helper process runs, on one event loop and one client per store, kept.

@@ -48,7 +48,7 @@ from questlog.store.types import MotorCollection
 from questlog.tasks import started, stopped
 
 # A day may be dense (see _read) if its first part of this many has DENSE_DAY / PROBE_PARTS
-# events or more: its first 15 minutes, 1/96 of a dense day's events, read first.
+# events or more: its first 15 minutes, read while the second half of the day is.
 PROBE_PARTS = 96
 # A day is read through this many cursors at once, each over a part of it, so that the
 # server gathers one's batch while the driver decodes the other's (streams.batches;
@@ -149,39 +149,36 @@ class Rollup:
 
     async def _read(self, span: Span, received_since: datetime | None
                     ) -> tuple[DayScan, Recent]:
-        """The day's events scanned; a dense day's every other part by the helper.
+        """The day's events scanned; a dense day's first half (but its first minutes) by
+        the helper.
 
-        Whether a day is dense is found by reading its first PROBE_PARTS-th part first:
-        counting its events instead costs secantusd-rs a read of every event kept, 2-5 s
-        of a dense day whatever the range or limit, and even the estimated count of
-        the collection counts them (0.15 s for 300,000)."""
+        Whether a day is dense is found by reading its first PROBE_PARTS-th part while
+        the second half is read: counting its events instead costs secantusd-rs a read of
+        every event kept, 2-5 s of a dense day whatever the range or limit, and even the
+        estimated count of the collection counts them (0.15 s for 300,000). Read before
+        the rest, the probe cost the default load a tenth of its rollup."""
         start, end = span.starts_at, span.ends_at
         if self._helper is None:
             return await scanned(self._events, day_parts(start, end, READ_CURSORS),
                                  received_since)
+        middle = start + timedelta(seconds=int((end - start).total_seconds()) // 2)
         probed = start + timedelta(seconds=int((end - start).total_seconds()) // PROBE_PARTS)
-        first, recent = await scanned(self._events, [day_query(start, probed)], received_since)
-        if first.events * PROBE_PARTS < DENSE_DAY:
-            scan, more = await scanned(self._events, day_parts(probed, end, READ_CURSORS),
-                                       received_since)
-        else:
-            scan, more = await self._shared(probed, end, received_since)
-        scan.merge(first)
-        return scan, recent + more
-
-    async def _shared(self, start: datetime, end: datetime, received_since: datetime | None
-                      ) -> tuple[DayScan, Recent]:
-        """The events of [start, end) scanned, every other part of it by the helper."""
-        assert self._helper is not None
-        parts = day_parts(start, end, 2 * READ_CURSORS)
-        helping = await started(self._helper.scan(self._events, parts[1::2], received_since))
+        later = await started(scanned(self._events, day_parts(middle, end, READ_CURSORS),
+                                      received_since))
         try:
-            scan, recent = await scanned(self._events, parts[::2], received_since)
-            theirs, their_recent = await helping
+            first, recent = await scanned(self._events, [day_query(start, probed)],
+                                          received_since)
+            rest = day_parts(probed, middle, READ_CURSORS)
+            if first.events * PROBE_PARTS < DENSE_DAY:
+                scan, more = await scanned(self._events, rest, received_since)
+            else:
+                scan, more = await self._helper.scan(self._events, rest, received_since)
+            other, other_recent = await later
         finally:
-            await stopped([helping])  # done already, unless reading failed or was cancelled
-        scan.merge(theirs)
-        return scan, recent + their_recent
+            await stopped([later])  # done already, unless reading failed or was cancelled
+        other.merge(scan)
+        other.merge(first)
+        return other, other_recent + recent + more
 
     async def store(self, prepared: Prepared) -> Tally:
         """Build and write the documents of a prepared day; a dense day's share of the
