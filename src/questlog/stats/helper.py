@@ -49,7 +49,7 @@ from questlog.stats.parts import Parts
 from questlog.stats.scan import DayScan, Players, player_documents
 from questlog.stats.streams import Recent, scanned
 from questlog.stats.writer import PeriodWriter
-from questlog.store.connection import Connection
+from questlog.store.connection import SERVER_SELECTION_MS, Connection
 from questlog.store.naive import PLAIN
 from questlog.store.types import MotorCollection
 
@@ -189,5 +189,6 @@ def _run_here(work: Coroutine[Any, Any, T]) -> T:
 def _client(where: Where) -> AsyncIOMotorClient[Any]:
     client = _clients.get(where.url)
     if client is None:
-        client = _clients[where.url] = AsyncIOMotorClient(where.url)
+        client = _clients[where.url] = AsyncIOMotorClient(
+            where.url, serverSelectionTimeoutMS=SERVER_SELECTION_MS)
     return client

@@ -187,13 +187,11 @@ class Rollup:
         on while they are alive, it would walk them all at once (1.1 s of a dense day)."""
         with collector_paused():
             scan, writer, span = prepared.scan, prepared.writer, prepared.span
-            players, helping = scan.players(), None
-            theirs = int(len(players) * HELPER_SHARE) if scan.events >= DENSE_DAY else 0
-            if self._helper is not None and theirs:
-                helping = await started(self._helper.store(
-                    writer, self._daily, span, players[:theirs]))
-            else:
-                theirs = 0
+            players = scan.players()
+            helper = self._helper if scan.events >= DENSE_DAY else None
+            theirs = int(len(players) * HELPER_SHARE) if helper else 0
+            helping = await started(helper.store(writer, self._daily, span, players[:theirs])
+                                    ) if helper and theirs else None
             try:
                 await writer.write_all(scan.iter_documents(span, players[theirs:]))
                 if helping is not None:

@@ -101,13 +101,13 @@ class DayScan:
                 else:
                     mine.extend(rows)
 
-    def iter_documents(self, span: Span, players: Players | None = None,
-                       parts: Parts | None = None) -> Iterator[dict[str, Any]]:
+    def iter_documents(self, span: Span, players: Players | None = None
+                       ) -> Iterator[dict[str, Any]]:
         """One document per owner, with its buckets of every type (buckets.to_document's
         shape, built here directly: this runs hundreds of thousands of times a dense
         day): the companies', the game's, then the players' (those of `players`, by
         default every player's)."""
-        parts = parts or Parts()
+        parts = Parts()
         yield from self.shared_documents(span, parts)
         yield from player_documents(span, self.players() if players is None else players,
                                     parts)
