@@ -158,17 +158,15 @@ _clients: dict[str, AsyncIOMotorClient[Any]] = {}
 def _scan(events: Where, queries: list[dict[str, Any]], received_since: datetime | None
           ) -> tuple[DayScan, Recent]:
     async def run() -> tuple[DayScan, Recent]:
-        collection = _client(events)[events.database].get_collection(events.collection, PLAIN)
-        return await scanned(collection, queries, received_since)
+        return await scanned(_collection(events, codec_options=PLAIN), queries,
+                             received_since)
     return _run_here(run())
 
 
 def _store(daily: Where, span: Span, before: set[str], players: Players) -> set[str]:
     async def run() -> set[str]:
         concern = WriteConcern(**daily.write_concern)
-        collection = _client(daily)[daily.database].get_collection(
-            daily.collection, write_concern=concern)
-        writer = PeriodWriter(collection, before)
+        writer = PeriodWriter(_collection(daily, write_concern=concern), before)
         await writer.write_all(player_documents(span, players, Parts()))
         return writer.written
     return _run_here(run())
@@ -186,9 +184,10 @@ def _run_here(work: Coroutine[Any, Any, T]) -> T:
     return _loop.run_until_complete(work)
 
 
-def _client(where: Where) -> AsyncIOMotorClient[Any]:
+def _collection(where: Where, **options: Any) -> MotorCollection:
+    """The collection `where` names, with `options`, on the helper's client of its store."""
     client = _clients.get(where.url)
     if client is None:
         client = _clients[where.url] = AsyncIOMotorClient(
             where.url, serverSelectionTimeoutMS=SERVER_SELECTION_MS)
-    return client
+    return client[where.database].get_collection(where.collection, **options)

@@ -161,8 +161,9 @@ class Rollup:
         if self._helper is None:
             return await scanned(self._events, day_parts(start, end, READ_CURSORS),
                                  received_since)
-        middle = start + timedelta(seconds=int((end - start).total_seconds()) // 2)
-        probed = start + timedelta(seconds=int((end - start).total_seconds()) // PROBE_PARTS)
+        seconds = int((end - start).total_seconds())  # whole ones, as day_parts cuts
+        middle = start + timedelta(seconds=seconds // 2)
+        probed = start + timedelta(seconds=seconds // PROBE_PARTS)
         later = await started(scanned(self._events, day_parts(middle, end, READ_CURSORS),
                                       received_since))
         try:
