@@ -68,7 +68,7 @@ def population_std_dev(stats: FieldStats) -> float:
     return min(math.sqrt(max(variance, 0.0)), (stats.high - stats.low) / 2)
 
 
-def exact_sum(values: list[float]) -> float:
+def exact_sum(values: Sequence[float]) -> float:
     """fsum is exact and order-free: the same buckets merge to the same bits however grouped.
 
     It raises past the largest double and on inf - inf, which valid events reach (two

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
+from questlog.stats.columns import BIG, field_of_column
 from questlog.stats.fields import TypeShape
 from questlog.stats.merge import exact_sum
 from questlog.stats.quantiles import MAPPING
@@ -92,6 +93,10 @@ class Parts:
 
     def _field(self, column: tuple[Any, ...], rates: list[float | None] | None
                ) -> dict[str, Any]:
+        if rates is None and len(column) >= BIG:  # most of a dense day's shared values
+            stored = field_of_column(column)
+            if stored is not None:
+                return stored
         numbers = [v for v in column if type(v) in _NUMBER]
         if not numbers:
             return EMPTY_FIELD

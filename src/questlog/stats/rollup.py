@@ -201,6 +201,7 @@ class Rollup:
                 if helping is not None:
                     await stopped([helping])
             tally = await writer.close(scan.events)
+            players.clear()  # they hold the rows too
             scan.clear()
         tally.recent = prepared.recent
         return tally

@@ -16,6 +16,7 @@ three times, nor one at a time where a column will do.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any
 
 from questlog.stats.buckets import (
@@ -52,7 +53,7 @@ class Joined:
         self.users.update(users)
 
     def all_rows(self) -> list[Row]:
-        return self.rows[0] if len(self.rows) == 1 else [r for rows in self.rows for r in rows]
+        return self.rows[0] if len(self.rows) == 1 else list(chain.from_iterable(self.rows))
 
 
 class DayScan:
