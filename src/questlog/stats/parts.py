@@ -4,7 +4,8 @@ The rollup's scan (scan.py) keeps each event as a row: the values of its type's 
 fields in the order of the type's shape (whatever the event holds there), whether it
 succeeded, and its sample rate. A bucket is then its rows, and each figure comes out of
 all of them at once, column by column: sums by math.fsum (exact, so however the rows
-were grouped), the sketch by counting keys, each key computed once per distinct value.
+were grouped), the sketch by counting keys, each key computed once per distinct value;
+a big column of plain numbers by numpy, to the same figures (columns.py).
 A one-row bucket's field statistics depend on its value alone and are built once per
 distinct value (most players' buckets are one event).
 """
