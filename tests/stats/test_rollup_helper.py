@@ -95,7 +95,9 @@ async def same_as_alone(questlog: Questlog, helper: Helper,
     # The player's documents, and a company's whose only player of the day p1 was (the
     # events lie 1 to 40 hours back: which ones fall on DAYS depends on the hour).
     gone = before.keys() - shared.keys()
-    assert {i for i in before if i.startswith("user/p1/")} <= gone
+    players = {i for i in before if i.startswith("user/p1/")}
+    assert players
+    assert players <= gone
     assert sum(t.deleted for t in tallies) == len(gone)
 
 

@@ -10,8 +10,9 @@ over the whole array. The figures are the very ones parts.py stores:
 - the sketch keys are the `ddsketch` mapping's, ceil(log2(x) * multiplier): numpy's log
   may differ from the C library's by an ulp or so, so a key whose log lies within
   NEAR of a whole number is computed again by the mapping itself.
-Any other column (None, bools, NaN or infinities, ints and floats mixed, or ints whose
-squares a double cannot hold exactly) returns None, and parts.py computes it.
+Absent values (None) are left out, as parts.py leaves them. Any other column (bools,
+NaN or infinities, ints and floats mixed, or ints whose squares a double cannot hold
+exactly) returns None, and parts.py computes it.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _keys_and_counts(values: np.ndarray) -> tuple[list[int], list[int]]:
     logs = np.log(values) / _LN2 * _multiplier  # math.log(x, 2) * multiplier, in order
     keys = np.ceil(logs)
     near = np.abs(logs - np.rint(logs)) < NEAR
-    if near.any():  # 1, 2, 4...: values repeat, so each distinct one is keyed once
+    if near.any():  # 1.0 above all (its log is 0); values repeat: each keyed once
         distinct, where = np.unique(values[near], return_inverse=True)
         keys[near] = np.array([_key(v) for v in distinct.tolist()], dtype=np.float64)[where]
     found, counts = np.unique(keys, return_counts=True)
