@@ -16,9 +16,11 @@ from questlog.bootstrap import Questlog
 from questlog.ingest.service import Ingestor
 from questlog.stats.buckets import flat_buckets, public
 from questlog.stats.documents import DailyStat, JobRun, WeeklyStat
+from questlog.stats.helper import Helper
 from questlog.stats.periods import Calendar
 from questlog.stats.quantiles import PERCENTILES, RELATIVE_ACCURACY
 from questlog.stats.reads import weeks_of_days
+from questlog.stats.rollup import Rollup
 from questlog.stats.service import StatsService
 from questlog.store.documents import RejectedEvent, StoredEvent
 
@@ -58,6 +60,15 @@ def services(questlog: Questlog, clock: Clock) -> tuple[Ingestor, StatsService]:
         runs=JobRun.get_motor_collection(), clock=clock,
     )
     return ingestor, stats
+
+
+
+def rollup(helper: Helper | None = None) -> Rollup:
+    """A new Rollup of the store's collections, its buckets in UTC."""
+    return Rollup(events=StoredEvent.get_motor_collection(),
+                  daily=DailyStat.get_motor_collection(),
+                  weekly=WeeklyStat.get_motor_collection(), calendar=Calendar("UTC"),
+                  helper=helper)
 
 
 async def ingest(ingestor: Ingestor, events: list[dict[str, Any]]) -> None:

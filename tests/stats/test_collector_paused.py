@@ -10,15 +10,11 @@ from contextlib import aclosing
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from stats_scenarios import Clock, ingest, services
+from stats_scenarios import Clock, ingest, rollup, services
 
 from questlog.bootstrap import Questlog
-from questlog.stats.documents import DailyStat, WeeklyStat
-from questlog.stats.periods import Calendar
-from questlog.stats.rollup import Rollup
 from questlog.stats.streams import collector_paused
 from questlog.stats.writer import Tally
-from questlog.store.documents import StoredEvent
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EVENTS = 2000
@@ -72,14 +68,11 @@ async def test_a_days_rows_are_let_go_of_before_the_collector_comes_back(
          "bill_id": "b", "stance": "yea", "seat_weight": 1.5 * (i + 1),
          "lobby_payments_count": i, "occurred_at": (noon + timedelta(seconds=i)).isoformat()}
         for i in range(EVENTS)])
-    rollup = Rollup(events=StoredEvent.get_motor_collection(),
-                    daily=DailyStat.get_motor_collection(),
-                    weekly=WeeklyStat.get_motor_collection(), calendar=Calendar("UTC"))
     rows_at_resumption: list[int] = []
     resume = gc.enable
     monkeypatch.setattr(gc, "enable", lambda: (rows_at_resumption.append(alive_rows()), resume()))
 
-    async with aclosing(rollup.days([day])) as outcomes:  # the store outlives days()' hold
+    async with aclosing(rollup().days([day])) as outcomes:  # the store outlives days()' hold
         tallies = [tally async for _, tally in outcomes]
 
     assert [t.events_read for t in tallies if isinstance(t, Tally)] == [EVENTS]

@@ -14,14 +14,12 @@ from functools import partial
 from typing import Any, TypeVar
 
 import pytest
-from stats_scenarios import Clock, ingest, services
+from stats_scenarios import Clock, ingest, rollup, services
 
 from questlog.bootstrap import Questlog
 from questlog.stats import rollup as rollup_module
-from questlog.stats.documents import DailyStat, WeeklyStat
+from questlog.stats.documents import DailyStat
 from questlog.stats.helper import Helper
-from questlog.stats.periods import Calendar
-from questlog.stats.rollup import Rollup
 from questlog.stats.writer import Tally
 from questlog.store.documents import StoredEvent
 
@@ -55,13 +53,6 @@ class DiedHelper(Helper):
 
     async def _run(self, work: partial[T]) -> T:
         raise BrokenProcessPool("the helper process died")
-
-
-def rollup(helper: Helper | None) -> Rollup:
-    return Rollup(events=StoredEvent.get_motor_collection(),
-                  daily=DailyStat.get_motor_collection(),
-                  weekly=WeeklyStat.get_motor_collection(), calendar=Calendar("UTC"),
-                  helper=helper)
 
 
 async def rolled_up(helper: Helper | None) -> tuple[list[Tally], dict[str, dict[str, Any]]]:
