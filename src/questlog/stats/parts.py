@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, cast
 
 from questlog.stats.columns import BIG, field_of_column
 from questlog.stats.fields import TypeShape
@@ -75,24 +75,23 @@ class Parts:
         if len(rows) == 1:
             return self._single_part(shape, rows[0], users)
         count = len(rows)
-        rates: list[float | None] | None = [row[2] for row in rows]
-        if rates.count(None) == count:  # type: ignore[union-attr]
-            rates = None
+        values, successes, sample_rates = zip(*rows, strict=True)  # the rows' columns
+        rates = None if sample_rates.count(None) == count else sample_rates
         part = {
             "count": count,
-            "successes": [row[1] for row in rows].count(True) if shape.has_success else None,
+            "successes": successes.count(True) if shape.has_success else None,
             **self._stored_users(users),
             "fields": {},
         }
         if shape.numeric:
-            columns = zip(*[row[0] for row in rows], strict=True)
+            columns = zip(*values, strict=True)
             part["fields"] = {name: self._field(column, rates)
                               for name, column in zip(shape.numeric, columns, strict=True)}
         if rates is not None:
             part["estimated_count"] = math.fsum([1.0 if r is None else 1 / r for r in rates])
         return part
 
-    def _field(self, column: tuple[Any, ...], rates: list[float | None] | None
+    def _field(self, column: tuple[Any, ...], rates: Sequence[float | None] | None
                ) -> dict[str, Any]:
         if rates is None and len(column) >= BIG:  # most of a dense day's shared values
             stored = field_of_column(column)
@@ -105,7 +104,7 @@ class Parts:
         stored = {"n": len(numbers), "sum": exact_sum(numbers),
                   "sum_sq": exact_sum([v * v for v in numbers]),
                   "min": min(numbers), "max": max(numbers),
-                  "q": sketch_of([keys[v] for v in numbers])}
+                  "q": sketch_of(list(map(keys.__getitem__, numbers)))}
         if rates is not None:
             stored["weighted_sum"] = exact_sum(
                 [v if r is None else v / r
@@ -181,9 +180,14 @@ def sketch_of(keys: list[int | None]) -> dict[str, Any]:
         if key >= NEGATIVE_FROM:
             return {"pk": [], "pc": [], "nk": [key - NEGATIVE], "nc": [1], "z": 0}
         return {"pk": [key], "pc": [1], "nk": [], "nc": [], "z": 0}
+    if len(keys) <= _FEW and None not in keys:
+        ordered = sorted(cast(list[int], keys))
+        if ordered[-1] < NEGATIVE_FROM:  # keys of positive values only: most buckets
+            distinct, times = _runs(ordered)
+            return {"pk": distinct, "pc": times, "nk": [], "nc": [], "z": 0}
     if len(keys) > _FEW:
         counts: dict[int | None, int] = Counter(keys)
-    else:  # Counter's own set-up is most of the time for a few keys (most buckets)
+    else:  # Counter's own set-up is most of the time for a few keys
         counts = {}
         for key in keys:
             counts[key] = counts.get(key, 0) + 1
@@ -198,3 +202,18 @@ def sketch_of(keys: list[int | None]) -> dict[str, Any]:
             pk.append(key)
             pc.append(counts[key])
     return {"pk": pk, "pc": pc, "nk": nk, "nc": nc, "z": zeros}
+
+
+def _runs(ordered: list[int]) -> tuple[list[int], list[int]]:
+    """The distinct keys of sorted `ordered`, and how many times each occurs."""
+    found: list[int] = []
+    counts: list[int] = []
+    last: int | None = None
+    for key in ordered:
+        if key == last:
+            counts[-1] += 1
+        else:
+            found.append(key)
+            counts.append(1)
+            last = key
+    return found, counts
