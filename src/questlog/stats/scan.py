@@ -109,7 +109,7 @@ class DayScan:
         day): the players' (those of `players`, by default every player's), then the
         companies' and the game's. Players first: the server stores the first players'
         documents while the shared ones, each over thousands of rows, are built, rather
-        than wait for them (3-4 s of a dense day)."""
+        than wait for them (about 3 s of a dense day)."""
         parts = Parts()
         yield from player_documents(span, self.players() if players is None else players,
                                     parts)
