@@ -62,7 +62,6 @@ def services(questlog: Questlog, clock: Clock) -> tuple[Ingestor, StatsService]:
     return ingestor, stats
 
 
-
 def rollup(helper: Helper | None = None) -> Rollup:
     """A new Rollup of the store's collections, its buckets in UTC."""
     return Rollup(events=StoredEvent.get_motor_collection(),

@@ -50,4 +50,3 @@ def test_a_value_marshal_cannot_write_sends_them_by_pickle(
     some[where] = ((odd, *values[1:]), success, rate)
     players = [("p1", {"BILL_VOTE": some})]
     assert exactly(unpacked(packed(players))) == exactly(players)
-

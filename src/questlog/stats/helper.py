@@ -123,13 +123,13 @@ class Helper:
         try:
             for start in range(0, len(players), size):
                 part = players[start:start + size]
-                storing.append(await started(self._store(writer, where, span, part)))
+                storing.append(await started(self._store_part(writer, where, span, part)))
             await asyncio.gather(*storing)
         finally:
             await stopped(storing)  # done already, unless one failed or this was cancelled
 
-    async def _store(self, writer: PeriodWriter, where: Where, span: Span, players: Players
-                     ) -> None:
+    async def _store_part(self, writer: PeriodWriter, where: Where, span: Span,
+                          players: Players) -> None:
         work = partial(_store, where, span, writer.before, packed(players))
         try:
             written: set[str] = await self._run(work)
