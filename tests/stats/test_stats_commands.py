@@ -39,6 +39,16 @@ def test_bench_rollup_loads_the_events_and_times_both_rollups(
     assert int(written) > 0
 
 
+def test_bench_rollup_refuses_more_types_than_it_can_make(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["bench", "rollup", "--events", "300", "--types", "11"])
+
+    assert exited.value.code == 2
+    assert "--types: invalid choice: 11 (choose from 1, 2" in capsys.readouterr().err
+
+
 def test_rollup_recomputes_a_range_and_prints_its_run(capsys: pytest.CaptureFixture[str]) -> None:
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
 

@@ -1,7 +1,8 @@
 """`questlog bench rollup`: how long the daily and weekly rollups take over N events.
 
-N synthetic politics events (the mix of seed 003; by default 1000 players in 50
-companies over the 14 days before today, or --days, --players, --types) go through
+N synthetic events (the politics mix of seed 003, and gameplay's xp_gain for a tenth
+type; by default 1000 players in 50 companies over the 14 days before today, or --days,
+--players, --types) go through
 check_event into a scratch database with the indexes of the events collection, by big
 unordered batches. Then every day is rolled up from the raw events and every week from
 the days, timed apart, and, on the same server, the floors: (a) one server-side $group

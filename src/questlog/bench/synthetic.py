@@ -1,4 +1,5 @@
-"""Synthetic, valid politics events in the mix seed 003 describes, for the benchmarks."""
+"""Synthetic, valid events for the benchmarks: the politics mix seed 003 describes (MIX),
+then, for a load of more types than its nine (the dense day's ten), gameplay's (MORE)."""
 
 from __future__ import annotations
 
@@ -87,13 +88,30 @@ MIX: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
 )
 
 
+def _xp_gain(rng: random.Random) -> Event:
+    return {"client_guid": f"install-{rng.randrange(5000)}", "build": "1.4.2",
+            "platform": rng.choice(("pc", "console", "mobile")), "shard": "eu-1",
+            "amount": rng.randint(5, 500), "xp_source": rng.choice(("quest", "kill", "craft"))}
+
+
+# Types from seed 002's gameplay catalog, drawn only when more types than MIX holds are
+# asked for, as often as the politics mix's most frequent types.
+MORE: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
+    ("xp_gain", _xp_gain, 25),
+)
+ALL_TYPES = len(MIX) + len(MORE)  # the most `types` a load can have
+
+
 def politics_events(count: int, *, now: datetime, seed: int = 0, players: int = PLAYERS,
                     types: int = len(MIX)) -> Iterator[Event]:
     """`count` valid events with unique event_ids, occurred within the hour before `now`,
-    of `players` players and the first `types` types of MIX (at most all nine)."""
+    of `players` players and the first `types` types of MIX, then of MORE (1 to
+    ALL_TYPES)."""
+    if not 1 <= types <= ALL_TYPES:
+        raise ValueError(f"types must be 1 to {ALL_TYPES}, not {types}")
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:12]  # a second run against the same store must not collide
-    mix = MIX[:max(types, 1)]
+    mix = (MIX + MORE)[:types]
     weights = [weight for _, _, weight in mix]
     for i in range(count):
         (event_type, fields, _), = rng.choices(mix, weights=weights)

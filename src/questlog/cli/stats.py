@@ -15,6 +15,7 @@ from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
 from questlog.bench.rollup import RUNS, bench_rollup
 from questlog.bench.server import on_store
+from questlog.bench.synthetic import ALL_TYPES, MIX
 from questlog.bench.today import bench_today
 from questlog.cli.context import command_settings, running_questlog
 from questlog.collector import settle_long_running
@@ -59,12 +60,13 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
     bench_parser.add_argument("--batch", type=int, default=10_000)
     bench_parser.add_argument("--days", type=int, default=14, help="days the events span")
     bench_parser.add_argument("--players", type=int, default=1000)
-    bench_parser.add_argument("--types", type=int, default=9,
-                              help="event types of the politics mix used (at most its 9)")
+    bench_parser.add_argument("--types", type=int, default=len(MIX),
+                              choices=range(1, ALL_TYPES + 1), metavar="N",
+                              help=f"event types (1-{ALL_TYPES}): the first N of the politics "
+                              f"mix's {len(MIX)}, then gameplay's xp_gain (default {len(MIX)})")
     bench_parser.add_argument("--runs", type=int, default=RUNS, choices=range(1, 10),
                               metavar="N", help="time the rollups and floors in N rounds "
-                              f"(1-9), the best run of each counts (default {RUNS}; 1 for "
-                              "the dense day)")
+                              f"(1-9), the best run of each counts (default {RUNS})")
     bench_parser.add_argument("--mongodb-url", help="default: QUESTLOG_MONGODB_URL")
     bench_parser.set_defaults(run=_run_bench)
 
@@ -155,6 +157,6 @@ def _run_bench(args: argparse.Namespace) -> int:
         types=args.types, runs=args.runs,
     )))
     print_figures(f"bench rollup: {args.events} events over {args.days} days, "
-                  f"{args.players} players, {min(args.types, 9)} types, {figures.store}",
+                  f"{args.players} players, {args.types} types, {figures.store}",
                   figures.figures())
     return 0
