@@ -36,6 +36,11 @@ def test_bench_rollup_loads_the_events_and_times_both_rollups(
     assert printed["daily / (a + b)"].split()[0].replace(".", "").isdigit()
     assert "target <= 1.5" in printed["daily / (a + b)"]
     assert "target <= 0.5" in printed["weekly / daily"]
+    each = printed["each round's"].split(" (")[0].split(", ")
+    assert len(each) == 3
+    assert all(float(ratio) > 0 for ratio in each)
+    # the best of each side's runs is never below the best round's own ratio
+    assert min(map(float, each)) <= float(printed["daily / (a + b)"].split()[0]) + 0.005
     assert int(written) > 0
 
 
