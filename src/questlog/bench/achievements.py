@@ -27,7 +27,7 @@ from questlog.achievements.definitions import Achievement, parse_definitions
 from questlog.achievements.rules import Entry, apply_events
 from questlog.bench.raw import stored_event
 from questlog.bench.report import Figure, percentile, print_figures, progress
-from questlog.bench.synthetic import MIX, PHASES, STANCES, politics_events
+from questlog.bench.synthetic import MIX, PHASES, STANCES, synthetic_events
 from questlog.collector import GC_YOUNG_THRESHOLD, as_long_running
 from questlog.ingest.validation import Context, Limits
 
@@ -99,7 +99,7 @@ def stored_events(count: int, *, now: datetime, seed: int = 0) -> Iterator[dict[
     context = Context(received_at=now, ingest_id="bench", company_salt="bench")
     limits = Limits(max_event_bytes=1 << 20, max_future=timedelta(hours=1),
                     max_past=timedelta(days=30))
-    for index, event in enumerate(politics_events(count, now=now, seed=seed)):
+    for index, event in enumerate(synthetic_events(count, now=now, seed=seed)):
         document = stored_event(event, index=index, context=context, limits=limits)
         document["event_time"] -= timedelta(days=rng.randrange(14))
         yield document

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from questlog.batching import chunked
 from questlog.bench.report import Figure, rate
-from questlog.bench.synthetic import politics_events
+from questlog.bench.synthetic import synthetic_events
 from questlog.cli.context import command_settings, running_questlog
 from questlog.clock import utcnow
 from questlog.ops.export.files import FORMATS
@@ -28,7 +28,7 @@ async def bench_export(events: int) -> tuple[str, list[Figure]]:
     async with running_questlog(settings) as questlog:
         try:
             now = utcnow()
-            for batch in chunked(politics_events(events, now=now), 1000):
+            for batch in chunked(synthetic_events(events, now=now), 1000):
                 await questlog.ingestor.ingest(batch)
             day = questlog.stats.calendar.day_of(now)  # the events span the hour before now
             for file_format in FORMATS:

@@ -20,7 +20,7 @@ from typing import Any
 from questlog.batching import chunked
 from questlog.bench.http import Answer, Connection, TransportError
 from questlog.bench.report import Figure, latency_figures, progress, rate
-from questlog.bench.synthetic import politics_events
+from questlog.bench.synthetic import synthetic_events
 
 # A rejected single event is answered with the error envelope and one of these statuses.
 REJECTION_STATUSES = frozenset({400, 413, 422})
@@ -70,7 +70,8 @@ async def drive(
     # load generator's, which shares the machine's cores with it.
     bodies = iter([
         (len(chunk), json.dumps(chunk[0] if single else {"events": chunk}).encode())
-        for chunk in chunked(politics_events(events, now=datetime.now(UTC)), 1 if single else batch)
+        for chunk in chunked(synthetic_events(events, now=datetime.now(UTC)),
+                             1 if single else batch)
     ])
     tally = IngestTally()
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}

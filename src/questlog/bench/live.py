@@ -42,7 +42,7 @@ from questlog.bench.achievements import definition_items
 from questlog.bench.raw import RawFigures, insert_raw
 from questlog.bench.report import Figure, percentile, rate
 from questlog.bench.server import BenchServer, own_server, scratch_database
-from questlog.bench.synthetic import politics_events
+from questlog.bench.synthetic import synthetic_events
 from questlog.store.connection import Connection
 
 END_TO_END_TARGET = 0.5  # evaluated events/s over raw inserts/s
@@ -177,7 +177,7 @@ def _against_target(ratio: float) -> str:
 
 def _bodies(events: int) -> list[str]:
     return [json.dumps({"events": chunk}) for chunk in
-            chunked(politics_events(events, now=datetime.now(UTC)), 500)]
+            chunked(synthetic_events(events, now=datetime.now(UTC)), 500)]
 
 
 async def _post_all(client: httpx.AsyncClient, bodies: list[str]) -> None:
@@ -346,8 +346,8 @@ async def steady_memory(connection: Connection, *, seconds: float, rate_per_s: i
     rate) and at the end of `seconds` more."""
     warmup_rate = warmup_rate_per_s or rate_per_s
     async with evaluating_server(connection) as server, _client(server) as client:
-        stream = chunked(politics_events(int(warmup_rate * warmup + rate_per_s * seconds) + 100,
-                                         now=datetime.now(UTC)), 100)
+        count = int(warmup_rate * warmup + rate_per_s * seconds) + 100
+        stream = chunked(synthetic_events(count, now=datetime.now(UTC)), 100)
         started = due = time.perf_counter()
         start_kb = max_kb = sent = 0
         for chunk in stream:

@@ -20,7 +20,7 @@ import bson
 
 from questlog.batching import chunked
 from questlog.bench.report import Figure, latency_figures, progress, rate
-from questlog.bench.synthetic import politics_events
+from questlog.bench.synthetic import synthetic_events
 from questlog.bootstrap import retention
 from questlog.ingest.validation import Context, Limits, Rejection, check_event
 from questlog.settings import Settings
@@ -74,7 +74,7 @@ def stored_documents(count: int, *, batch: int = 500) -> list[dict[str, Any]]:
     CPU per insert was the same either way, 64 µs at the median of eight alternated runs
     each.)"""
     now = datetime.now(UTC)
-    events = politics_events(count, now=now)
+    events = synthetic_events(count, now=now)
     documents: list[dict[str, Any]] = []
     for request, chunk in enumerate(chunked(events, batch)):
         context = Context(received_at=now + timedelta(milliseconds=request),

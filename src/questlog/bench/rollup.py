@@ -2,18 +2,17 @@
 
 N synthetic events (the politics mix of seed 003, and gameplay's xp_gain for a tenth
 type; by default 1000 players in 50 companies over the 14 days before today, or --days,
---players, --types) go through
-check_event into a scratch database with the indexes of the events collection, by big
-unordered batches. Then every day is rolled up from the raw events and every week from
-the days, timed apart, and, on the same server, the floors: (a) one server-side $group
-pass over the same events and (b) unordered insert_many of a copy of every daily
-document the rollup wrote (so as many documents, of the same sizes). The four are timed
-in `runs` rounds (default three), each round all four in turn, and the best of each
-counts: the rollups each time from empty collections by a new Rollup, so that a stall
-of the shared machine during one run decides no ratio, either way. Each round's own
-daily / (a + b) is printed beside, so that the machine's spread shows.
-Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily one. The
-scratch database is dropped afterwards.
+--players, --types) go through check_event into a scratch database with the indexes of
+the events collection, by big unordered batches. Then every day is rolled up from the
+raw events and every week from the days, timed apart, and, on the same server, the
+floors: (a) one server-side $group pass over the same events and (b) unordered
+insert_many of a copy of every daily document the rollup wrote (so as many documents, of
+the same sizes). The four are timed in `runs` rounds (default three), each round all
+four in turn, and the best of each counts: the rollups each time from empty collections
+by a new Rollup, so that a stall of the shared machine during one run decides no ratio,
+either way. Each round's own daily / (a + b) is printed beside, so that the machine's
+spread shows. Targets: daily / (a + b) <= 1.5, and the weekly rollup <= 0.5 x the daily
+one. The scratch database is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from typing import Any
 from questlog.batching import chunked
 from questlog.bench.raw import emptied, stored_event
 from questlog.bench.report import Figure, progress, rate
-from questlog.bench.synthetic import MIX, PLAYERS, politics_events
+from questlog.bench.synthetic import MIX, PLAYERS, synthetic_events
 from questlog.collector import as_long_running
 from questlog.ingest.validation import Context
 from questlog.stats.documents import DailyStat, WeeklyStat
@@ -46,6 +45,11 @@ from questlog.store.types import MotorDatabase
 DAYS = 14
 RUNS = 3  # each timing is the best of this many runs: a stall must decide no ratio
 DAILY_TARGET, WEEKLY_TARGET = 1.5, 0.5  # rollup / floor; weekly / daily
+
+
+def ratio_to_floor(daily_seconds: float, floor_seconds: float) -> float:
+    """The daily rollup's time over its floor's, (a) + (b)."""
+    return daily_seconds / floor_seconds if floor_seconds else math.inf
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class RollupFigures:
     runs: int  # each of the four times above is the best of this many runs
     store: str
     # daily / (a + b) within each round: how far the shared machine moved it
-    round_ratios: tuple[float, ...] = ()
+    round_ratios: tuple[float, ...]
 
     @property
     def floor_seconds(self) -> float:
@@ -71,7 +75,7 @@ class RollupFigures:
 
     @property
     def daily_ratio(self) -> float:
-        return self.daily_seconds / self.floor_seconds if self.floor_seconds else math.inf
+        return ratio_to_floor(self.daily_seconds, self.floor_seconds)
 
     @property
     def weekly_ratio(self) -> float:
@@ -111,7 +115,7 @@ def synthetic_documents(count: int, *, days: list[date], calendar: Calendar, now
     start = calendar.midnight(days[0])
     span = (calendar.midnight(days[-1] + timedelta(days=1)) - start).total_seconds()
     context = Context(received_at=now, ingest_id=secrets.token_hex(16), company_salt="bench")
-    events = politics_events(count, now=now, players=players, types=types)
+    events = synthetic_events(count, now=now, players=players, types=types)
     for index, event in enumerate(events):
         occurred = start + timedelta(seconds=rng.uniform(0, span))
         event["occurred_at"] = occurred.astimezone(UTC).isoformat()
@@ -166,8 +170,7 @@ class Round:
 
     @property
     def ratio(self) -> float:
-        floor = self.group + self.insert
-        return self.daily[1] / floor if floor else math.inf
+        return ratio_to_floor(self.daily[1], self.group + self.insert)
 
 
 async def _round(db: MotorDatabase, calendar: Calendar, days: list[date], weeks: list[date],

@@ -75,7 +75,8 @@ def _policy(rng: random.Random) -> Event:
 
 # Seed 003's cardinalities: BILL_VOTE, POLL_INTERVAL and LOBBY_ATTEMPT are high volume,
 # phase changes, momentum and balance moderate, debates, endorsements and policies low.
-MIX: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
+Mix = tuple[tuple[str, Callable[[random.Random], Event], int], ...]  # (type, fields, weight)
+MIX: Mix = (
     ("BILL_VOTE", _bill_vote, 25),
     ("POLL_INTERVAL", _poll, 25),
     ("LOBBY_ATTEMPT", _lobby, 25),
@@ -96,22 +97,26 @@ def _xp_gain(rng: random.Random) -> Event:
 
 # Types from seed 002's gameplay catalog, drawn only when more types than MIX holds are
 # asked for, as often as the politics mix's most frequent types.
-MORE: tuple[tuple[str, Callable[[random.Random], Event], int], ...] = (
+MORE: Mix = (
     ("xp_gain", _xp_gain, 25),
 )
-ALL_TYPES = len(MIX) + len(MORE)  # the most `types` a load can have
+MAX_TYPES = len(MIX) + len(MORE)  # the most `types` a load can have
 
 
-def politics_events(count: int, *, now: datetime, seed: int = 0, players: int = PLAYERS,
-                    types: int = len(MIX)) -> Iterator[Event]:
+def synthetic_events(count: int, *, now: datetime, seed: int = 0, players: int = PLAYERS,
+                     types: int = len(MIX)) -> Iterator[Event]:
     """`count` valid events with unique event_ids, occurred within the hour before `now`,
     of `players` players and the first `types` types of MIX, then of MORE (1 to
-    ALL_TYPES)."""
-    if not 1 <= types <= ALL_TYPES:
-        raise ValueError(f"types must be 1 to {ALL_TYPES}, not {types}")
+    MAX_TYPES: checked here, before the first event is asked for)."""
+    if not 1 <= types <= MAX_TYPES:
+        raise ValueError(f"types must be 1 to {MAX_TYPES}, not {types}")
+    return _events(count, now=now, seed=seed, players=players, mix=(MIX + MORE)[:types])
+
+
+def _events(count: int, *, now: datetime, seed: int, players: int,
+            mix: Mix) -> Iterator[Event]:
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:12]  # a second run against the same store must not collide
-    mix = (MIX + MORE)[:types]
     weights = [weight for _, _, weight in mix]
     for i in range(count):
         (event_type, fields, _), = rng.choices(mix, weights=weights)

@@ -24,7 +24,7 @@ from itertools import islice
 from questlog.batching import chunked
 from questlog.bench.report import Figure, rate
 from questlog.bench.rollup import _load, synthetic_documents
-from questlog.bench.synthetic import PLAYERS
+from questlog.bench.synthetic import MIX, PLAYERS
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.periods import Calendar
 from questlog.stats.rollup import Rollup
@@ -78,7 +78,7 @@ async def bench_today(
     rng = random.Random(11)
     try:
         documents = synthetic_documents(events + new, days=[day], calendar=calendar, now=t0,
-                                        players=players, types=9)
+                                        players=players, types=len(MIX))
         old = (dict(d, received_at=t0 - timedelta(seconds=rng.uniform(1, 72_000)))
                for d in islice(documents, events))
         await _load(db, old, events, batch)
