@@ -113,8 +113,7 @@ def synthetic_events(count: int, *, now: datetime, seed: int = 0, players: int =
     return _events(count, now=now, seed=seed, players=players, mix=(MIX + MORE)[:types])
 
 
-def _events(count: int, *, now: datetime, seed: int, players: int,
-            mix: Mix) -> Iterator[Event]:
+def _events(count: int, *, now: datetime, seed: int, players: int, mix: Mix) -> Iterator[Event]:
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:12]  # a second run against the same store must not collide
     weights = [weight for _, _, weight in mix]
