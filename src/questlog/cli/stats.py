@@ -15,7 +15,7 @@ from jobs.scheduler import JobScheduler
 from questlog.bench.report import print_figures, progress
 from questlog.bench.rollup import RUNS, bench_rollup
 from questlog.bench.server import on_store
-from questlog.bench.synthetic import MAX_TYPES, MIX
+from questlog.bench.synthetic import MAX_TYPES, MIX, MORE
 from questlog.bench.today import bench_today
 from questlog.cli.context import command_settings, running_questlog
 from questlog.collector import settle_long_running
@@ -63,7 +63,8 @@ def add_stats_commands(commands: Any, bench: Any) -> None:
     bench_parser.add_argument("--types", type=int, default=len(MIX),
                               choices=range(1, MAX_TYPES + 1), metavar="N",
                               help=f"event types (1-{MAX_TYPES}): the first N of the politics "
-                              f"mix's {len(MIX)}, then gameplay's xp_gain (default {len(MIX)})")
+                              f"mix's {len(MIX)}, then gameplay's "
+                              f"{', '.join(t for t, _, _ in MORE)} (default {len(MIX)})")
     bench_parser.add_argument("--runs", type=int, default=RUNS, choices=range(1, 10),
                               metavar="N", help="time the rollups and floors in N rounds "
                               f"(1-9), the best run of each counts (default {RUNS})")

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -45,6 +46,7 @@ from typing import Any, TypeVar
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.write_concern import WriteConcern
 
+from questlog.batching import chunked
 from questlog.stats.buckets import Span
 from questlog.stats.packing import packed, unpacked
 from questlog.stats.parts import Parts
@@ -118,11 +120,9 @@ class Helper:
         `writer` as written: sent in STORE_PARTS parts, so that it begins once the first
         is packed."""
         where = Where.of(self._url, collection)
-        size = max(1, -(-len(players) // STORE_PARTS))
         storing: list[asyncio.Future[None]] = []
         try:
-            for start in range(0, len(players), size):
-                part = players[start:start + size]
+            for part in chunked(players, max(1, math.ceil(len(players) / STORE_PARTS))):
                 storing.append(await started(self._store_part(writer, where, span, part)))
             await asyncio.gather(*storing)
         finally:
