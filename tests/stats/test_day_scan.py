@@ -110,13 +110,14 @@ def test_a_day_scanned_and_built_in_two_parts_gives_the_documents_of_one_pass(
     played: list[dict[str, Any]], cut: int, theirs: int
 ) -> None:
     """As the rollup and its helper process split a dense day (stats/helper.py): half the
-    events scanned apart and merged, a share of the players built apart."""
+    events scanned apart, sent back packed and merged, a share of the players built
+    apart."""
     whole, first, second = DayScan(), DayScan(), DayScan()
     whole.add_all(played)
     first.add_all(played[:cut])
     second.add_all(played[cut:])
 
-    first.merge(second)
+    first.merge(DayScan.unpack(second.pack()))
     players = first.players()
     apart = player_documents(SPAN, players[:theirs], Parts())
     rest = first.iter_documents(SPAN, players[theirs:])

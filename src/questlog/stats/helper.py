@@ -21,8 +21,8 @@ that an event costs.
 The helper is a spawned process (not forked: the serving process has threads, and a
 fork copies their locks as they are), started at the first dense day and kept; it
 reaches the store by its URL, with the write concern of the rollup's collections.
-If it dies, its part of the day is done in this process, and a new helper is started
-at the next dense day.
+If it dies, its part of the day is done in this process, and its next call (the day's
+next part, or the next dense day's) starts a new one.
 """
 
 from __future__ import annotations
@@ -110,9 +110,7 @@ class Helper:
         except BrokenProcessPool:
             log.warning("the rollup's helper process stopped: its part of the day is read here")
             return await scanned(events, queries, received_since)
-        scan = DayScan()
-        scan.events, scan.owners = unpacked(rows)
-        return scan, recent
+        return DayScan.unpack(rows), recent
 
     async def store(self, writer: PeriodWriter, collection: MotorCollection, span: Span,
                     players: Players) -> None:
@@ -149,7 +147,7 @@ class Helper:
                 self._pid = await loop.run_in_executor(self._pool, os.getpid)
             return await loop.run_in_executor(self._pool, work)
         except BrokenProcessPool:
-            self.close()  # the next dense day starts a new one
+            self.close()  # the next call starts a new one
             raise
         except asyncio.CancelledError:
             # A process's work cannot be cancelled, and a stopped rollup writes nothing
@@ -158,8 +156,8 @@ class Helper:
             raise
 
     def kill(self) -> None:
-        """Stop the helper process at once, whatever it is doing; the next dense day
-        starts a new one."""
+        """Stop the helper process at once, whatever it is doing; its next call starts
+        a new one."""
         if self._pool is not None:
             if self._pid:
                 with contextlib.suppress(ProcessLookupError):
@@ -182,11 +180,11 @@ _clients: dict[str, AsyncIOMotorClient[Any]] = {}
 
 def _scan(events: Where, queries: list[dict[str, Any]], received_since: datetime | None
           ) -> tuple[bytes, Recent]:
-    """The scan's count and rows packed (packing.py), and the recent events."""
+    """The scan packed (DayScan.pack), and the recent events."""
     async def run() -> tuple[bytes, Recent]:
         scan, recent = await scanned(_collection(events, codec_options=PLAIN), queries,
                                      received_since)
-        return packed((scan.events, scan.owners)), recent
+        return scan.pack(), recent
     return _run_here(run())
 
 

@@ -189,6 +189,7 @@ class Rollup:
         with collector_paused():
             scan, writer, span = prepared.scan, prepared.writer, prepared.span
             players = scan.players()
+            # The read could only guess from its probe; the day's count is known now.
             helper = self._helper if scan.events >= DENSE_DAY else None
             theirs = int(len(players) * HELPER_SHARE) if helper else 0
             helping = await started(helper.store(writer, self._daily, span, players[:theirs])

@@ -29,6 +29,7 @@ from questlog.stats.buckets import (
     scope_part,
 )
 from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
+from questlog.stats.packing import packed, unpacked
 from questlog.stats.parts import Parts, Row
 
 SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
@@ -86,6 +87,17 @@ class DayScan:
             buckets[event_type] = [row]
         else:
             rows.append(row)
+
+    def pack(self) -> bytes:
+        """The scan as bytes (packing.py), for the rollup's helper process to send back."""
+        return packed((self.events, self.owners))
+
+    @classmethod
+    def unpack(cls, data: bytes) -> DayScan:
+        """The scan `pack` made `data` of."""
+        scan = cls()
+        scan.events, scan.owners = unpacked(data)
+        return scan
 
     def merge(self, other: DayScan) -> None:
         """Count `other`'s events too (the scan of another part of the day)."""
