@@ -20,10 +20,12 @@ from achievement_factories import (
     vote,
 )
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from pymongo.errors import AutoReconnect
 
 from questlog.achievements import evaluator as evaluator_module
+from questlog.achievements import watermark
 from questlog.achievements.definitions import DefinitionsError, parse_definitions
-from questlog.achievements.documents import entries_of
+from questlog.achievements.documents import WATERMARKS, entries_of
 from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
 from questlog.events.registry import EVENT_MODELS
@@ -526,6 +528,146 @@ async def test_a_restart_with_nothing_new_reads_no_event_again() -> None:
 
     assert restarted.stats.evaluated == 0
     assert await progress_of(database) == recomputed(RULES, events)
+
+
+def values(progress: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each player's achievements' values: an event stored late is applied after the
+    events it was stamped before, so an unlock may name another event than a fold in
+    stamp order would."""
+    return {p: {a: e["value"] for a, e in entries.items()} for p, entries in progress.items()}
+
+
+async def values_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Any]]:
+    return values(await progress_of(database))
+
+
+async def restart(database: AsyncIOMotorDatabase, *, stopped: bool) -> tuple[int, list[dict]]:
+    """A process applies a burst, then stops (or crashes); a burst for the same players
+    and one event stamped within the first burst but stored late follow; a new process
+    starts within the settle window. How many events the new one read whole, and all
+    the events stored."""
+    now = T0 + 3 * DAY
+    first = [vote(user=f"p{i % 3}", bill=f"b{i}", at=T0 + i * DAY / 10,
+                  received_at=now - timedelta(seconds=8 - i / 10)) for i in range(10)]
+    second = [lobby(user=f"p{i % 3}", spend=7.5, at=T0 + DAY,
+                    received_at=now - timedelta(seconds=2)) for i in range(6)]
+    late = vote(user="p1", bill="b-late", at=T0, received_at=now - timedelta(seconds=7.5))
+
+    def process() -> Evaluator:
+        return Evaluator(book=RULES, events=Interleaved(database["events"]),
+                         progress=Interleaved(database["player_progress"]),
+                         clock=lambda: now, batch_size=4)
+
+    await database["events"].insert_many(first)
+    before = process()
+    await before.evaluate_pending()
+    if stopped:
+        await before.stop()
+    await database["events"].insert_many([*second, late])
+    after = process()
+    await after.evaluate_pending()
+    return after.stats.evaluated, [*first, *second, late]
+
+
+async def test_a_start_after_a_stop_reads_whole_only_what_the_stopped_process_did_not_apply(
+) -> None:
+    """A deploy: the stopped process kept the ids it applied within the settle window, so
+    the next reads those as ids only, and whole the late event and the new burst."""
+    database = fresh_database()
+
+    evaluated, events = await restart(database, stopped=True)
+
+    assert evaluated == 6 + 1
+    assert await values_of(database) == values(recomputed(RULES, events))
+    kept = await database[WATERMARKS].find_one({"_id": watermark.SEEN_KEY})
+    assert kept is None  # taken by the start: it names events
+
+
+async def test_a_start_after_a_crash_reads_the_settle_window_whole_and_applies_it_once(
+) -> None:
+    database = fresh_database()
+
+    evaluated, events = await restart(database, stopped=False)
+
+    assert evaluated == 10 + 6 + 1
+    assert await values_of(database) == values(recomputed(RULES, events))
+
+
+@pytest.mark.mongodb
+async def test_on_a_real_mongodb_a_start_after_a_stop_reads_whole_only_what_is_new(
+    settings: Settings,
+) -> None:
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+    database = client[f"{settings.database}_restart"]
+    try:
+        await client.drop_database(database.name)
+        evaluated, events = await restart(database, stopped=True)
+        assert evaluated == 6 + 1
+        assert await values_of(database) == values(recomputed(RULES, events))
+    finally:
+        await client.drop_database(database.name)
+        client.close()
+
+
+class FailingIdReads(Interleaved):
+    """Events whose reads of ids alone (a projection) fail while `failing`."""
+
+    failing = True
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        if self.failing and len(args) > 1:
+            raise AutoReconnect("the store went away")
+        return self._real.find(*args, **kwargs)
+
+
+async def test_a_start_whose_read_of_the_kept_ids_fails_loses_nothing_on_its_next_pass(
+) -> None:
+    """The window's ids are read beside the events after them: that read failing fails
+    the pass, and the next applies every event once."""
+    database = fresh_database()
+    now = T0 + 3 * DAY
+    first = [vote(user=f"p{i}", at=T0, received_at=now - timedelta(seconds=8)) for i in range(4)]
+    second = [vote(user=f"p{i}", bill="b2", at=T0 + DAY, received_at=now - timedelta(seconds=2))
+              for i in range(4)]
+    await database["events"].insert_many(first)
+    before = Evaluator(book=RULES, events=database["events"],
+                       progress=database["player_progress"], clock=lambda: now)
+    await before.evaluate_pending()
+    await before.stop()
+    await database["events"].insert_many(second)
+    events = FailingIdReads(database["events"])
+    after = Evaluator(book=RULES, events=events, progress=database["player_progress"],
+                      clock=lambda: now)
+
+    with pytest.raises(AutoReconnect):
+        await after.evaluate_pending()
+    events.failing = False
+    await after.evaluate_pending()
+
+    assert await progress_of(database) == recomputed(RULES, [*first, *second])
+
+
+class FailingWrites(Interleaved):
+    """A collection whose writes fail, as a store gone away does."""
+
+    async def replace_one(self, *args: Any, **kwargs: Any) -> None:
+        raise AutoReconnect("the store went away")
+
+
+async def test_a_stop_whose_store_fails_still_stops_and_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database, events = fresh_database(), play()
+    await database["events"].insert_many(events)
+    now = max(e["received_at"] for e in events)
+    run = Evaluator(book=RULES, events=database["events"], progress=database["player_progress"],
+                    watermarks=FailingWrites(database[WATERMARKS]), clock=lambda: now)
+    await run.evaluate_pending()
+
+    with caplog.at_level(logging.WARNING):
+        await run.stop()
+
+    assert "reads the settle window again whole" in caplog.text
 
 
 def test_no_definition_can_read_a_timestamp_the_evaluator_leaves_naive() -> None:

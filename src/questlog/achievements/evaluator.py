@@ -10,8 +10,10 @@ start (the catch-up) or by the periodic settle pass.
 
 Two kinds of pass. A quick pass (on every wake-up) reads what follows the last event
 this process read. A settle pass (at start, then every SETTLE_EVERY) reads again from
-`settled`, the ids first (the events whole when this process saw none there, as at
-start), so that an event that became visible late (see watermark.SETTLE) is found;
+`settled`, so that an event that became visible late (see watermark.SETTLE) is found:
+the ids alone up to the newest event this process has seen, or a stopped one kept (see
+watermark.keep_seen), fetching whole only those it has not, and the events after that
+whole (all of them whole when it has seen none there, as at a start after a crash);
 then `settled` moves to the pass's start less SETTLE.
 
 Each player's share of a batch is applied by achievements.player_updates, whose
@@ -45,7 +47,7 @@ from questlog.clock import utcnow
 from questlog.store.indexes import ensure_indexes
 from questlog.store.naive import in_utc, plain
 from questlog.store.types import MotorCollection, on_a_server
-from questlog.tasks import cancel
+from questlog.tasks import cancel, started, stopped
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +127,17 @@ class Evaluator:
         self._task = asyncio.create_task(self._run(), name="questlog-achievements")
 
     async def stop(self) -> None:
-        """Stop at once: whatever is pending stays pending for the next start."""
+        """Stop at once: whatever is pending stays pending for the next start, which
+        need not read whole again what this process applied (watermark.keep_seen)."""
         await cancel(self._task)
         self._task = None
+        if self._seen:
+            try:  # bounded: a store that does not answer must not hold up the stop
+                async with asyncio.timeout(READ_WAIT_SECONDS):
+                    await watermark.keep_seen(self._watermarks, self._seen)
+            except (PyMongoError, TimeoutError) as exc:
+                log.warning("could not keep the evaluator's applied ids for the next start "
+                            "(it reads the settle window again whole): %s", exc)
 
     def wake(self) -> None:
         self._idle.clear()
@@ -187,6 +197,7 @@ class Evaluator:
             await ensure_indexes(self._events, [EVALUATION_INDEX])
             await ensure_indexes(self._progress, [PROGRESS_GUARD])
             await self._players.prepare()
+            self._seen = await watermark.take_seen(self._watermarks) | self._seen
             self._prepared = True
 
     async def _quick(self, pace: float) -> int:
@@ -197,8 +208,11 @@ class Evaluator:
         return await self._read(query, pace, after=self._last)
 
     async def _read(self, query: dict[str, Any], pace: float,
-                    after: tuple[Any, ...] | None = None) -> int:
-        """Evaluate the events `query` finds, in order, those after `after` only.
+                    after: tuple[Any, ...] | None = None,
+                    ahead: asyncio.Future[int] | None = None) -> int:
+        """Evaluate the events `query` finds, in order, those after `after` only; `ahead`
+        (what evaluates other events, already under way) first: it is awaited when the
+        read's first batch comes, or when the read comes empty.
 
         They are read as the hinted walk of the evaluation index returns them, which is
         already the order, without asking the server to sort: secantusd-rs sorts the
@@ -212,9 +226,9 @@ class Evaluator:
             cursor = self._reads.find(query).hint(EVALUATION_INDEX_NAME)
             if server_sorts:
                 cursor = cursor.sort(EVALUATION_ORDER)
-            evaluated, whole = await self._evaluate_read(cursor, pace, after,
+            evaluated, whole = await self._evaluate_read(cursor, pace, after, ahead,
                                                          checked=not server_sorts)
-            done += evaluated
+            done, ahead = done + evaluated, None  # taken by the first read
             if whole:
                 break
             log.warning("the store answered the evaluation index out of its order: "
@@ -222,12 +236,17 @@ class Evaluator:
         return done
 
     async def _evaluate_read(self, cursor: Any, pace: float, after: tuple[Any, ...] | None,
-                             *, checked: bool) -> tuple[int, bool]:
-        """Evaluate the events of `cursor` after `after`, stopping `checked` at the first
-        batch out of evaluation order: how many it evaluated, and whether it read all."""
+                             ahead: asyncio.Future[int] | None, *, checked: bool
+                             ) -> tuple[int, bool]:
+        """Evaluate `ahead` (see _read), then the events of `cursor` after `after`,
+        stopping `checked` at the first batch out of evaluation order: how many it
+        evaluated, and whether it read all."""
         done, previous = 0, None  # previous: the last key read
         async with contextlib.aclosing(_batches(cursor, self._batch_size)) as batches:
             async for batch in batches:
+                if ahead is not None:
+                    done += await ahead
+                    ahead = None
                 keys = [order_key(e) for e in batch]
                 if checked and not _in_order(keys, previous):
                     return done, False
@@ -236,7 +255,7 @@ class Evaluator:
                          if after is None or key > after]
                 if fresh:
                     done += await self._evaluate_paced(fresh, pace)
-        return done, True
+        return done + (await ahead if ahead is not None else 0), True
 
     async def _settle(self, now: datetime, pace: float) -> int:
         """Read again from `settled`, fetch what this process has not applied, move on."""
@@ -247,9 +266,11 @@ class Evaluator:
         query: dict[str, Any] = dict(self._types)
         if settled is not None:
             query["received_at"] = {"$gte": settled}
+            self._seen = {i: at for i, at in self._seen.items() if at >= settled}
         if self._seen:
             done = await self._fetch_unseen(query, pace)
-        else:  # at start, or after a quiet window: every event there is new to this process
+        else:  # at a start that found nothing kept (see watermark), or after a quiet
+            # window: every event there is new to this process
             done = await self._read(query, pace)
         if self._last is None and settled is not None:
             # Nothing since `settled`: the quick passes go on from there, not from the
@@ -262,17 +283,33 @@ class Evaluator:
         return done
 
     async def _fetch_unseen(self, query: dict[str, Any], pace: float) -> int:
-        """The ids first, then only the events this process has not seen."""
-        keys = dict.fromkeys(ORDER_KEYS, 1)
-        unknown, row = [], None
-        ids = self._reads.find(query, keys).sort(EVALUATION_ORDER).hint(EVALUATION_INDEX_NAME)
-        async for row in ids:
+        """Up to the newest event this process has seen, the ids, then whole only the
+        events it has not seen; after it, the events whole. The two reads go at once:
+        the server finds the events after while it walks the ids (two of its threads,
+        where one after the other the process would wait for each)."""
+        bound = max(self._seen.values())
+        window = {**query, "received_at": {**query.get("received_at", {}), "$lte": bound}}
+        unseen = await started(self._evaluate_unseen(window, pace))
+        try:
+            return await self._read({**query, "received_at": {"$gt": bound}}, pace,
+                                    ahead=unseen)
+        finally:
+            await stopped([unseen])  # taken by the read, unless it failed first
+
+    async def _evaluate_unseen(self, window: dict[str, Any], pace: float) -> int:
+        """Evaluate the events of `window` this process has not seen: their ids first."""
+        unknown, last = [], None
+        ids = self._reads.find(window, dict.fromkeys(ORDER_KEYS, 1))
+        async for row in ids.hint(EVALUATION_INDEX_NAME):  # in any order: sorted here
+            key = order_key(_aware(row))
             if row["_id"] not in self._seen:
-                unknown.append(row["_id"])
-        last = None if row is None else order_key(_aware(row))
+                unknown.append(key)
+            if last is None or key > last:
+                last = key
+        unknown.sort()
         done = 0
         for start in range(0, len(unknown), self._batch_size):
-            chunk = unknown[start:start + self._batch_size]
+            chunk = [key[-1] for key in unknown[start:start + self._batch_size]]
             found = self._reads.find({"_id": {"$in": chunk}}).sort(EVALUATION_ORDER)
             batch = [_aware(e) async for e in found]
             if batch:

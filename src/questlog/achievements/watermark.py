@@ -11,6 +11,12 @@ past it. Every pass that starts from `settled` reads those seconds again, and th
 players' `applied` ids (see evaluator.py) tell what was applied already. An event whose
 write takes longer than SETTLE to become visible would be missed: the write path's own
 deadline is well below it.
+
+A process that stops keeps the ids it applied there (`keep_seen`), and the next process
+to start takes them (`take_seen`): its first pass then reads the window's ids only, and
+fetches whole the events it holds that none of those ids name (one stored late). An id
+once applied stays applied, so a list kept by any process serves any other; a crash
+keeps none, and the next start reads the window whole again, finding it applied.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from questlog.store.types import MotorCollection
 
 SETTLE = timedelta(seconds=30)
 KEY = "events"
+SEEN_KEY = "seen"
+# The most ids a stopping process keeps (about 50 bytes each, under the 16 MB a document
+# may hold): a window holding more is read again whole by the next start.
+KEEP_SEEN = 100_000
 
 
 async def load(watermarks: MotorCollection) -> dict[str, Any]:
@@ -46,3 +56,18 @@ async def initial_settled(events: MotorCollection) -> datetime | None:
         {"evaluated_at": {"$ne": None}}, {"received_at": 1}, sort=[("received_at", -1)]
     )
     return last["received_at"] if last else None
+
+
+async def keep_seen(watermarks: MotorCollection, seen: dict[Any, datetime]) -> None:
+    """Keep what a stopping process applied since `settled`: event id -> received_at."""
+    if 0 < len(seen) <= KEEP_SEEN:
+        await watermarks.replace_one(
+            {"_id": SEEN_KEY}, {"ids": list(seen), "received_at": list(seen.values())},
+            upsert=True)
+
+
+async def take_seen(watermarks: MotorCollection) -> dict[Any, datetime]:
+    """What a stopped process kept, removed as it is taken: it names events, and the
+    next settle moves past them anyway."""
+    kept = await watermarks.find_one_and_delete({"_id": SEEN_KEY})
+    return dict(zip(kept["ids"], kept["received_at"], strict=True)) if kept else {}
