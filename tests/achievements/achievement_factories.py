@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mongomock_motor import AsyncMongoMockClient
-from motor.motor_asyncio import AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from questlog.achievements.book import Book
 from questlog.achievements.definitions import parse_definitions
 from questlog.achievements.documents import EVALUATION_ORDER, entries_of
 from questlog.achievements.rules import Entry, apply_events
+from questlog.settings import Settings
 
 # A Monday at noon UTC; MongoDB keeps milliseconds, so no microseconds anywhere.
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -89,6 +91,22 @@ class Interleaved:
 
 def fresh_database() -> AsyncIOMotorDatabase:
     return AsyncMongoMockClient(tz_aware=True)[f"achievements_{next(_ids)}"]
+
+
+@asynccontextmanager
+async def server_database(settings: Settings, name: str, **options: Any
+                          ) -> AsyncIterator[AsyncIOMotorDatabase]:
+    """A database of the test's own on the real-server tier's server (a client with
+    `options`), empty at the start and dropped at the end."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True,
+                                                    **options)
+    database = client[f"{settings.database}_{name}"]
+    try:
+        await client.drop_database(database.name)
+        yield database
+    finally:
+        await client.drop_database(database.name)
+        client.close()
 
 
 async def progress_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Entry]]:

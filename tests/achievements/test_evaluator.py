@@ -16,10 +16,11 @@ from achievement_factories import (
     lobby,
     progress_of,
     recomputed,
+    server_database,
     stored,
     vote,
 )
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo.errors import AutoReconnect
 
 from questlog.achievements import evaluator as evaluator_module
@@ -236,15 +237,9 @@ async def test_on_a_real_mongodb_an_erased_player_starts_again_from_nothing(
     settings: Settings,
 ) -> None:
     """The same through the server's transactions (secantusd-rs has them)."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    database = client[f"{settings.database}_erased"]
-    try:
-        await client.drop_database(database.name)
+    async with server_database(settings, "erased") as database:
         remaining = await erase_then_vote(database)
         assert await progress_of(database) == recomputed(RULES, remaining)
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 @pytest.mark.mongodb
@@ -261,11 +256,7 @@ async def test_on_a_real_mongodb_event_times_compare_and_are_kept_as_stored(
         {"id": "spender", "rule": {"kind": "sum", "event": "LOBBY_ATTEMPT", "field": "spend",
                                    "threshold": 20}, "repeatable": True},
     )
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True,
-                                                    tzinfo=UTC)
-    database = client[f"{settings.database}_times"]
-    try:
-        await client.drop_database(database.name)
+    async with server_database(settings, "times", tzinfo=UTC) as database:
         events = play()
         await database["events"].insert_many(events)
 
@@ -273,9 +264,6 @@ async def test_on_a_real_mongodb_event_times_compare_and_are_kept_as_stored(
                         progress=database["player_progress"]).evaluate_pending()
 
         assert await progress_of(database) == recomputed(windowed, events)
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 async def test_at_start_it_catches_up_on_events_stored_without_a_bus_message() -> None:
@@ -386,14 +374,11 @@ async def test_on_a_real_mongodb_the_walk_of_the_evaluation_index_comes_in_its_o
 ) -> None:
     """What the read's speed rests on: the server answers the hinted walk in the index's
     order, however the events were stored, and nothing is read again."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    database = client[f"{settings.database}_walk"]
-    try:
-        await client.drop_database(database.name)
+    async with server_database(settings, "walk") as database:
         events = play()
         await database["events"].insert_many(out_of_order(events))
         assert on_a_server(database["events"])
-        assert on_a_server(client)
+        assert on_a_server(database.client)
         assert not on_a_server(fresh_database()["events"])
         assert not on_a_server(fresh_database().client)
         run = Evaluator(book=RULES, events=database["events"],
@@ -405,9 +390,6 @@ async def test_on_a_real_mongodb_the_walk_of_the_evaluation_index_comes_in_its_o
         assert OUT_OF_ORDER not in caplog.text
         assert done == len(events)
         assert await progress_of(database) == recomputed(RULES, events)
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 class HeldWrites:
@@ -431,10 +413,7 @@ async def test_on_a_real_mongodb_a_pass_stopped_halfway_leaves_the_rest_to_the_n
 ) -> None:
     """Stopped while it writes a batch, the next one asked for: the pass ends with its
     cancellation and nothing else, and a new evaluator applies every event exactly."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    database = client[f"{settings.database}_stopped"]
-    try:
-        await client.drop_database(database.name)
+    async with server_database(settings, "stopped") as database:
         events = [vote(user=f"p{i % 7}", bill=f"b{i % 5}", at=T0 + timedelta(minutes=i))
                   for i in range(300)]
         await database["events"].insert_many(events)
@@ -451,9 +430,6 @@ async def test_on_a_real_mongodb_a_pass_stopped_halfway_leaves_the_rest_to_the_n
                         progress=database["player_progress"], batch_size=50).evaluate_pending()
 
         assert await progress_of(database) == recomputed(RULES, events)
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 class Unanswered:
@@ -597,16 +573,10 @@ async def test_a_start_after_a_crash_reads_the_settle_window_whole_and_applies_i
 async def test_on_a_real_mongodb_a_start_after_a_stop_reads_whole_only_what_is_new(
     settings: Settings,
 ) -> None:
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    database = client[f"{settings.database}_restart"]
-    try:
-        await client.drop_database(database.name)
+    async with server_database(settings, "restart") as database:
         evaluated, events = await restart(database, stopped=True)
         assert evaluated == 6 + 1
         assert await values_of(database) == values(recomputed(RULES, events))
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 class FailingIdReads(Interleaved):

@@ -16,8 +16,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from achievement_factories import T0, book, fresh_database, lobby, progress_of, recomputed, vote
-from motor.motor_asyncio import AsyncIOMotorClient
+from achievement_factories import (
+    T0,
+    book,
+    fresh_database,
+    lobby,
+    progress_of,
+    recomputed,
+    server_database,
+    vote,
+)
 from pymongo import InsertOne
 
 from questlog.achievements.documents import EVALUATION_INDEX, EVALUATION_ORDER, WATERMARKS
@@ -146,29 +154,23 @@ async def test_a_crash_in_every_pass_of_several_restarts_still_converges() -> No
 @pytest.mark.mongodb
 async def test_on_a_real_mongodb_every_crash_point_still_converges(settings: Settings) -> None:
     """The update operators and the upserts as the server runs them, not mongomock."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    database = client[f"{settings.database}_crash"]
-    try:
+    async with server_database(settings, "crash") as database:
         for crash_at, after in itertools.product(range(len(WRITES)), (False, True)):
-            await client.drop_database(database.name)
+            await database.client.drop_database(database.name)
             await database["events"].insert_many(EVENTS)
 
             await run_until_crash(database, crash_at, after)
             await run_until_crash(database, None, after=False)
 
             assert await progress_of(database) == recomputed(RULES, EVENTS), (crash_at, after)
-    finally:
-        await client.drop_database(database.name)
-        client.close()
 
 
 @pytest.mark.mongodb
 async def test_on_a_real_mongodb_the_read_from_the_watermark_uses_the_evaluation_index(
     settings: Settings,
 ) -> None:
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
-    events = client[f"{settings.database}_queue"]["events"]
-    try:
+    async with server_database(settings, "queue") as database:
+        events = database["events"]
         await events.insert_many(EVENTS)
         await events.create_indexes([EVALUATION_INDEX])
 
@@ -176,6 +178,3 @@ async def test_on_a_real_mongodb_the_read_from_the_watermark_uses_the_evaluation
                                  ).sort(EVALUATION_ORDER).hint("evaluation_order").explain()
 
         assert "evaluation_order" in str(plan["queryPlanner"]["winningPlan"])
-    finally:
-        await client.drop_database(events.database.name)
-        client.close()
