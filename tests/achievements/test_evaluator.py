@@ -517,43 +517,54 @@ async def values_of(database: AsyncIOMotorDatabase) -> dict[str, dict[str, Any]]
     return values(await progress_of(database))
 
 
-async def restart(database: AsyncIOMotorDatabase, *, stopped: bool) -> tuple[int, list[dict]]:
-    """A process applies a burst, then stops (or crashes); a burst for the same players
-    and one event stamped within the first burst but stored late follow; a new process
-    starts within the settle window. How many events the new one read whole, and all
-    the events stored."""
-    now = T0 + 3 * DAY
-    first = [vote(user=f"p{i % 3}", bill=f"b{i}", at=T0 + i * DAY / 10,
-                  received_at=now - timedelta(seconds=8 - i / 10)) for i in range(10)]
-    second = [lobby(user=f"p{i % 3}", spend=7.5, at=T0 + DAY,
-                    received_at=now - timedelta(seconds=2)) for i in range(6)]
-    late = vote(user="p1", bill="b-late", at=T0, received_at=now - timedelta(seconds=7.5))
+NOW = T0 + 3 * DAY
 
-    def process() -> Evaluator:
-        return Evaluator(book=RULES, events=Interleaved(database["events"]),
-                         progress=Interleaved(database["player_progress"]),
-                         clock=lambda: now, batch_size=4)
+
+def process(database: AsyncIOMotorDatabase) -> Evaluator:
+    """An evaluator process within the settle window of the restart scenarios' events."""
+    return Evaluator(book=RULES, events=Interleaved(database["events"]),
+                     progress=Interleaved(database["player_progress"]),
+                     clock=lambda: NOW, batch_size=4)
+
+
+def first_burst() -> list[dict]:
+    """Ten votes of three players, received 8 s to 7.1 s before NOW."""
+    return [vote(user=f"p{i % 3}", bill=f"b{i}", at=T0 + i * DAY / 10,
+                 received_at=NOW - timedelta(seconds=8 - i / 10)) for i in range(10)]
+
+
+async def restart(database: AsyncIOMotorDatabase, *, stopped: bool
+                  ) -> tuple[int, int, list[dict]]:
+    """A process applies a burst, then stops (or crashes); a burst for the same players
+    and two events stamped within the first burst but stored late (one as its newest
+    event was) follow; a new process starts within the settle window. What the new one's
+    first pass answered, how many events it read whole, and all the events stored."""
+    first = first_burst()
+    second = [lobby(user=f"p{i % 3}", spend=7.5, at=T0 + DAY,
+                    received_at=NOW - timedelta(seconds=2)) for i in range(6)]
+    late = [vote(user="p1", bill="b-late", at=T0, received_at=NOW - timedelta(seconds=7.5)),
+            vote(user="p2", bill="b-last", at=T0, received_at=first[-1]["received_at"])]
 
     await database["events"].insert_many(first)
-    before = process()
+    before = process(database)
     await before.evaluate_pending()
     if stopped:
         await before.stop()
-    await database["events"].insert_many([*second, late])
-    after = process()
-    await after.evaluate_pending()
-    return after.stats.evaluated, [*first, *second, late]
+    await database["events"].insert_many([*second, *late])
+    after = process(database)
+    done = await after.evaluate_pending()
+    return done, after.stats.evaluated, [*first, *second, *late]
 
 
 async def test_a_start_after_a_stop_reads_whole_only_what_the_stopped_process_did_not_apply(
 ) -> None:
     """A deploy: the stopped process kept the ids it applied within the settle window, so
-    the next reads those as ids only, and whole the late event and the new burst."""
+    the next reads those as ids only, and whole the late events and the new burst."""
     database = fresh_database()
 
-    evaluated, events = await restart(database, stopped=True)
+    done, evaluated, events = await restart(database, stopped=True)
 
-    assert evaluated == 6 + 1
+    assert done == evaluated == 6 + 2
     assert await values_of(database) == values(recomputed(RULES, events))
     kept = await database[WATERMARKS].find_one({"_id": watermark.SEEN_KEY})
     assert kept is None  # taken by the start: it names events
@@ -563,10 +574,38 @@ async def test_a_start_after_a_crash_reads_the_settle_window_whole_and_applies_i
 ) -> None:
     database = fresh_database()
 
-    evaluated, events = await restart(database, stopped=False)
+    done, evaluated, events = await restart(database, stopped=False)
 
-    assert evaluated == 10 + 6 + 1
+    assert done == evaluated == 10 + 6 + 2
     assert await values_of(database) == values(recomputed(RULES, events))
+
+
+async def test_ids_too_many_to_keep_are_not_kept_and_the_next_start_reads_them_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(watermark, "KEEP_SEEN_BYTES", 200)  # fewer than ten ids' worth
+    database = fresh_database()
+
+    done, evaluated, events = await restart(database, stopped=True)
+
+    assert done == evaluated == 10 + 6 + 2
+    assert await values_of(database) == values(recomputed(RULES, events))
+
+
+async def test_a_start_after_a_stop_with_nothing_new_reads_nothing_again() -> None:
+    """Neither its settle pass nor the quick pass after it reads an event whole."""
+    database = fresh_database()
+    first = first_burst()
+    await database["events"].insert_many(first)
+    before = process(database)
+    await before.evaluate_pending()
+    await before.stop()
+
+    after = process(database)
+    passes = [await after.evaluate_pending(), await after.evaluate_pending(settle=False)]
+
+    assert passes == [0, 0]
+    assert await progress_of(database) == recomputed(RULES, first)
 
 
 @pytest.mark.mongodb
@@ -574,8 +613,8 @@ async def test_on_a_real_mongodb_a_start_after_a_stop_reads_whole_only_what_is_n
     settings: Settings,
 ) -> None:
     async with server_database(settings, "restart") as database:
-        evaluated, events = await restart(database, stopped=True)
-        assert evaluated == 6 + 1
+        done, evaluated, events = await restart(database, stopped=True)
+        assert done == evaluated == 6 + 2
         assert await values_of(database) == values(recomputed(RULES, events))
 
 
@@ -618,26 +657,38 @@ async def test_a_start_whose_read_of_the_kept_ids_fails_loses_nothing_on_its_nex
 
 
 class FailingWrites(Interleaved):
-    """A collection whose writes fail, as a store gone away does."""
+    """A collection whose writes fail, as a store gone away does, or never answer."""
+
+    def __init__(self, real: Any, *, answers: bool) -> None:
+        super().__init__(real)
+        self.answers = answers
 
     async def replace_one(self, *args: Any, **kwargs: Any) -> None:
-        raise AutoReconnect("the store went away")
+        if self.answers:
+            raise AutoReconnect("the store went away")
+        await asyncio.Event().wait()
 
 
+@pytest.mark.parametrize("answers", [True, False], ids=["failing", "silent"])
 async def test_a_stop_whose_store_fails_still_stops_and_says_why(
-    caplog: pytest.LogCaptureFixture,
+    answers: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    database, events = fresh_database(), play()
-    await database["events"].insert_many(events)
-    now = max(e["received_at"] for e in events)
+    monkeypatch.setattr(evaluator_module, "READ_WAIT_SECONDS", 0.05)
+    database = fresh_database()
+    first = first_burst()
+    await database["events"].insert_many(first)
     run = Evaluator(book=RULES, events=database["events"], progress=database["player_progress"],
-                    watermarks=FailingWrites(database[WATERMARKS]), clock=lambda: now)
-    await run.evaluate_pending()
+                    watermarks=FailingWrites(database[WATERMARKS], answers=answers),
+                    clock=lambda: NOW)
+    await run.start()
+    await run.wait_idle()
 
     with caplog.at_level(logging.WARNING):
-        await run.stop()
+        async with asyncio.timeout(2):  # TimeoutError if the stop waits on the store
+            await run.stop()
 
     assert "reads the settle window again whole" in caplog.text
+    assert await progress_of(database) == recomputed(RULES, first)
 
 
 def test_no_definition_can_read_a_timestamp_the_evaluator_leaves_naive() -> None:

@@ -14,6 +14,8 @@ from conftest import bill_vote, iso
 from events_http import BATCH, EVENTS, data_of, error_of, quarantined, stored_events
 from privacy_http import PLAYERS, bearer, token_for
 
+from questlog.achievements import watermark
+from questlog.achievements.documents import WATERMARKS
 from questlog.bootstrap import Questlog
 from questlog.settings import Settings
 
@@ -96,6 +98,19 @@ async def test_an_erased_players_rate_limit_buckets_are_gone(
     assert receipt["removed"]["rate_buckets"] == 1
     assert sorted([d["_id"] async for d in buckets.find()]) == [
         "player:player-10:BILL_VOTE", "player:player-2:BILL_VOTE"]
+
+
+async def test_the_ids_a_stopped_evaluator_kept_are_gone_with_the_player(
+    questlog: Questlog, admin_client: httpx.AsyncClient
+) -> None:
+    """They may name the player's events (an event id is the client's): the next start
+    reads the settle window whole instead."""
+    watermarks = questlog.store.database[WATERMARKS]
+    await watermark.keep_seen(watermarks, {"player-1:first-vote": NOW})
+
+    data_of(await admin_client.delete(f"{PLAYERS}/player-1"))
+
+    assert await watermarks.find_one({"_id": watermark.SEEN_KEY}) is None
 
 
 async def test_the_receipt_says_what_was_removed_without_naming_the_player(

@@ -25,7 +25,8 @@ from questlog.access.documents import RateBucket
 from questlog.access.gate import player_bucket
 from questlog.access.players import PlayerFlags
 from questlog.access.pseudonyms import Pseudonyms
-from questlog.achievements.documents import PLAYER_PROGRESS, unpacked
+from questlog.achievements import watermark
+from questlog.achievements.documents import PLAYER_PROGRESS, WATERMARKS, unpacked
 from questlog.clock import utcnow
 from questlog.ingest.validation import to_millis
 from questlog.stats.buckets import Owner
@@ -147,6 +148,8 @@ class Erasure:
             ids = [d["_id"] async for d in _buckets_of(self._db[collection], user_id)]
             gone = await self._db[collection].delete_many({"_id": {"$in": ids}})
             removed[f"{collection} (per player)"] = gone.deleted_count
+        if WATERMARKS in existing:  # the ids a stopped evaluator kept may name their events
+            await watermark.forget_seen(self._db[WATERMARKS])
         await self._flags.changed()  # every process forgets the sessions it owned
         return Sweep(removed=removed, days=days)
 

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from bson.errors import BSONError
 from pymongo.errors import PyMongoError
 
 from questlog.achievements import watermark
@@ -55,7 +56,9 @@ BATCH_SIZE = 5000  # events read at once: a player with several among them is wr
 SWEEP_SECONDS = 5.0
 SETTLE_EVERY = timedelta(seconds=10)
 MAX_BACKOFF_SECONDS = 30.0
-READ_WAIT_SECONDS = 5.0  # a read that ends early waits this long for its batch in flight
+# A read that ends early waits this long for its batch in flight; a stop, as long for
+# the write of the ids it keeps (watermark.keep_seen).
+READ_WAIT_SECONDS = 5.0
 # While the process is also storing events, the worker rests after each batch as long as
 # the CPU time the batch took: evaluation then takes at most about half of the process.
 PACE = 1.0
@@ -114,7 +117,8 @@ class Evaluator:
         self._wake.set()  # the first pass is the catch-up
         self._task: asyncio.Task[None] | None = None
         # What this process read: the last event's order key, and the ids it applied (or
-        # found applied) since `settled`, which a settle pass then need not fetch again.
+        # found applied) since `settled`, with those a stopped process kept (taken at the
+        # first pass), which a settle pass then need not fetch again.
         self._last: tuple[Any, ...] | None = None
         self._seen: dict[Any, datetime] = {}
         self._settled_at: datetime | None = None  # when this process last settled
@@ -127,17 +131,18 @@ class Evaluator:
         self._task = asyncio.create_task(self._run(), name="questlog-achievements")
 
     async def stop(self) -> None:
-        """Stop at once: whatever is pending stays pending for the next start, which
-        need not read whole again what this process applied (watermark.keep_seen)."""
+        """Stop the passes at once: whatever is pending stays pending for the next start.
+        Then keep the ids applied in the settle window (watermark.keep_seen, for at most
+        READ_WAIT_SECONDS), so that the next start need not read them whole again."""
         await cancel(self._task)
         self._task = None
         if self._seen:
             try:  # bounded: a store that does not answer must not hold up the stop
                 async with asyncio.timeout(READ_WAIT_SECONDS):
                     await watermark.keep_seen(self._watermarks, self._seen)
-            except (PyMongoError, TimeoutError) as exc:
+            except (PyMongoError, BSONError, TimeoutError) as exc:
                 log.warning("could not keep the evaluator's applied ids for the next start "
-                            "(it reads the settle window again whole): %s", exc)
+                            "(it reads the settle window again whole): %r", exc)
 
     def wake(self) -> None:
         self._idle.clear()

@@ -14,9 +14,11 @@ deadline is well below it.
 
 A process that stops keeps the ids it applied there (`keep_seen`), and the next process
 to start takes them (`take_seen`): its first pass then reads the window's ids only, and
-fetches whole the events it holds that none of those ids name (one stored late). An id
-once applied stays applied, so a list kept by any process serves any other; a crash
-keeps none, and the next start reads the window whole again, finding it applied.
+fetches whole the events it holds that none of those ids name (one stored late). An
+event once applied stays applied while it exists (an erasure deletes the event with the
+progress, and the kept ids too: they may name the player's events), so a list kept by
+any process serves any other; a crash keeps none, and the next start reads the window
+whole again, finding it applied.
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import bson
+
 from questlog.store.types import MotorCollection
 
 SETTLE = timedelta(seconds=30)
 KEY = "events"
 SEEN_KEY = "seen"
-# The most ids a stopping process keeps (about 50 bytes each, under the 16 MB a document
-# may hold): a window holding more is read again whole by the next start.
-KEEP_SEEN = 100_000
+# The most a stopping process keeps, encoded, well under the 16 MB a document may hold
+# (an event id may be 128 characters of any script): a window holding more is read
+# again whole by the next start.
+KEEP_SEEN_BYTES = 8 * 1024 * 1024
 
 
 async def load(watermarks: MotorCollection) -> dict[str, Any]:
@@ -59,11 +64,11 @@ async def initial_settled(events: MotorCollection) -> datetime | None:
 
 
 async def keep_seen(watermarks: MotorCollection, seen: dict[Any, datetime]) -> None:
-    """Keep what a stopping process applied since `settled`: event id -> received_at."""
-    if 0 < len(seen) <= KEEP_SEEN:
-        await watermarks.replace_one(
-            {"_id": SEEN_KEY}, {"ids": list(seen), "received_at": list(seen.values())},
-            upsert=True)
+    """Keep what a stopping process applied since `settled` (event id -> received_at),
+    unless it is nothing or more than KEEP_SEEN_BYTES."""
+    kept = {"_id": SEEN_KEY, "ids": list(seen), "received_at": list(seen.values())}
+    if seen and len(bson.encode(kept)) <= KEEP_SEEN_BYTES:
+        await watermarks.replace_one({"_id": SEEN_KEY}, kept, upsert=True)
 
 
 async def take_seen(watermarks: MotorCollection) -> dict[Any, datetime]:
@@ -71,3 +76,9 @@ async def take_seen(watermarks: MotorCollection) -> dict[Any, datetime]:
     next settle moves past them anyway."""
     kept = await watermarks.find_one_and_delete({"_id": SEEN_KEY})
     return dict(zip(kept["ids"], kept["received_at"], strict=True)) if kept else {}
+
+
+async def forget_seen(watermarks: MotorCollection) -> None:
+    """Drop what a stopped process kept (an erasure: it may name the player's events);
+    the next start reads the settle window whole."""
+    await watermarks.delete_one({"_id": SEEN_KEY})
