@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from questlog.achievements.definitions import DefinitionsError, parse_definition
 from questlog.achievements.documents import WATERMARKS, entries_of
 from questlog.achievements.evaluator import STAMPED, Evaluator
 from questlog.achievements.player_updates import order_key
+from questlog.clock import utcnow
 from questlog.events.registry import EVENT_MODELS
 from questlog.settings import Settings
 from questlog.store.types import on_a_server
@@ -46,9 +48,11 @@ DEFINITIONS = (
 RULES = book(*DEFINITIONS)
 
 
-def evaluator(database: AsyncIOMotorDatabase, batch_size: int = 200) -> Evaluator:
+def evaluator(database: AsyncIOMotorDatabase, batch_size: int = 200,
+              clock: Callable[[], datetime] = utcnow) -> Evaluator:
     return Evaluator(book=RULES, events=Interleaved(database["events"]),
-                     progress=Interleaved(database["player_progress"]), batch_size=batch_size)
+                     progress=Interleaved(database["player_progress"]), clock=clock,
+                     batch_size=batch_size)
 
 
 def play() -> list[dict]:
@@ -304,8 +308,7 @@ async def test_an_event_visible_after_a_pass_read_past_it_is_applied_by_the_sett
     now = T0 + 3 * DAY
     later = [vote(bill=f"b{i}", at=T0, received_at=now - timedelta(seconds=2)) for i in range(2)]
     earlier = vote(bill="b9", at=T0, received_at=now - timedelta(seconds=3))
-    run = Evaluator(book=RULES, events=Interleaved(database["events"]),
-                    progress=Interleaved(database["player_progress"]), clock=lambda: now)
+    run = evaluator(database, clock=lambda: now)
     await database["events"].insert_many(later)
     await run.evaluate_pending(settle=True)
 
@@ -316,9 +319,7 @@ async def test_an_event_visible_after_a_pass_read_past_it_is_applied_by_the_sett
     assert (quick, settled) == (0, 1)
     # Applied once, after the events it was stamped before (so an unlock may name another
     # event than a fold in stamp order would): the values are the recomputed ones.
-    values = {a: e["value"] for a, e in (await progress_of(database))["p1"].items()}
-    want = {a: e["value"] for a, e in recomputed(RULES, [*later, earlier])["p1"].items()}
-    assert values == want
+    assert await values_of(database) == values(recomputed(RULES, [*later, earlier]))
 
 
 OUT_OF_ORDER = "answered the evaluation index out of its order"
@@ -522,9 +523,7 @@ NOW = T0 + 3 * DAY
 
 def process(database: AsyncIOMotorDatabase) -> Evaluator:
     """An evaluator process within the settle window of the restart scenarios' events."""
-    return Evaluator(book=RULES, events=Interleaved(database["events"]),
-                     progress=Interleaved(database["player_progress"]),
-                     clock=lambda: NOW, batch_size=4)
+    return evaluator(database, batch_size=4, clock=lambda: NOW)
 
 
 def first_burst() -> list[dict]:
