@@ -271,6 +271,8 @@ class Evaluator:
         query: dict[str, Any] = dict(self._types)
         if settled is not None:
             query["received_at"] = {"$gte": settled}
+            # What this process saw before `settled` (or a stopped one kept) is behind
+            # every read from now on: forgotten, once a pass.
             self._seen = {i: at for i, at in self._seen.items() if at >= settled}
         if self._seen:
             done = await self._fetch_unseen(query, pace)
@@ -284,7 +286,6 @@ class Evaluator:
         new_settled = now - watermark.SETTLE
         if settled is None or new_settled > settled:
             await watermark.advance(self._watermarks, settled=new_settled)
-            self._seen = {i: at for i, at in self._seen.items() if at >= new_settled}
         return done
 
     async def _fetch_unseen(self, query: dict[str, Any], pace: float) -> int:
