@@ -1,9 +1,10 @@
 """What only a real MongoDB shows: TTL expiry, duplicate-key errors, index options, collMod.
 
-Run with QUESTLOG_TEST_MONGODB_URL=mongodb://HOST:27017 (docker compose run --rm tests);
-skipped otherwise. The TTL tests poll until the server's TTL monitor removed what expired:
-secantusd-rs with `[storage] ttl_sweep_seconds = 1` sweeps every second, so they take a few
-seconds; mongod's monitor runs every 60 s (ttlMonitorSleepSecs), hence the deadline.
+The real-server tier: on the test session's own secantusd-rs, or on the MongoDB that
+QUESTLOG_TEST_MONGODB_URL names (docker compose run --rm tests). The TTL tests poll until
+the server's TTL monitor removed what expired: secantusd-rs with `[storage]
+ttl_sweep_seconds = 1` sweeps every second, so they take a few seconds; mongod's monitor
+runs every 60 s (ttlMonitorSleepSecs), hence the deadline.
 """
 
 from __future__ import annotations

@@ -18,11 +18,19 @@ from questlog.settings import Settings
 SECRET = "fuzz-player-token-secret"
 # On the store the test session uses, like the `settings` fixture: the real server's
 # tier fuzzes it too.
+# The fuzzing asks what the answer to each request is, not how fast a shared machine
+# gets to it: the store's deadlines are long enough that a stall of the machine is
+# never a 503 (a CI run once answered one POST store_unavailable after 3 s; the store's
+# deadlines have tests of their own, tests/api/test_store_deadlines.py). An erasure
+# answers at once instead of after its second sweep's wait (1 s + the write deadline,
+# which every DELETE of a player paid, most of this module's time): what that wait is
+# for is tested in tests/access/test_erasure_window.py.
 SETTINGS = Settings(
     _env_file=None,  # type: ignore[call-arg]
     mongodb_url=os.environ.get("QUESTLOG_TEST_MONGODB_URL") or "memory", env="development",
     api_keys=API_KEYS, player_token_secret=SECRET, scheduler_enabled=False,
     database=f"questlog_fuzz_{os.getpid()}",
+    write_deadline_seconds=60, read_deadline_seconds=60, erasure_settle_seconds=0,
 )
 APP = create_app(SETTINGS)
 SCHEMA = schemathesis.openapi.from_dict(APP.openapi())

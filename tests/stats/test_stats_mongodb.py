@@ -1,7 +1,8 @@
 """What only a real MongoDB shows about the aggregates: the rollup's pipelines run there
 (over the indexes), indexes and TTLs as the server reports them, the lease's unique key.
 
-Run with QUESTLOG_TEST_MONGODB_URL=mongodb://HOST:27017; skipped otherwise.
+The real-server tier: on the test session's own secantusd-rs, or on the MongoDB that
+QUESTLOG_TEST_MONGODB_URL names (mongodb://HOST:27017).
 """
 
 from __future__ import annotations
