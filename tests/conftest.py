@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fastapi.dependencies.models
 import httpx
 import pymongo
 import pytest
@@ -46,6 +47,24 @@ READ_INDEX_KEYS = {
     (("user_id", 1), ("type", 1), ("event_time", -1)),
     (("session_id", 1), ("event_time", -1)),
 }
+
+
+# FastAPI remembers what kind of callable each endpoint and dependency is, for the last
+# 4,096 it saw (functools caches in fastapi.dependencies.models). Questlog's endpoints
+# close over their app, so those caches kept the apps of some forty earlier tests alive,
+# each with its store: the test process grew to over 8 million objects, and a full
+# collection then stalled it for up to 7 s (a 3 s store deadline passed in CI).
+FASTAPI_CACHES = [value for value in vars(fastapi.dependencies.models).values()
+                  if callable(getattr(value, "cache_clear", None))]
+
+
+@pytest.fixture(autouse=True)
+def apps_let_go() -> Iterator[None]:
+    """After each test, FastAPI forgets its endpoints (see FASTAPI_CACHES), so that the
+    test's app, once stopped, is freed (tests/api/test_app_freed.py)."""
+    yield
+    for cache in FASTAPI_CACHES:
+        cache.cache_clear()
 
 
 @pytest.fixture(autouse=True)
