@@ -31,7 +31,7 @@ from questlog.bench.achievements import (
 from questlog.bench.ingest import drive
 from questlog.bench.live import end_to_end, freshness, steady_memory
 from questlog.bench.raw import emptied, insert_raw
-from questlog.bench.report import percentile, print_figures
+from questlog.bench.report import percentile, print_figures, rate
 from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_new_local_store, on_store, own_server, scratch_database
 from questlog.settings import Settings
@@ -147,7 +147,7 @@ async def report(connection: Connection, database: str, time_zone: str,
 
     note(f"ingestion: {INGEST_ROUNDS} rounds of 20,000 raw inserts, then 20,000 events by "
          "HTTP batches of 500, each into an empty collection")
-    http_rate, raw_rate = await _batch_ingestion(connection)
+    http_rate, raw_rate = await _batch_ingestion(connection, note)
     rows.append(_row("HTTP batch ingestion", http_rate, "events/s",
                      raw_rate, 0.8, at_most=False))
     # Measured first (above); shown here, beside the other ingestion figure. Its floor,
@@ -192,9 +192,11 @@ async def _single_events(connection: Connection, note: Callable[[str], None]
     return http, raw
 
 
-async def _batch_ingestion(connection: Connection) -> tuple[float, float]:
+async def _batch_ingestion(connection: Connection, note: Callable[[str], None]
+                           ) -> tuple[float, float]:
     """(HTTP events/s, raw docs/s): 20,000 events by HTTP batches of 500 at concurrency 4
-    and as many raw inserts, each the best of INGEST_ROUNDS interleaved rounds.
+    and as many raw inserts, each the best of INGEST_ROUNDS interleaved rounds; every
+    round's pair is noted.
 
     Rounds, each side the best of its own: the store may still be busy with what the
     steps before left it (dropped databases, checkpoints), or stall on the shared
@@ -212,6 +214,8 @@ async def _batch_ingestion(connection: Connection) -> tuple[float, float]:
                 await emptied(connection.client[ingested][RAW_EVENTS], StoredEvent)
                 runs.append(await drive(url=server.url, key=server.key, events=20_000,
                                         batch=500, concurrency=4, single=False))
+                note(f"batch ingestion: HTTP {rate(runs[-1].answered, runs[-1].seconds)} "
+                     f"events/s, raw {rate(floors[-1].inserted, floors[-1].seconds)} docs/s")
     finally:
         await connection.client.drop_database(ingested)
     return (max(run.answered / run.seconds for run in runs),
