@@ -125,8 +125,8 @@ def settings(request: pytest.FixtureRequest, store_under_test: str) -> Settings:
         env="development",  # the development secrets, also on a real test server
         sampling_file=KEEP_ALL_SAMPLING,
         # A shared CI machine can stall a store operation for seconds (a write of six
-        # events once took over 3 s, the default, and answered 503); the tests of the
-        # deadlines set their own.
+        # events once took over 3 s, the default, and answered 503; so did the collector
+        # until FASTAPI_CACHES were cleared); the tests of the deadlines set their own.
         write_deadline_seconds=30.0, read_deadline_seconds=30.0,
         # One process, no request in flight during an erasure: its second sweep need not
         # wait (tests/access/test_erasure_window.py waits, on a clock of its own).

@@ -19,9 +19,11 @@ SECRET = "fuzz-player-token-secret"
 # On the store the test session uses, like the `settings` fixture: the real server's
 # tier fuzzes it too.
 # The fuzzing asks what the answer to each request is, not how fast a shared machine
-# gets to it: the store's deadlines are long enough that a stall of the machine is
-# never a 503 (a CI run once answered one POST store_unavailable after 3 s; the store's
-# deadlines have tests of their own, tests/api/test_store_deadlines.py). An erasure
+# gets to it: the store's deadlines are long enough that a stall of the process is
+# never a 503, as in the `settings` fixture (a CI run once answered one generated POST
+# store_unavailable after 3 s, while the collector walked apps of earlier tests that
+# FastAPI kept: conftest.FASTAPI_CACHES). The deadlines have tests of their own
+# (tests/api/test_store_deadlines.py). An erasure
 # answers at once instead of after its second sweep's wait (1 s + the write deadline,
 # which every DELETE of a player paid, most of this module's time): what that wait is
 # for is tested in tests/access/test_erasure_window.py.
