@@ -136,13 +136,12 @@ class Evaluator:
         READ_WAIT_SECONDS), so that the next start need not read them whole again."""
         await cancel(self._task)
         self._task = None
-        if self._seen:
-            try:  # bounded: a store that does not answer must not hold up the stop
-                async with asyncio.timeout(READ_WAIT_SECONDS):
-                    await watermark.keep_seen(self._watermarks, self._seen)
-            except (PyMongoError, BSONError, TimeoutError) as exc:
-                log.warning("could not keep the evaluator's applied ids for the next start "
-                            "(it reads the settle window again whole): %r", exc)
+        try:  # bounded: a store that does not answer must not hold up the stop
+            async with asyncio.timeout(READ_WAIT_SECONDS):
+                await watermark.keep_seen(self._watermarks, self._seen)
+        except (PyMongoError, BSONError, TimeoutError) as exc:
+            log.warning("could not keep the evaluator's applied ids for the next start "
+                        "(it reads the settle window again whole): %r", exc)
 
     def wake(self) -> None:
         self._idle.clear()
