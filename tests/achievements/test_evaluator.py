@@ -633,19 +633,18 @@ async def test_a_start_whose_read_of_the_kept_ids_fails_loses_nothing_on_its_nex
     """The window's ids are read beside the events after them: that read failing fails
     the pass, and the next applies every event once."""
     database = fresh_database()
-    now = T0 + 3 * DAY
-    first = [vote(user=f"p{i}", at=T0, received_at=now - timedelta(seconds=8)) for i in range(4)]
-    second = [vote(user=f"p{i}", bill="b2", at=T0 + DAY, received_at=now - timedelta(seconds=2))
+    first = [vote(user=f"p{i}", at=T0, received_at=NOW - timedelta(seconds=8)) for i in range(4)]
+    second = [vote(user=f"p{i}", bill="b2", at=T0 + DAY, received_at=NOW - timedelta(seconds=2))
               for i in range(4)]
     await database["events"].insert_many(first)
     before = Evaluator(book=RULES, events=database["events"],
-                       progress=database["player_progress"], clock=lambda: now)
+                       progress=database["player_progress"], clock=lambda: NOW)
     await before.evaluate_pending()
     await before.stop()
     await database["events"].insert_many(second)
     events = FailingIdReads(database["events"])
     after = Evaluator(book=RULES, events=events, progress=database["player_progress"],
-                      clock=lambda: now)
+                      clock=lambda: NOW)
 
     with pytest.raises(AutoReconnect):
         await after.evaluate_pending()
