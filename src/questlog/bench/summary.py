@@ -49,7 +49,13 @@ from questlog.store.documents import RAW_EVENTS, StoredEvent
 SINGLE_EVENTS = 2_000
 SINGLE_ROUNDS = 3
 WARM_UP_EVENTS = 50
-INGEST_ROUNDS = 3  # of the HTTP batch ingestion and its floor, interleaved
+# Of the HTTP batch ingestion and its floor, interleaved. Five, not three (until stop
+# 35): the HTTP side runs the machine's two cores nearly full (its serving process's CPU
+# beside the store's), so a neighbour's busy seconds cost it more than the raw side, and
+# with three rounds each a busy stretch could hold all of one side's (in 15 rounds on a
+# quiet machine, the best of three 0.81-0.95, of five 0.85-0.89; docs/performance-history.md,
+# "Five rounds, and where the serving process's CPU goes").
+INGEST_ROUNDS = 5
 # The warm-up before the RSS is first read: MEMORY_WARM_UP seconds at MEMORY_FILL_RATE
 # events/s, then the measured minute at 1,000. The server's live data grows while the
 # players' progress does (the evaluator keeps the documents it wrote, and each entry
@@ -203,7 +209,7 @@ async def _batch_ingestion(connection: Connection, note: Callable[[str], None]
     benchmark's 3,000 sessions (about seven events each, where a game's session holds
     hundreds), and the store's first inserts warm its cache. Timed, that round was the
     slowest of six on both sides (HTTP 15,451 events/s against 20,672-24,752 after it;
-    raw 24,164 against 25,431-28,607), so the best of three was the best of two.
+    raw 24,164 against 25,431-28,607): timed, it would only have taken a round's place.
 
     Rounds, each side the best of its own: the store may still be busy with what the
     steps before left it (dropped databases, checkpoints), or stall on the shared
