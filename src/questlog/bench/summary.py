@@ -29,6 +29,7 @@ from questlog.bench.achievements import (
     measure,
     stored_events,
 )
+from questlog.bench.host import HostProbe
 from questlog.bench.ingest import drive
 from questlog.bench.live import end_to_end, freshness, steady_memory
 from questlog.bench.raw import emptied, insert_raw
@@ -245,9 +246,12 @@ def _run_report(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
     started = time.perf_counter()
+    host = HostProbe()
 
     def note(step: str) -> None:
-        print(f"[{time.perf_counter() - started:5.0f} s] {step}", flush=True)
+        # Between timed parts only: the probe's own CPU is in no figure.
+        print(f"[{time.perf_counter() - started:5.0f} s] (host probe "
+              f"{host.take() * 1000:.0f} ms) {step}", flush=True)
 
     where: list[str] = []
 
@@ -262,6 +266,7 @@ def _run_report(args: argparse.Namespace) -> int:
         rows = asyncio.run(on_store(args.mongodb_url, run))
     elapsed = time.perf_counter() - started
     print_table(f"bench report: {where[0]}, {elapsed:.0f} s", rows)
+    print(host.summary())
     return 0 if all(r.met for r in rows) else 1
 
 
