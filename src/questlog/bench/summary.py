@@ -51,11 +51,12 @@ SINGLE_EVENTS = 2_000
 SINGLE_ROUNDS = 3
 WARM_UP_EVENTS = 50
 # Of the HTTP batch ingestion and its floor, interleaved. Five, not three (until stop
-# 35): the HTTP side runs the machine's two cores nearly full (its serving process's CPU
-# beside the store's), so a neighbour's busy seconds cost it more than the raw side, and
-# with three rounds each a busy stretch could hold all of one side's (in 15 rounds on a
-# quiet machine, the best of three 0.81-0.95, of five 0.85-0.89; docs/performance-history.md,
-# "Five rounds, and where the serving process's CPU goes").
+# 35): the HTTP side keeps the machine's two cores 70-85 % busy (its serving process's
+# CPU beside the store's) where the raw side keeps them 55-60 %, so the host's busy
+# seconds cost it more, and with three rounds each a busy stretch could hold all of one
+# side's (15 rounds on a quiet machine: each side's best of three 0.81-0.95, of five
+# 0.85-0.89; docs/performance-history.md, "Five rounds, where the serving process's CPU
+# goes, and the host's speed").
 INGEST_ROUNDS = 5
 # The warm-up before the RSS is first read: MEMORY_WARM_UP seconds at MEMORY_FILL_RATE
 # events/s, then the measured minute at 1,000. The server's live data grows while the
