@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-PROBE_STORES = 200_000  # about 22 ms of one core on that machine when its host is quiet
+PROBE_STORES = 200_000  # about 10 ms of one core on that machine when its host is quiet
 
 
 def probe() -> float:
