@@ -58,13 +58,18 @@ FASTAPI_CACHES = [value for value in vars(fastapi.dependencies.models).values()
                   if callable(getattr(value, "cache_clear", None))]
 
 
-@pytest.fixture(autouse=True)
-def apps_let_go() -> Iterator[None]:
-    """After each test, FastAPI forgets its endpoints (see FASTAPI_CACHES), so that the
-    test's app, once stopped, is freed (tests/api/test_app_freed.py)."""
-    yield
+def forget_endpoints() -> None:
+    """FastAPI forgets the endpoints it saw (see FASTAPI_CACHES)."""
     for cache in FASTAPI_CACHES:
         cache.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def apps_let_go() -> Iterator[None]:
+    """After each test, FastAPI forgets its endpoints, so that the test's app, once
+    stopped, is freed (tests/api/test_app_freed.py)."""
+    yield
+    forget_endpoints()
 
 
 @pytest.fixture(autouse=True)

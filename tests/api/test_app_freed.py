@@ -11,7 +11,7 @@ import weakref
 from typing import Any
 
 import httpx
-from conftest import ADMIN_KEY, FASTAPI_CACHES, INGEST_KEY, bill_vote
+from conftest import ADMIN_KEY, INGEST_KEY, bill_vote, forget_endpoints
 
 from questlog.api.app import create_app
 from questlog.settings import Settings
@@ -30,7 +30,6 @@ async def test_a_stopped_app_and_its_questlog_are_freed(settings: Settings) -> N
         assert (stored.status_code, read.status_code) == (202, 200), read.text
     freed: list[weakref.ref[Any]] = [weakref.ref(app), questlog]
     del app, transport, client, stored, read
-    for cache in FASTAPI_CACHES:
-        cache.cache_clear()
+    forget_endpoints()
     gc.collect()
     assert [ref() for ref in freed] == [None, None]

@@ -85,6 +85,11 @@ class RollupFigures:
     def weekly_ratio(self) -> float:
         return self.weekly_seconds / self.daily_seconds if self.daily_seconds else math.inf
 
+    @property
+    def each_round(self) -> str:
+        """The rounds' own daily / (a + b), in order, as printed."""
+        return ", ".join(f"{ratio:.2f}" for ratio in self.round_ratios)
+
     def figures(self) -> list[Figure]:
         met = {True: "met", False: "missed"}
         return [
@@ -105,8 +110,7 @@ class RollupFigures:
                                  f"(best of {self.runs})"),
             ("daily / (a + b)", f"{self.daily_ratio:.2f} (target <= {DAILY_TARGET}: "
                                 f"{met[self.daily_ratio <= DAILY_TARGET]})"),
-            ("each round's", ", ".join(f"{r:.2f}" for r in self.round_ratios)
-             + " (daily / (a + b) within each round, in order)"),
+            ("each round's", f"{self.each_round} (daily / (a + b) within each round, in order)"),
             ("weekly / daily", f"{self.weekly_ratio:.2f} (target <= {WEEKLY_TARGET}: "
                                f"{met[self.weekly_ratio <= WEEKLY_TARGET]})"),
         ]

@@ -132,8 +132,7 @@ async def report(connection: Connection, database: str, time_zone: str,
     note("rollup: 20,000 events over 14 days")
     rollup = await bench_rollup(connection=connection, database=database, time_zone=time_zone,
                                 events=20_000, batch=10_000)
-    note("rollup: daily / (a + b) in each round: "
-         + ", ".join(f"{ratio:.2f}" for ratio in rollup.round_ratios))
+    note(f"rollup: daily / (a + b) in each round: {rollup.each_round}")
     rows.append(_row("daily rollup (20k events, 14 days)", rollup.daily_seconds, "s",
                      rollup.floor_seconds, 1.5))
     rows.append(_row("weekly rollup", rollup.weekly_seconds, "s", rollup.daily_seconds, 0.5))
