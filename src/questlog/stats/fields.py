@@ -52,8 +52,9 @@ def _shapes(models: tuple[type[EventBase], ...]) -> dict[str, TypeShape]:
 
 
 SHAPES: dict[str, TypeShape] = _shapes(EVENT_MODELS)
+NO_SHAPE = TypeShape()  # a type no longer in the catalogs: its events are only counted
 
 
 def shape_of(event_type: str) -> TypeShape:
     """The shape of a known type; a type no longer in the catalogs only counts events."""
-    return SHAPES.get(event_type, TypeShape())
+    return SHAPES.get(event_type, NO_SHAPE)

@@ -50,7 +50,7 @@ from questlog.batching import chunked
 from questlog.stats.buckets import Span
 from questlog.stats.packing import packed, unpacked
 from questlog.stats.parts import Parts
-from questlog.stats.scan import DayScan, Players, player_documents
+from questlog.stats.scan import DayScan, Players, stored_player_documents
 from questlog.stats.streams import Recent, scanned
 from questlog.stats.writer import PeriodWriter
 from questlog.store.connection import SERVER_SELECTION_MS, Connection
@@ -133,7 +133,7 @@ class Helper:
             written: set[str] = await self._run(work)
         except BrokenProcessPool:
             log.warning("the rollup's helper process stopped: its players are written here")
-            await writer.write_all(player_documents(span, players, Parts()))
+            await writer.write_all(stored_player_documents(span, players, Parts()))
         else:
             writer.also_written(written)
 
@@ -193,7 +193,7 @@ def _store(daily: Where, span: Span, before: set[str], players: bytes) -> set[st
     async def run() -> set[str]:
         concern = WriteConcern(**daily.write_concern)
         writer = PeriodWriter(_collection(daily, write_concern=concern), before)
-        await writer.write_all(player_documents(span, unpacked(players), Parts()))
+        await writer.write_all(stored_player_documents(span, unpacked(players), Parts()))
         return writer.written
     return _run_here(run())
 

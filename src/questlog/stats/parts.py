@@ -46,7 +46,7 @@ def sketch_key(x: float) -> int | None:
     return ZERO if x == x else None
 
 
-class _SketchKeys(dict[float, int | None]):
+class SketchKeys(dict[float, int | None]):
     """value -> sketch key, each computed at its first lookup: values repeat."""
 
     def __missing__(self, value: float) -> int | None:
@@ -63,8 +63,8 @@ class Parts:
     """Builds buckets' parts, sharing what repeats between the buckets of a day."""
 
     def __init__(self) -> None:
-        self._keys = _SketchKeys()
-        self._single: dict[tuple[float, type], dict[str, Any]] = {}  # see _single_field
+        self.keys = SketchKeys()  # the day's values' sketch keys, each computed once
+        self._single: dict[tuple[float, type], dict[str, Any]] = {}  # see single_field
         self._one_key: dict[int | None, dict[str, Any]] = {}  # see _sketch_of_one
         self._positions: Positions = {}  # see _stored_users
 
@@ -100,7 +100,7 @@ class Parts:
         numbers = [v for v in column if type(v) in _NUMBER]
         if not numbers:
             return EMPTY_FIELD
-        keys = self._keys
+        keys = self.keys
         stored = {"n": len(numbers), "sum": exact_sum(numbers),
                   "sum_sq": exact_sum([v * v for v in numbers]),
                   "min": min(numbers), "max": max(numbers),
@@ -117,7 +117,7 @@ class Parts:
         fields = dict.fromkeys(shape.numeric, EMPTY_FIELD)
         for name, value in zip(shape.numeric, values, strict=True):
             if type(value) in _NUMBER:
-                fields[name] = self._single_field(value, rate)
+                fields[name] = self.single_field(value, rate)
         part: dict[str, Any] = {
             "count": 1,
             "successes": int(success) if shape.has_success else None,
@@ -131,7 +131,7 @@ class Parts:
             part["estimated_count"] = 1 / rate
         return part
 
-    def _single_field(self, value: float, rate: float | None) -> dict[str, Any]:
+    def single_field(self, value: float, rate: float | None) -> dict[str, Any]:
         """One value's field statistics. Unsampled, they are shared between the buckets
         of equal values (values repeat; documents are only encoded, never changed): by
         value and type, as 1 and 1.0 are stored apart; zeros not, for -0.0 is not 0.0."""
@@ -141,7 +141,7 @@ class Parts:
             if stored is not None:
                 return stored
         stored = {"n": 1, "sum": float(value), "sum_sq": float(value * value),
-                  "min": value, "max": value, "q": self._sketch_of_one(self._keys[value])}
+                  "min": value, "max": value, "q": self._sketch_of_one(self.keys[value])}
         if rate is not None:
             stored["weighted_sum"] = value / rate
         elif memo:
@@ -150,7 +150,7 @@ class Parts:
 
     def _sketch_of_one(self, key: int | None) -> dict[str, Any]:
         """The stored sketch of one value's key, shared by every bucket of that key (as
-        `_single_field` shares fields: documents are only encoded, never changed)."""
+        `single_field` shares fields: documents are only encoded, never changed)."""
         stored = self._one_key.get(key)
         if stored is None:
             stored = self._one_key[key] = sketch_of([key])

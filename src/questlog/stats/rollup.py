@@ -195,7 +195,7 @@ class Rollup:
             helping = await started(helper.store(writer, self._daily, span, players[:theirs])
                                     ) if helper and theirs else None
             try:
-                await writer.write_all(scan.iter_documents(span, players[theirs:]))
+                await writer.write_all(scan.stored_documents(span, players[theirs:]))
                 if helping is not None:
                     await helping
             finally:

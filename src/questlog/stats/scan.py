@@ -28,12 +28,12 @@ from questlog.stats.buckets import (
     owner_part,
     scope_part,
 )
-from questlog.stats.fields import SHAPES, SUCCESS_FIELD, TypeShape
+from questlog.stats.encoded import COMPILED, Encoded, PlayerEncoder
+from questlog.stats.fields import NO_SHAPE, SHAPES, SUCCESS_FIELD
 from questlog.stats.packing import packed, unpacked
 from questlog.stats.parts import Parts, Row
 
 SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
-_NO_SHAPE = TypeShape()
 
 OwnerKey = tuple[str | None, str | None]  # (company, user) of an event: tuples hash fast
 Rows = dict[str, list[Row]]  # event type -> the rows of one owner's bucket of that type
@@ -73,7 +73,7 @@ class DayScan:
         if type(event_type) is not str:
             return
         self.events += 1
-        shape = SHAPES.get(event_type, _NO_SHAPE)
+        shape = SHAPES.get(event_type, NO_SHAPE)
         row = (tuple(map(event.get, shape.numeric)),
                shape.has_success and event.get(SUCCESS_FIELD) is True,
                event.get(SAMPLE_RATE))
@@ -123,9 +123,19 @@ class DayScan:
         documents while the shared ones, each over thousands of rows, are built, rather
         than wait for them (about 3 s of a dense day)."""
         parts = Parts()
-        yield from player_documents(span, self.players() if players is None else players,
-                                    parts)
+        yield from player_documents(span, self._chosen(players), parts)
         yield from self.shared_documents(span, parts)
+
+    def stored_documents(self, span: Span, players: Players | None = None
+                         ) -> Iterator[dict[str, Any] | Encoded]:
+        """iter_documents' documents as the rollup writes them: the players' encoded
+        (stored_player_documents), then the companies' and the game's."""
+        parts = Parts()
+        yield from stored_player_documents(span, self._chosen(players), parts)
+        yield from self.shared_documents(span, parts)
+
+    def _chosen(self, players: Players | None) -> Players:
+        return self.players() if players is None else players
 
     def shared_documents(self, span: Span, parts: Parts) -> Iterator[dict[str, Any]]:
         """The companies' documents, then the game's."""
@@ -139,13 +149,13 @@ class DayScan:
         for company, joined in companies.items():
             owner = Owner("company", company_id=company)
             yield _document(span, owner, start, {
-                t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
+                t: parts.part(SHAPES.get(t, NO_SHAPE), j.all_rows(), j.users)
                 for t, j in joined.items()})
             for event_type, j in joined.items():  # the game's are the companies' too
                 _joined(everyone, event_type).add(j.all_rows(), j.users)
         if everyone:
             yield _document(span, GLOBAL, start, {
-                t: parts.part(SHAPES.get(t, _NO_SHAPE), j.all_rows(), j.users)
+                t: parts.part(SHAPES.get(t, NO_SHAPE), j.all_rows(), j.users)
                 for t, j in everyone.items()})
 
     def players(self) -> Players:
@@ -180,9 +190,18 @@ def player_documents(span: Span, players: Players, parts: Parts
     for user, mine in players:
         document = {**header, "_id": scope_part("user", user) + start, "scope": "user",
                     "user_id": user}
-        document[TYPES] = {t: parts.part(SHAPES.get(t, _NO_SHAPE), mine[t], (user,))
+        document[TYPES] = {t: parts.part(SHAPES.get(t, NO_SHAPE), mine[t], (user,))
                            for t in (mine if len(mine) == 1 else sorted(mine))}
         yield document
+
+
+def stored_player_documents(span: Span, players: Players, parts: Parts
+                            ) -> Iterator[dict[str, Any] | Encoded]:
+    """The documents of `players` as the rollup writes them: encoded in C where the
+    extension was built (encoded.py), else player_documents' dicts."""
+    if COMPILED:
+        return PlayerEncoder(span, parts).documents(players)
+    return player_documents(span, players, parts)
 
 
 def _joined(joined: dict[str, Joined], event_type: str) -> Joined:

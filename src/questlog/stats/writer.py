@@ -13,8 +13,9 @@ from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from questlog.batching import chunked
+from questlog.stats.encoded import Encoded, document_id
 from questlog.store.errors import DUPLICATE_KEY
-from questlog.store.types import MotorCollection
+from questlog.store.types import MotorCollection, on_a_server
 from questlog.tasks import started, stopped
 
 WRITE_CHUNK = 10_000
@@ -44,6 +45,7 @@ class PeriodWriter:
 
     def __init__(self, collection: MotorCollection, before: set[str]) -> None:
         self._collection, self._before = collection, before
+        self._takes_bson = on_a_server(collection)  # documents encoded ahead (encoded.py)
         self._written: set[str] = set()
 
     @classmethod
@@ -69,7 +71,7 @@ class PeriodWriter:
         as written, so that close() keeps them."""
         self._written.update(ids)
 
-    async def write_all(self, documents: Iterator[dict[str, Any]]) -> None:
+    async def write_all(self, documents: Iterator[dict[str, Any] | Encoded]) -> None:
         """Write `documents` in unordered batches, each written while the next is built:
         the server stores one on its core while Python builds the next on the other."""
         pending: asyncio.Future[None] | None = None
@@ -84,18 +86,22 @@ class PeriodWriter:
             if pending is not None and not pending.done():
                 await stopped([pending])  # its writes, when building failed or was cancelled
 
-    async def write(self, documents: list[dict[str, Any]]) -> None:
+    async def write(self, documents: list[dict[str, Any] | Encoded]) -> None:
+        if not self._takes_bson:  # the in-memory store: dicts only
+            documents = [d.decoded() if type(d) is Encoded else d for d in documents]
+        ids = [document_id(d) for d in documents]
         # A document not there before is inserted, one that is is replaced: inserts are
         # the server's cheapest write, and most of a day's are new at its first rollup.
-        fresh = [d for d in documents if d["_id"] not in self._before]
-        known = [d for d in documents if d["_id"] in self._before]
+        before = self._before
+        fresh = [d for d, i in zip(documents, ids, strict=True) if i not in before]
+        known = [d for d, i in zip(documents, ids, strict=True) if i in before]
         for chunk in chunks(fresh):
             await self._insert(chunk)
         for chunk in chunks(known):
             await self._replace(chunk)
-        self._written.update(d["_id"] for d in documents)
+        self._written.update(ids)
 
-    async def _insert(self, documents: list[dict[str, Any]]) -> None:
+    async def _insert(self, documents: list[dict[str, Any] | Encoded]) -> None:
         try:
             await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:  # another process inserted some meanwhile: replace them
@@ -104,9 +110,9 @@ class PeriodWriter:
                 raise
             await self._replace([documents[e["index"]] for e in errors])
 
-    async def _replace(self, documents: list[dict[str, Any]]) -> None:
+    async def _replace(self, documents: list[dict[str, Any] | Encoded]) -> None:
         if documents:
-            requests = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
+            requests = [ReplaceOne({"_id": document_id(d)}, d, upsert=True) for d in documents]
             await self._collection.bulk_write(requests, ordered=False)
 
     async def close(self, events_read: int) -> Tally:
