@@ -44,6 +44,9 @@ else:
     COMPILED = True
     _players.configure(MAPPING._multiplier, MAPPING.min_possible, bson.encode(EMPTY_FIELD))
 
+# How the rollup encodes the players' documents in this install, as benchmarks print it.
+HOW = ("in C (stats/_players.c)" if COMPILED
+       else "by the driver, from dicts (the C encoder was not built: setup.py)")
 Players = list[tuple[str, dict[str, list[Row]]]]  # scan.Players: (user, rows by type)
 # datetimes aware, as the dicts' are
 _AS_BUILT: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
