@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bson.int64 import Int64
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,8 +24,9 @@ SPAN = Span("daily", date(2025, 1, 6), datetime(2025, 1, 6, tzinfo=UTC),
             datetime(2025, 1, 7, tzinfo=UTC), "UTC")
 FIELDS = {"BILL_VOTE": ("seat_weight", "lobby_payments_count"),
           "LOBBY_ATTEMPT": ("difficulty_tier", "spend")}
+# Int64: an int beyond int32, as the real server's events are read back.
 numbers = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-5, 5), st.just(0.0),
-                    st.sampled_from([0.5, 1.25, 3.0]))
+                    st.sampled_from([0.5, 1.25, 3.0]), st.builds(Int64, st.integers(-2**40, 2**40)))
 
 
 @st.composite

@@ -1,9 +1,9 @@
 """The players' documents the rollup encodes in C (stats/encoded.py) are, byte for byte,
 bson's encoding of the dicts scan.player_documents builds: whatever the values (ints
-and floats of every size, zeros, NaN, values of no number type), the types (known or no
-longer in the catalogs), the rows (one or several, sampled or not), the player's id and
-the bucket time zone. On the in-memory store, which takes no BSON, the writer stores
-them decoded, as the dicts."""
+and floats of every size, bson's Int64, zeros, NaN, values of no number type), the
+types (known or no longer in the catalogs), the rows (one or several, sampled or not),
+the player's id and the bucket time zone. On the in-memory store, which takes no BSON,
+the writer stores them decoded, as the dicts."""
 
 from __future__ import annotations
 

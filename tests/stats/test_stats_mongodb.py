@@ -36,9 +36,12 @@ def lobby(i: int) -> dict[str, Any]:
 
 
 def poll(i: int) -> dict[str, Any]:  # v2: moe may be absent
+    """Some sample sizes beyond int32: the server stores them as int64, which the driver
+    reads back as bson's Int64, an int of its own type."""
     moment = NOW - timedelta(hours=9 * i)
     return {"type": "POLL_INTERVAL", "schema_version": 2, "poll_id": "p", "user_id": f"p{i % 3}",
-            "leading_candidate": "a", "margin": 0.5 * i, "sample_size": 100 + i,
+            "leading_candidate": "a", "margin": 0.5 * i,
+            "sample_size": 100 + i if i % 4 else 3_000_000_000 + i,
             **({"moe": 1.5} if i % 2 else {}), "occurred_at": moment.isoformat()}
 
 

@@ -105,6 +105,8 @@ static int put_field(Buffer *b, PyObject *value) {
             return FIELD_OFF_PATH;
         x = (double)whole;
         is_int = 1;
+    } else if (PyLong_Check(value) && !PyBool_Check(value)) {
+        return FIELD_OFF_PATH;  /* bson's Int64 (an int64 read back): parts.py's */
     } else {
         return FIELD_EMPTY;  /* no number: counted nowhere */
     }

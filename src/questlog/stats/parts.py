@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
+from bson.int64 import Int64
+
 from questlog.stats.columns import BIG, field_of_column
 from questlog.stats.fields import TypeShape
 from questlog.stats.merge import exact_sum
@@ -26,7 +28,9 @@ from questlog.stats.sketch import EXACT_LIMIT, Positions, users_of
 
 Row = tuple[tuple[Any, ...], bool, float | None]  # (field values, success, sample rate)
 
-_NUMBER = (int, float)  # bool is its own type here, never counted as a number
+# bool is its own type here, never counted as a number; an int beyond int32 is stored
+# as int64 and read back as bson's Int64, an int of its own type.
+_NUMBER = (int, float, Int64)
 # Sketch keys of one field in one list: a positive value's key as is, a negative
 # value's key of |x| shifted by NEGATIVE, a zero as ZERO. A double's key lies within
 # +-2**16 (log_gamma of 1e+-308 is about 35,500), so the ranges never meet.
