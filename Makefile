@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-ts lint contracts clean
 
-# setup.py builds the rollup's C encoder (src/questlog/stats/_players.c): again when it changes.
-$(STAMP): pyproject.toml constraints.txt setup.py src/questlog/stats/_players.c
+# setup.py builds the rollup's C extension (src/questlog/stats/_rollup.c): again when it changes.
+$(STAMP): pyproject.toml constraints.txt setup.py src/questlog/stats/_rollup.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,local]"

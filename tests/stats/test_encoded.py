@@ -17,7 +17,8 @@ from bson.int64 import Int64
 from hypothesis import given
 from hypothesis import strategies as st
 
-from questlog.stats.encoded import COMPILED, Encoded, PlayerEncoder
+from questlog.stats.compiled import COMPILED
+from questlog.stats.encoded import Encoded, PlayerEncoder
 from questlog.stats.fields import SHAPES
 from questlog.stats.parts import Parts
 from questlog.stats.periods import Calendar

@@ -21,6 +21,9 @@ from questlog.stats.lease import Leases
 from questlog.stats.pipeline import day_query, hours_pipeline
 from questlog.stats.reads import owner_documents
 from questlog.stats.rollup import WEEK_INDEX, week_query
+from questlog.stats.scan import DayScan
+from questlog.stats.streams import scanned
+from questlog.store.naive import plain
 
 pytestmark = pytest.mark.mongodb
 
@@ -71,6 +74,25 @@ async def test_a_day_is_read_through_the_time_index(questlog: Questlog) -> None:
 
     assert "IXSCAN" in plan
     assert '"time"' in plan
+
+
+async def test_a_day_is_scanned_from_the_servers_raw_batches_with_no_event_decoded(
+    questlog: Questlog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rollup's fast path on a server (stats/_rollup.c): every well-formed event's row
+    read off its bytes, none decoded into a dict and added in Python."""
+    await questlog.ingestor.ingest([lobby(i) for i in range(5)] + [poll(i) for i in range(4)])
+    monkeypatch.setattr(DayScan, "add", _no_event_decoded)
+
+    scan, _ = await scanned(plain(questlog.store.database["events"]),
+                            [day_query(NOW - timedelta(days=2), NOW + timedelta(hours=1))])
+
+    assert scan.events == 9
+    assert sum(len(rows) for buckets in scan.owners.values() for rows in buckets.values()) == 9
+
+
+def _no_event_decoded(scan: DayScan, event: Any) -> None:
+    raise AssertionError(f"an event decoded and scanned in Python: {event}")
 
 
 async def test_late_events_are_found_through_the_received_at_index(questlog: Questlog) -> None:

@@ -33,7 +33,7 @@ from questlog.bench.report import Figure, progress, rate
 from questlog.bench.synthetic import MIX, PLAYERS, synthetic_events
 from questlog.collector import as_long_running
 from questlog.ingest.validation import Context
-from questlog.stats import encoded
+from questlog.stats import compiled
 from questlog.stats.documents import DailyStat, WeeklyStat
 from questlog.stats.helper import Helper, helper_for
 from questlog.stats.periods import Calendar, days_from, weeks_of
@@ -101,7 +101,7 @@ class RollupFigures:
                              f"({rate(self.daily.events_read, self.daily_seconds)} events/s), "
                              f"{self.daily.written} documents written (one per owner; "
                              f"best of {self.runs})"),
-            ("players' documents", f"encoded {encoded.HOW}"),
+            ("in C", f"the rollup does {compiled.HOW}"),
             ("weekly rollup", f"{self.weeks} weeks in {self.weekly_seconds:.2f} s: "
                               f"{self.weekly.written} documents written from daily ones "
                               f"(best of {self.runs})"),

@@ -37,7 +37,7 @@ from questlog.bench.report import percentile, print_figures, rate
 from questlog.bench.rollup import bench_rollup
 from questlog.bench.server import on_new_local_store, on_store, own_server, scratch_database
 from questlog.settings import Settings
-from questlog.stats import encoded
+from questlog.stats import compiled
 from questlog.store.connection import Connection, store_kind
 from questlog.store.documents import RAW_EVENTS, StoredEvent
 
@@ -130,7 +130,7 @@ async def report(connection: Connection, database: str, time_zone: str,
     single_row = _row("single event p99 (idle)", percentile(single, 99) * 1000, "ms",
                       percentile(raw_single, 99) * 1000, 5, on_value=True)
 
-    note(f"rollup: 20,000 events over 14 days, the players' documents encoded {encoded.HOW}")
+    note(f"rollup: 20,000 events over 14 days; the rollup does {compiled.HOW}")
     rollup = await bench_rollup(connection=connection, database=database, time_zone=time_zone,
                                 events=20_000, batch=10_000)
     note(f"rollup: daily / (a + b) in each round: {rollup.each_round}")

@@ -3,19 +3,19 @@
 A day's documents are nearly all its players' (10,721 of the default load's 11,421),
 and most of a player's buckets hold one event. Built as dicts (scan.player_documents)
 and encoded by the driver, the players' documents of the default load cost the rollup's
-Python 0.15-0.18 s (best of nine), about a third of its Python: each bucket's figures,
-its field and sketch documents made as dicts, walked once by the encoder and dropped.
-Written in Python straight to bytes they cost 0.14-0.15 s: the Python of joining the
-pieces costs what the dicts did. `_players.c` writes them in C from the rows: 0.09 s
-(see docs/performance-history.md, stop 36).
+Python 0.18 s (best of nine, in process): each bucket's figures, its field and sketch
+documents made as dicts, walked once by the encoder and dropped. Written to bytes in
+Python instead, they cost 0.15 s: joining the pieces costs what the dicts did.
+`_rollup.c`'s document() writes them in C from the rows: 0.07 s, the buckets off its
+path included (docs/performance-history.md, "The rollup's Python in C").
 
 The bytes are exactly bson.encode of player_documents' dicts, key order included (a
 property test holds them equal), so the store holds the same documents either way. A
 bucket off the C path (several events, sampled, a type no longer in the catalogs, an
 int beyond int32) is built by parts.py, encoded by bson and spliced in.
 
-The extension is built by `pip install` where a C compiler is found (setup.py); where
-none is, `COMPILED` is False and the rollup writes player_documents' dicts as before.
+The extension is built by `pip install` where a C compiler is found (compiled.py); where
+none is, the rollup writes player_documents' dicts instead.
 The driver sends an `Encoded` document's bytes as they are (it is a RawBSONDocument);
 the in-memory store takes dicts only, and PeriodWriter gives it `decoded()`.
 """
@@ -32,21 +32,10 @@ from bson.errors import InvalidDocument
 from bson.raw_bson import RawBSONDocument
 
 from questlog.stats.buckets import GLOBAL, Span, bucket_header, scope_part
+from questlog.stats.compiled import native
 from questlog.stats.fields import NO_SHAPE, SHAPES
-from questlog.stats.parts import EMPTY_FIELD, Parts, Row
-from questlog.stats.quantiles import MAPPING
+from questlog.stats.parts import Parts, Row
 
-try:
-    from questlog.stats import _players
-except ImportError:  # built without a C compiler (setup.py)
-    COMPILED = False
-else:
-    COMPILED = True
-    _players.configure(MAPPING._multiplier, MAPPING.min_possible, bson.encode(EMPTY_FIELD))
-
-# How the rollup encodes the players' documents in this install, as benchmarks print it.
-HOW = ("in C (stats/_players.c)" if COMPILED
-       else "by the driver, from dicts (the C encoder was not built: setup.py)")
 Players = list[tuple[str, dict[str, list[Row]]]]  # scan.Players: (user, rows by type)
 # datetimes aware, as the dicts' are
 _AS_BUILT: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
@@ -91,7 +80,7 @@ _KINDS = {t: (_head(t), tuple(_head(name) for name in shape.numeric), shape.has_
 
 class PlayerEncoder:
     """Encodes the players' documents of one day, with `parts` for the buckets off the C
-    path. Only where COMPILED."""
+    path. Only where compiled.COMPILED."""
 
     def __init__(self, span: Span, parts: Parts) -> None:
         self._parts = parts
@@ -103,7 +92,7 @@ class PlayerEncoder:
         start, between, after, other = self._start, self._between, self._after, self._other
         for user, mine in players:
             document_id = scope_part("user", user) + start
-            yield Encoded(_players.document(document_id, user, mine, _KINDS, between, after,
+            yield Encoded(native.document(document_id, user, mine, _KINDS, between, after,
                                             other), document_id)
 
     def _other(self, event_type: str, rows: list[Row], user: str) -> bytes:

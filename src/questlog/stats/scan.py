@@ -19,6 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
+import bson
+from bson.int64 import Int64
+
 from questlog.stats.buckets import (
     GLOBAL,
     TYPES,
@@ -28,13 +31,19 @@ from questlog.stats.buckets import (
     owner_part,
     scope_part,
 )
-from questlog.stats.encoded import COMPILED, Encoded, PlayerEncoder
+from questlog.stats.compiled import COMPILED, native
+from questlog.stats.encoded import Encoded, PlayerEncoder
 from questlog.stats.fields import NO_SHAPE, SHAPES, SUCCESS_FIELD
 from questlog.stats.packing import packed, unpacked
 from questlog.stats.parts import Parts, Row
+from questlog.store.naive import PLAIN
 
 SAMPLE_RATE = "sample_rate"  # stored on a sampled event (questlog.ops.sampling)
 
+# event type -> (its numeric fields' names as bytes, whether it has successes): SHAPES
+# as scan_batch reads them
+_SHAPES = {t: (tuple(name.encode() for name in shape.numeric), shape.has_success)
+           for t, shape in SHAPES.items()}
 OwnerKey = tuple[str | None, str | None]  # (company, user) of an event: tuples hash fast
 Rows = dict[str, list[Row]]  # event type -> the rows of one owner's bucket of that type
 Players = list[tuple[str, Rows]]  # (user, the player's rows of every type)
@@ -87,6 +96,18 @@ class DayScan:
             buckets[event_type] = [row]
         else:
             rows.append(row)
+
+    def add_batch(self, batch: bytes) -> None:
+        """`add` each event of `batch`, as the server sends a batch (find_raw_batches: the
+        events' BSON one after another), read in C from the bytes rather than decoded
+        into dicts (_rollup.c's scan_batch; an event it does not read is decoded and
+        added here). Only where compiled.COMPILED."""
+        added = native.scan_batch(batch, self.owners, _SHAPES, Int64, self._add_bson)
+        self.events += added  # after the call: _add_bson counts its events meanwhile
+
+    def _add_bson(self, event: bytes) -> None:
+        decoded: dict[str, Any] = bson.decode(event, PLAIN)
+        self.add(decoded)
 
     def pack(self) -> bytes:
         """The scan as bytes (packing.py), for the rollup's helper process to send back."""

@@ -1,4 +1,16 @@
-/* The players' day documents encoded to BSON in C: see encoded.py.
+/* The rollup's two hot loops in C, called by scan.py and encoded.py.
+ *
+ * scan_batch(batch, owners, shapes, int64, other) -> int
+ *
+ * DayScan.add over a batch of raw events, as the server sent them (find_raw_batches:
+ * the documents' BSON, one after the other), without decoding them into dicts: each
+ * event's type, company, user, success, sample rate and its type's numeric fields are
+ * read off its bytes into the row DayScan.add makes, with the values bson would decode
+ * (plain codec options: an int64 as bson's Int64, given as `int64`). An event holding,
+ * where the scan reads, a value of another BSON type (a datetime, a document...), or
+ * malformed, is handed to other(its bytes) whole, to be decoded and added in Python.
+ * `shapes` maps each known type to (its numeric fields' names as bytes, has success).
+ * Answers how many events it added itself.
  *
  * document(document_id, user, mine, kinds, between, after, other) -> bytes
  *
@@ -285,6 +297,265 @@ done:
     return result;
 }
 
+/* ---- scan_batch ---- */
+
+typedef struct {
+    const char *name, *value;
+    Py_ssize_t name_size;
+    unsigned char kind;
+} Element;
+
+#define MOST_ELEMENTS 256  /* an event with more is read in Python */
+
+/* The size of a value of BSON type `kind` at `at`, `left` bytes before the document's
+ * end; -1 if it does not fit or the type is unknown. */
+static Py_ssize_t value_size(unsigned char kind, const char *at, Py_ssize_t left) {
+    int32_t n = 0;
+    Py_ssize_t size;
+    switch (kind) {
+    case 0x01: case 0x09: case 0x11: case 0x12: size = 8; break;  /* double, datetime, timestamp, int64 */
+    case 0x07: size = 12; break;  /* ObjectId */
+    case 0x08: size = 1; break;   /* bool */
+    case 0x10: size = 4; break;   /* int32 */
+    case 0x13: size = 16; break;  /* decimal128 */
+    case 0x06: case 0x0A: case 0x7F: case 0xFF: size = 0; break;  /* undefined, null, max, min */
+    case 0x02: case 0x0D: case 0x0E: case 0x0C:  /* string, code, symbol, DBPointer */
+        if (left < 4) return -1;
+        memcpy(&n, at, 4);
+        if (n < 1) return -1;
+        size = 4 + (Py_ssize_t)n + (kind == 0x0C ? 12 : 0);
+        break;
+    case 0x03: case 0x04: case 0x0F:  /* document, array, code with scope */
+        if (left < 4) return -1;
+        memcpy(&n, at, 4);
+        if (n < 5) return -1;
+        size = n;
+        break;
+    case 0x05:  /* binary: length, subtype, bytes */
+        if (left < 4) return -1;
+        memcpy(&n, at, 4);
+        if (n < 0) return -1;
+        size = 5 + (Py_ssize_t)n;
+        break;
+    case 0x0B: {  /* regex: two C strings */
+        const char *first = memchr(at, 0, left);
+        if (first == NULL) return -1;
+        const char *second = memchr(first + 1, 0, left - (first + 1 - at));
+        if (second == NULL) return -1;
+        size = second + 1 - at;
+        break;
+    }
+    default: return -1;
+    }
+    return size <= left ? size : -1;
+}
+
+/* The elements of the document `data` of `size` bytes; -1 if malformed or too many. */
+static Py_ssize_t elements_of(const char *data, Py_ssize_t size, Element *found) {
+    const char *at = data + 4, *end = data + size - 1;  /* the closing NUL at `end` */
+    Py_ssize_t count = 0;
+    if (size < 5 || *end != 0) return -1;
+    while (at < end) {
+        if (count == MOST_ELEMENTS) return -1;
+        Element *e = &found[count++];
+        e->kind = (unsigned char)*at++;
+        const char *nul = memchr(at, 0, end - at);
+        if (nul == NULL) return -1;
+        e->name = at;
+        e->name_size = nul - at;
+        e->value = nul + 1;
+        Py_ssize_t value = value_size(e->kind, e->value, end - e->value);
+        if (value < 0) return -1;
+        at = e->value + value;
+    }
+    return at == end ? count : -1;
+}
+
+/* The element named `name`, the last if several (as a dict decodes them); NULL if none. */
+static const Element *named(const Element *elements, Py_ssize_t count, const char *name,
+                            Py_ssize_t size) {
+    for (Py_ssize_t i = count - 1; i >= 0; i--)
+        if (elements[i].name_size == size && memcmp(elements[i].name, name, size) == 0)
+            return &elements[i];
+    return NULL;
+}
+
+#define NAMED(elements, count, literal) named(elements, count, literal, sizeof(literal) - 1)
+
+/* A string element's value as str; NULL (an error set) if it is not UTF-8. */
+static PyObject *string_of(const Element *e) {
+    int32_t n;
+    memcpy(&n, e->value, 4);
+    if (e->value[4 + n - 1] != 0) {
+        PyErr_SetString(PyExc_ValueError, "a BSON string without its NUL");
+        return NULL;
+    }
+    return PyUnicode_DecodeUTF8(e->value + 4, n - 1, NULL);
+}
+
+/* What bson decodes `e` (may be NULL: absent) to, for the kinds a scanned value holds
+ * (DayScan.add reads event.get(name)); NULL with no error set for any other kind. */
+static PyObject *plain_value(const Element *e, PyObject *int64) {
+    if (e == NULL || e->kind == 0x0A)
+        Py_RETURN_NONE;
+    switch (e->kind) {
+    case 0x01: {
+        double d;
+        memcpy(&d, e->value, 8);
+        return PyFloat_FromDouble(d);
+    }
+    case 0x10: {
+        int32_t i;
+        memcpy(&i, e->value, 4);
+        return PyLong_FromLong(i);
+    }
+    case 0x12: {
+        int64_t i;
+        memcpy(&i, e->value, 8);
+        PyObject *whole = PyLong_FromLongLong(i);
+        if (whole == NULL) return NULL;
+        PyObject *value = PyObject_CallOneArg(int64, whole);
+        Py_DECREF(whole);
+        return value;
+    }
+    case 0x08:
+        if (e->value[0] == 0) Py_RETURN_FALSE;
+        if (e->value[0] == 1) Py_RETURN_TRUE;
+        return NULL;  /* not a bool bson reads */
+    case 0x02: case 0x0E:  /* a string; a symbol (deprecated), which bson reads as str */
+        return string_of(e);
+    default:
+        return NULL;
+    }
+}
+
+/* rows[key] += [row], the list made if absent. */
+static int append_row(PyObject *rows_by, PyObject *key, PyObject *row) {
+    PyObject *rows = PyDict_GetItemWithError(rows_by, key);
+    if (rows != NULL)
+        return PyList_Append(rows, row);
+    if (PyErr_Occurred())
+        return -1;
+    rows = PyList_New(1);
+    if (rows == NULL)
+        return -1;
+    Py_INCREF(row);
+    PyList_SET_ITEM(rows, 0, row);
+    int failed = PyDict_SetItem(rows_by, key, rows);
+    Py_DECREF(rows);
+    return failed;
+}
+
+enum { EVENT_ADDED, EVENT_SKIPPED, EVENT_IN_PYTHON };
+
+/* DayScan.add of the event of `elements`: added, skipped (no str type) or left to Python;
+ * -1 on error. */
+static int scan_event(const Element *elements, Py_ssize_t count, PyObject *owners,
+                      PyObject *shapes, PyObject *int64) {
+    const Element *kind = NAMED(elements, count, "type");
+    if (kind == NULL || (kind->kind != 0x02 && kind->kind != 0x0E))
+        return EVENT_SKIPPED;  /* DayScan.add counts no event without a str type */
+    PyObject *type = NULL, *values = NULL, *rate = NULL, *row = NULL, *company = NULL,
+             *user = NULL, *owner = NULL, *buckets = NULL;
+    int outcome = -1;
+    if ((type = string_of(kind)) == NULL)
+        goto in_python;
+    PyObject *shape = PyDict_GetItemWithError(shapes, type);
+    if (shape == NULL && PyErr_Occurred())
+        goto done;
+    PyObject *names = shape ? PyTuple_GET_ITEM(shape, 0) : NULL;
+    Py_ssize_t fields = names ? PyTuple_GET_SIZE(names) : 0;
+    if ((values = PyTuple_New(fields)) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < fields; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        PyObject *value = plain_value(named(elements, count, PyBytes_AS_STRING(name),
+                                            PyBytes_GET_SIZE(name)), int64);
+        if (value == NULL)
+            goto in_python;
+        PyTuple_SET_ITEM(values, i, value);
+    }
+    const Element *success = NAMED(elements, count, "success");
+    int succeeded = shape && PyObject_IsTrue(PyTuple_GET_ITEM(shape, 1)) && success
+                    && success->kind == 0x08 && success->value[0] == 1;
+    if ((rate = plain_value(NAMED(elements, count, "sample_rate"), int64)) == NULL
+            || (company = plain_value(NAMED(elements, count, "company_id"), int64)) == NULL
+            || (user = plain_value(NAMED(elements, count, "user_id"), int64)) == NULL)
+        goto in_python;
+    if ((row = PyTuple_Pack(3, values, succeeded ? Py_True : Py_False, rate)) == NULL
+            || (owner = PyTuple_Pack(2, company, user)) == NULL)
+        goto done;
+    buckets = PyDict_GetItemWithError(owners, owner);
+    if (buckets != NULL) {
+        Py_INCREF(buckets);
+    } else {
+        if (PyErr_Occurred() || (buckets = PyDict_New()) == NULL
+                || PyDict_SetItem(owners, owner, buckets) < 0)
+            goto done;
+    }
+    if (append_row(buckets, type, row) < 0)
+        goto done;
+    outcome = EVENT_ADDED;
+    goto done;
+in_python:
+    if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();  /* not UTF-8 or another kind: bson's decoding says */
+        outcome = EVENT_IN_PYTHON;
+    }
+done:
+    Py_XDECREF(type);
+    Py_XDECREF(values);
+    Py_XDECREF(rate);
+    Py_XDECREF(row);
+    Py_XDECREF(company);
+    Py_XDECREF(user);
+    Py_XDECREF(owner);
+    Py_XDECREF(buckets);
+    return outcome;
+}
+
+static PyObject *scan_batch(PyObject *self, PyObject *args) {
+    Py_buffer batch;
+    PyObject *owners, *shapes, *int64, *other;
+    if (!PyArg_ParseTuple(args, "y*O!O!OO", &batch, &PyDict_Type, &owners, &PyDict_Type,
+                          &shapes, &int64, &other))
+        return NULL;
+    Element *elements = PyMem_Malloc(MOST_ELEMENTS * sizeof(Element));
+    if (elements == NULL) {
+        PyBuffer_Release(&batch);
+        return PyErr_NoMemory();
+    }
+    const char *at = batch.buf, *end = at + batch.len;
+    long added = 0;
+    PyObject *result = NULL;
+    while (at < end) {
+        int32_t size = 0;
+        if (end - at < 5 || (memcpy(&size, at, 4), size < 5) || size > end - at) {
+            PyErr_SetString(PyExc_ValueError, "a batch of BSON documents cut short");
+            goto done;
+        }
+        Py_ssize_t count = elements_of(at, size, elements);
+        int outcome = count < 0 ? EVENT_IN_PYTHON
+                                : scan_event(elements, count, owners, shapes, int64);
+        if (outcome < 0)
+            goto done;
+        if (outcome == EVENT_ADDED)
+            added++;
+        if (outcome == EVENT_IN_PYTHON) {
+            PyObject *done = PyObject_CallFunction(other, "y#", at, (Py_ssize_t)size);
+            if (done == NULL)
+                goto done;
+            Py_DECREF(done);
+        }
+        at += size;
+    }
+    result = PyLong_FromLong(added);
+done:
+    PyMem_Free(elements);
+    PyBuffer_Release(&batch);
+    return result;
+}
+
 static PyObject *configure(PyObject *self, PyObject *args) {
     PyObject *empty;
     if (!PyArg_ParseTuple(args, "ddS", &multiplier, &smallest, &empty))
@@ -297,11 +568,13 @@ static PyObject *configure(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"document", document, METH_VARARGS,
      "document(document_id, user, mine, kinds, between, after, other) -> bytes"},
+    {"scan_batch", scan_batch, METH_VARARGS,
+     "scan_batch(batch, owners, shapes, int64, other) -> int: the events added"},
     {"configure", configure, METH_VARARGS,
      "configure(multiplier, smallest, empty_field): the sketch mapping's, the empty field's BSON"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_players", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rollup", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__players(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__rollup(void) { return PyModule_Create(&module); }
