@@ -27,10 +27,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from questlog.stats.merge import Aggregate, FieldStats, success_rate
+from questlog.stats.merge import Aggregate, FieldStats, exact_sum, merge, success_rate, weighted
 from questlog.stats.periods import Period
 from questlog.stats.quantiles import decode_sketch, encode_sketch
-from questlog.stats.sketch import decode, encode
+from questlog.stats.sketch import EXACT_LIMIT, decode, encode
 
 Scope = Literal["global", "company", "user"]
 TYPES = "types"  # the stored document's map of event type -> statistics
@@ -143,6 +143,74 @@ def _field_document(f: FieldStats) -> dict[str, Any]:
     if f.weighted_total is not None:
         stored["weighted_sum"] = f.weighted_total
     return stored
+
+
+def merged_part(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """stored_part(merge([aggregate_of(p) for p in parts])), worked out on the stored
+    parts themselves: a week's merge of its days (rollup.merged_by_owner) makes no
+    Aggregate, FieldStats or sketch objects to encode back (a property test holds the
+    two equal). Users kept as a HyperLogLog, or more than EXACT_LIMIT together, go the
+    objects' way."""
+    users: set[str] = set()
+    for part in parts:
+        ids = part.get("users")
+        if part.get("users_hll") is not None or not isinstance(ids, list):
+            return stored_part(merge([aggregate_of(p) for p in parts]))
+        users.update(ids)
+    if len(users) > EXACT_LIMIT:
+        return stored_part(merge([aggregate_of(p) for p in parts]))
+    successes = [p["successes"] for p in parts if p.get("successes") is not None]
+    fields: dict[str, list[Mapping[str, Any]]] = {}
+    for part in parts:
+        for name, stored in part.get("fields", {}).items():
+            fields.setdefault(name, []).append(stored)
+    merged = {
+        "count": sum(p["count"] for p in parts),
+        "successes": sum(successes) if successes else None,
+        "distinct_users": len(users),
+        "distinct_users_exact": True,
+        "users": sorted(users),
+        "users_hll": None,
+        "fields": {name: _merged_field(stored) for name, stored in fields.items()},
+    }
+    estimate = weighted([(p.get("estimated_count"), p.get("estimated_count", p["count"]))
+                         for p in parts])
+    if estimate is not None:
+        merged["estimated_count"] = estimate
+    return merged
+
+
+def _merged_field(fields: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """_field_document(merge_fields(...)) of stored fields."""
+    lows = [f["min"] for f in fields if f["min"] is not None]
+    highs = [f["max"] for f in fields if f["max"] is not None]
+    merged = {"n": sum(f["n"] for f in fields), "sum": exact_sum([f["sum"] for f in fields]),
+              "sum_sq": exact_sum([f["sum_sq"] for f in fields]),
+              "min": min(lows, default=None), "max": max(highs, default=None),
+              "q": _merged_sketch([f.get("q") for f in fields])}
+    estimate = weighted([(f.get("weighted_sum"), f.get("weighted_sum", f["sum"]))
+                         for f in fields])
+    if estimate is not None:
+        merged["weighted_sum"] = estimate
+    return merged
+
+
+def _merged_sketch(sketches: list[Mapping[str, Any] | None]) -> dict[str, Any]:
+    """encode_sketch(merge_sketches(map(decode_sketch, sketches)))."""
+    positive: dict[int, int] = {}
+    negative: dict[int, int] = {}
+    zeros = 0
+    for stored in sketches:
+        if not stored:
+            continue
+        for key, count in dict(zip(stored["pk"], stored["pc"], strict=True)).items():
+            positive[key] = positive.get(key, 0) + count
+        for key, count in dict(zip(stored["nk"], stored["nc"], strict=True)).items():
+            negative[key] = negative.get(key, 0) + count
+        zeros += stored["z"]
+    pk, nk = sorted(positive), sorted(negative)
+    return {"pk": pk, "pc": [positive[k] for k in pk], "nk": nk,
+            "nc": [negative[k] for k in nk], "z": zeros}
 
 
 def owner_of(document: Mapping[str, Any]) -> Owner:

@@ -26,17 +26,8 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from questlog.stats.buckets import (
-    TYPES,
-    Owner,
-    Span,
-    aggregate_of,
-    owner_of,
-    stored_part,
-    to_document,
-)
+from questlog.stats.buckets import TYPES, Owner, Span, merged_part, owner_of, to_document
 from questlog.stats.helper import DENSE_DAY, HELPER_SHARE, Helper
-from questlog.stats.merge import Aggregate, merge
 from questlog.stats.periods import Calendar, Period
 from questlog.stats.pipeline import day_parts, day_query
 from questlog.stats.scan import DayScan
@@ -263,10 +254,11 @@ class Rollup:
 
 
 def merged_by_owner(span: Span, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One document per owner of `documents`, each type's buckets merged. A document of
-    an earlier version's layout, a document per type (stats/migration.py merges them at
-    start), is left out rather than fail the week: it has no `types`."""
-    groups: defaultdict[Owner, defaultdict[str, list[Aggregate]]] = defaultdict(
+    """One document per owner of `documents`, each type's buckets merged (on their stored
+    form: buckets.merged_part). A document of an earlier version's layout, a document
+    per type (stats/migration.py merges them at start), is left out rather than fail the
+    week: it has no `types`."""
+    groups: defaultdict[Owner, defaultdict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(list))
     for document in documents:
         types = document.get(TYPES)
@@ -274,9 +266,9 @@ def merged_by_owner(span: Span, documents: list[dict[str, Any]]) -> list[dict[st
             continue
         parts = groups[owner_of(document)]
         for event_type, part in types.items():
-            parts[event_type].append(aggregate_of(part))
+            parts[event_type].append(part)
     return [
-        to_document(span, owner, {t: stored_part(merge(parts[t])) for t in sorted(parts)})
+        to_document(span, owner, {t: merged_part(parts[t]) for t in sorted(parts)})
         for owner, parts in groups.items()
     ]
 
