@@ -10,7 +10,9 @@ numbers, success and sample rate, no user) appended to one list, that of its typ
 company and player together (the finest owner). The player's, the company's and the
 game's buckets are joined from those lists when the documents are built, and each
 figure is computed over a bucket's rows at once (parts.py), so no value is handled
-three times, nor one at a time where a column will do.
+three times, nor one at a time where a column will do. On a server, where the C
+extension was built (compiled.py), the rows are read off the events' bytes in C
+(add_batch) and the players' documents encoded in C (stored_documents, encoded.py).
 """
 
 from __future__ import annotations
