@@ -212,14 +212,14 @@ static int put_one_event(Buffer *b, PyObject *kind, PyObject *row, PyObject *use
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
         if (put_bytes(b, PyTuple_GET_ITEM(names, i)) < 0)
             return -1;
-        int done = put_field(b, PyTuple_GET_ITEM(values, i));
-        if (done < 0)
+        int field = put_field(b, PyTuple_GET_ITEM(values, i));
+        if (field < 0)
             return -1;
-        if (done == FIELD_OFF_PATH) {
+        if (field == FIELD_OFF_PATH) {
             b->size = start;
             return 0;
         }
-        if (done == FIELD_EMPTY && put_bytes(b, empty_field) < 0)
+        if (field == FIELD_EMPTY && put_bytes(b, empty_field) < 0)
             return -1;
     }
     if (reserve(b, 2) < 0)
@@ -244,9 +244,9 @@ static int put_bucket(Buffer *b, PyObject *type, PyObject *rows, PyObject *kinds
         PyObject *row = PyList_GET_ITEM(rows, 0);
         if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 3
                 && PyTuple_GET_ITEM(row, 2) == Py_None) {
-            int done = put_one_event(b, kind, row, user);
-            if (done != 0)
-                return done < 0 ? -1 : 0;
+            int written = put_one_event(b, kind, row, user);
+            if (written != 0)
+                return written < 0 ? -1 : 0;
         }
     }
     PyObject *element = PyObject_CallFunctionObjArgs(other, type, rows, user, NULL);
@@ -542,10 +542,10 @@ static PyObject *scan_batch(PyObject *self, PyObject *args) {
         if (outcome == EVENT_ADDED)
             added++;
         if (outcome == EVENT_IN_PYTHON) {
-            PyObject *done = PyObject_CallFunction(other, "y#", at, (Py_ssize_t)size);
-            if (done == NULL)
+            PyObject *added_there = PyObject_CallFunction(other, "y#", at, (Py_ssize_t)size);
+            if (added_there == NULL)
                 goto done;
-            Py_DECREF(done);
+            Py_DECREF(added_there);
         }
         at += size;
     }
