@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from questlog.stats.merge import Aggregate, FieldStats, exact_sum, merge, success_rate, weighted
 from questlog.stats.periods import Period
-from questlog.stats.quantiles import decode_sketch, encode_sketch
+from questlog.stats.quantiles import decode_sketch, encode_sketch, merge_sketches
 from questlog.stats.sketch import EXACT_LIMIT, decode, encode
 
 Scope = Literal["global", "company", "user"]
@@ -148,16 +148,11 @@ def _field_document(f: FieldStats) -> dict[str, Any]:
 def merged_part(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """stored_part(merge([aggregate_of(p) for p in parts])), worked out on the stored
     parts themselves: a week's merge of its days (rollup.merged_by_owner) makes no
-    Aggregate, FieldStats or sketch objects to encode back (a property test holds the
-    two equal). Users kept as a HyperLogLog, or more than EXACT_LIMIT together, go the
+    Aggregate or FieldStats objects to encode back (a property test holds the two
+    equal). Users kept as a HyperLogLog, or more than EXACT_LIMIT together, go the
     objects' way."""
-    users: set[str] = set()
-    for part in parts:
-        ids = part.get("users")
-        if part.get("users_hll") is not None or not isinstance(ids, list):
-            return stored_part(merge([aggregate_of(p) for p in parts]))
-        users.update(ids)
-    if len(users) > EXACT_LIMIT:
+    users = _exact_users(parts)
+    if users is None:
         return stored_part(merge([aggregate_of(p) for p in parts]))
     successes = [p["successes"] for p in parts if p.get("successes") is not None]
     fields: dict[str, list[Mapping[str, Any]]] = {}
@@ -180,37 +175,32 @@ def merged_part(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def _exact_users(parts: list[dict[str, Any]]) -> set[str] | None:
+    """The users of `parts` together, if every part keeps its users' ids and they stay
+    within EXACT_LIMIT; else None."""
+    users: set[str] = set()
+    for part in parts:
+        ids = part.get("users")
+        if part.get("users_hll") is not None or not isinstance(ids, list):
+            return None
+        users.update(ids)
+    return users if len(users) <= EXACT_LIMIT else None
+
+
 def _merged_field(fields: list[Mapping[str, Any]]) -> dict[str, Any]:
     """_field_document(merge_fields(...)) of stored fields."""
     lows = [f["min"] for f in fields if f["min"] is not None]
     highs = [f["max"] for f in fields if f["max"] is not None]
+    sketch = merge_sketches([decode_sketch(f.get("q")) for f in fields])
     merged = {"n": sum(f["n"] for f in fields), "sum": exact_sum([f["sum"] for f in fields]),
               "sum_sq": exact_sum([f["sum_sq"] for f in fields]),
               "min": min(lows, default=None), "max": max(highs, default=None),
-              "q": _merged_sketch([f.get("q") for f in fields])}
+              "q": encode_sketch(sketch)}
     estimate = weighted([(f.get("weighted_sum"), f.get("weighted_sum", f["sum"]))
                          for f in fields])
     if estimate is not None:
         merged["weighted_sum"] = estimate
     return merged
-
-
-def _merged_sketch(sketches: list[Mapping[str, Any] | None]) -> dict[str, Any]:
-    """encode_sketch(merge_sketches(map(decode_sketch, sketches)))."""
-    positive: dict[int, int] = {}
-    negative: dict[int, int] = {}
-    zeros = 0
-    for stored in sketches:
-        if not stored:
-            continue
-        for key, count in dict(zip(stored["pk"], stored["pc"], strict=True)).items():
-            positive[key] = positive.get(key, 0) + count
-        for key, count in dict(zip(stored["nk"], stored["nc"], strict=True)).items():
-            negative[key] = negative.get(key, 0) + count
-        zeros += stored["z"]
-    pk, nk = sorted(positive), sorted(negative)
-    return {"pk": pk, "pc": [positive[k] for k in pk], "nk": nk,
-            "nc": [negative[k] for k in nk], "z": zeros}
 
 
 def owner_of(document: Mapping[str, Any]) -> Owner:
