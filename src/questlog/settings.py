@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -179,13 +182,19 @@ class Settings(BaseSettings):
         return timedelta(days=self.raw_ttl_days)
 
     @property
-    def api_key_scopes(self) -> dict[str, frozenset[str]]:
-        return parse_api_keys(self.api_keys)
+    def api_key_scopes(self) -> Mapping[str, frozenset[str]]:
+        return _parsed_api_keys(self.api_keys)
 
     @property
     def max_body_bytes(self) -> int:
         """A batch of max_batch_events events of max_event_bytes, plus room for the envelope."""
         return self.max_batch_events * (self.max_event_bytes + 64) + 65_536
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_api_keys(spec: str) -> Mapping[str, frozenset[str]]:
+    """`parse_api_keys(spec)`, read-only, parsed once per spec: every request asks."""
+    return MappingProxyType(parse_api_keys(spec))
 
 
 def parse_api_keys(spec: str) -> dict[str, frozenset[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,7 +39,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def principal_for_key(token: str, keys: dict[str, frozenset[str]]) -> Principal | None:
+def principal_for_key(token: str, keys: Mapping[str, frozenset[str]]) -> Principal | None:
     # Digests of equal length, and every key compared: the time taken tells neither a
     # key's length nor which key matched.
     digest = hashlib.sha256(token.encode(errors="surrogatepass")).digest()

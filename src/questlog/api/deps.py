@@ -69,17 +69,26 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return check
 
 
+INGEST_SCOPE = "ingest or the player's token with ingest"
+
+
+def _check_ingest(principal: Principal) -> Principal:
+    """`principal`, if it is a key with ingest or a player token with ingest (which
+    writes its own events only); else 403."""
+    allowed = (principal.has("ingest") if principal.user_id is None
+               else "ingest" in principal.player_scopes)
+    if not allowed:
+        raise ApiError(403, "forbidden", "this key or token lacks the 'ingest' scope")
+    return principal
+
+
 def require_ingest() -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A key with ingest, or a player token with ingest (which writes its own events only)."""
+    """A key with ingest, or a player token with ingest."""
 
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        allowed = (principal.has("ingest") if principal.user_id is None
-                   else "ingest" in principal.player_scopes)
-        if not allowed:
-            raise ApiError(403, "forbidden", "this key or token lacks the 'ingest' scope")
-        return principal
+        return _check_ingest(principal)
 
-    _SCOPE_CHECKS[check] = "ingest or the player's token with ingest"
+    _SCOPE_CHECKS[check] = INGEST_SCOPE
     return check
 
 
@@ -89,11 +98,13 @@ ReadDep = Annotated[Principal, Depends(READ)]
 AdminDep = Annotated[Principal, Depends(ADMIN)]
 
 
-async def spend_request_budget(request: Request, principal: IngestDep) -> Principal:
-    """The ingesting principal, once its key had budget for this request: else 429
-    rate_limited, with Retry-After."""
-    # The app from the request, not QuestlogDep: one dependency fewer for FastAPI to
-    # solve on every write (see authenticate).
+async def writer(request: Request) -> Principal:
+    """The principal of a write route: a key or token with ingest (else 401 or 403),
+    once its key had budget for this request (else 429 rate_limited, with Retry-After).
+
+    One dependency that calls the checks, not a chain of dependencies: FastAPI solves
+    each link of a chain on every request, and the writes are the hot path."""
+    principal = _check_ingest(await authenticate(request))
     wait = await questlog_of(request).access.request_budget(principal.label, time.time())
     if wait is not None:
         seconds = max(1, math.ceil(wait))
@@ -103,8 +114,8 @@ async def spend_request_budget(request: Request, principal: IngestDep) -> Princi
     return principal
 
 
-# The principal of a write route: a key or token with ingest, within its request budget.
-WriterDep = Annotated[Principal, Depends(spend_request_budget)]
+_SCOPE_CHECKS[writer] = INGEST_SCOPE
+WriterDep = Annotated[Principal, Depends(writer)]
 
 
 def require_or_player(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

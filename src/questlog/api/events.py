@@ -18,12 +18,13 @@ from questlog.api.body import (
     read_head,
     repeated_key,
 )
-from questlog.api.deps import AdminDep, QuestlogDep, ReadDep, WriterDep
+from questlog.api.deps import AdminDep, QuestlogDep, ReadDep, WriterDep, questlog_of
 from questlog.api.envelope import BODY_RESPONSES, ApiError, EnvelopeResponse, ErrorEnvelope, ok
 from questlog.api.openapi import EVENT_REF
 from questlog.api.origin import origin_of
 from questlog.api.params import TimeParam, page_meta, paging
 from questlog.api.query import StrictQueryRoute
+from questlog.api.write_route import post_write
 from questlog.bootstrap import Questlog
 from questlog.ingest.codes import HTTP_STATUS, Code
 from questlog.ingest.quarantine import not_stored
@@ -122,13 +123,12 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "", status_code=202, summary="Log one event", response_model=IngestEnvelope,
+@post_write(
+    router, "", status_code=202, summary="Log one event", response_model=IngestEnvelope,
     openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES,
 )
-async def post_event(
-    request: Request, questlog: QuestlogDep, principal: WriterDep
-) -> EnvelopeResponse:
+async def post_event(request: Request, principal: WriterDep) -> EnvelopeResponse:
+    questlog = questlog_of(request)  # not QuestlogDep: one dependency fewer to solve
     body = await read_json(request, questlog, principal)
     result = await questlog.ingestor.ingest(
         body.events([body.parsed]), api_key=principal.label,
@@ -142,13 +142,13 @@ async def post_event(
     return ok(IngestResultOut.of(result).model_dump(), status=202)
 
 
-@router.post(
-    "/batch", summary="Log a batch of events; valid ones are stored even when others are not",
+@post_write(
+    router, "/batch",
+    summary="Log a batch of events; valid ones are stored even when others are not",
     response_model=IngestEnvelope, openapi_extra=BATCH_BODY, responses=WRITE_RESPONSES,
 )
-async def post_batch(
-    request: Request, questlog: QuestlogDep, principal: WriterDep
-) -> EnvelopeResponse:
+async def post_batch(request: Request, principal: WriterDep) -> EnvelopeResponse:
+    questlog = questlog_of(request)  # not QuestlogDep: one dependency fewer to solve
     body = await read_json(request, questlog, principal)
     if isinstance(body.parsed, RepeatedKeys):
         key = body.parsed.repeated

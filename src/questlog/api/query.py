@@ -104,7 +104,10 @@ class StrictQueryRoute(APIRoute):
     """An APIRoute whose query is read by QuerySpelling before FastAPI parses it."""
 
     def get_route_handler(self) -> Handler:
-        handler = super().get_route_handler()
+        return self.strict(super().get_route_handler())
+
+    def strict(self, handler: Handler) -> Handler:
+        """`handler`, after this route's query was read by QuerySpelling."""
         spelling = QuerySpelling.of(self.dependant)
 
         async def strict_handler(request: Request) -> Response:
