@@ -44,7 +44,7 @@ def test_an_endpoint_the_write_route_could_not_call_is_refused_when_declared() -
 
     for endpoint in (with_a_parameter, with_another_principal):
         with pytest.raises(TypeError, match=endpoint.__name__):
-            post_write(router, "/x")(endpoint)  # type: ignore[arg-type]
+            post_write(router, "/x")(endpoint)
     assert router.routes == []
 
 
