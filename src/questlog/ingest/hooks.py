@@ -9,15 +9,15 @@ is known (where it is counted). The base class does nothing; questlog.ops fills 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from questlog.ingest.validation import Rejection
 
 
 class IngestHooks:
-    @contextlib.asynccontextmanager
-    async def admitted(self, count: int) -> AsyncIterator[None]:
+    @contextlib.contextmanager
+    def admitted(self, count: int) -> Iterator[None]:
         """Around the write of a batch of `count` items; may raise to refuse it."""
         yield
 
@@ -25,8 +25,8 @@ class IngestHooks:
         """The valid documents the sampling policy keeps (it may annotate them)."""
         return documents
 
-    @contextlib.asynccontextmanager
-    async def inserting(self, count: int) -> AsyncIterator[None]:
+    @contextlib.contextmanager
+    def inserting(self, count: int) -> Iterator[None]:
         """Around the insert of `count` valid events."""
         yield
 

@@ -124,7 +124,7 @@ class Ingestor:
                 result.rejections.append(checked)
             else:
                 documents.append((index, checked))
-        async with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
+        with self._hooks.admitted(len(items)):  # may refuse the batch: Overloaded
             # One deadline for the whole write, retries included, and the access checks'
             # reads before it: a store that does not answer costs the client
             # write_deadline_seconds, then a 503 to retry. The screening's writes (the
@@ -140,7 +140,7 @@ class Ingestor:
                 await self.quarantine(result.rejections, context=context, api_key=api_key)
                 outcome = WriteOutcome(stored=[], duplicates=[])
                 if kept:
-                    async with self._hooks.inserting(len(kept)):
+                    with self._hooks.inserting(len(kept)):
                         outcome = await self._store(kept, unit, screened, result,
                                                     context=context, api_key=api_key)
                 else:

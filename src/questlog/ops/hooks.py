@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +55,8 @@ class OpsHooks(IngestHooks):
             kept.append(document)
         return kept
 
-    @contextlib.asynccontextmanager
-    async def admitted(self, count: int) -> AsyncIterator[None]:
+    @contextlib.contextmanager
+    def admitted(self, count: int) -> Iterator[None]:
         try:
             self.gate.take(count)
         except Overloaded:
@@ -68,8 +68,8 @@ class OpsHooks(IngestHooks):
         finally:
             self.gate.give_back(count)
 
-    @contextlib.asynccontextmanager
-    async def inserting(self, count: int) -> AsyncIterator[None]:
+    @contextlib.contextmanager
+    def inserting(self, count: int) -> Iterator[None]:
         started = time.perf_counter()
         try:
             yield
