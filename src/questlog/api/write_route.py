@@ -4,8 +4,8 @@ without FastAPI's request handler.
 FastAPI's handler solves a route's dependencies, reads its body and parameters and
 validates its response model on every request. A write route has none of that to do:
 it reads its body itself (api.events.read_json, to quarantine what cannot be read),
-has no parameters, and returns its EnvelopeResponse. On the hot path that handler was
-about a tenth of a one-event write's CPU in the serving process (docs/performance-history.md,
+has no parameters, and returns its EnvelopeResponse. That handler was about a twentieth
+of a one-event write's instructions in the serving process (docs/performance-history.md,
 "Single events, sixth pass"). The route is declared as any other: the OpenAPI document
 and the scope table (deps.route_scopes) read it from the endpoint's signature as before.
 """
