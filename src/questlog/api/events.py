@@ -128,7 +128,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     openapi_extra=ONE_EVENT_BODY, responses=WRITE_RESPONSES,
 )
 async def post_event(request: Request, principal: WriterDep) -> EnvelopeResponse:
-    questlog = questlog_of(request)  # not QuestlogDep: one dependency fewer to solve
+    questlog = questlog_of(request)  # a write route takes nothing else (api.write_route)
     body = await read_json(request, questlog, principal)
     result = await questlog.ingestor.ingest(
         body.events([body.parsed]), api_key=principal.label,
@@ -148,7 +148,7 @@ async def post_event(request: Request, principal: WriterDep) -> EnvelopeResponse
     response_model=IngestEnvelope, openapi_extra=BATCH_BODY, responses=WRITE_RESPONSES,
 )
 async def post_batch(request: Request, principal: WriterDep) -> EnvelopeResponse:
-    questlog = questlog_of(request)  # not QuestlogDep: one dependency fewer to solve
+    questlog = questlog_of(request)  # a write route takes nothing else (api.write_route)
     body = await read_json(request, questlog, principal)
     if isinstance(body.parsed, RepeatedKeys):
         key = body.parsed.repeated
