@@ -1,19 +1,26 @@
 """The write routes (api.write_route): called without FastAPI's request handler, they
 still check the credential, the scope and the query as every route does; an endpoint
-the route could not call is refused when it is declared."""
+the route could not call is refused when it is declared, and an app's dependency
+overrides still hold."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 import pytest
 from conftest import bill_vote
 from events_http import EVENTS, error_of, quarantined, stored_events
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 
-from questlog.api.deps import ReadDep, WriterDep
+from questlog.api.app import create_app
+from questlog.api.auth import Principal
+from questlog.api.deps import ReadDep, WriterDep, writer
 from questlog.api.envelope import EnvelopeResponse, ok
 from questlog.api.write_route import post_write
 from questlog.bootstrap import Questlog
+from questlog.settings import Settings
 
 
 @pytest.mark.parametrize("path", [EVENTS, f"{EVENTS}/batch"])
@@ -57,3 +64,35 @@ async def test_the_endpoint_gets_the_writers_principal(
 
     [kept] = await quarantined(questlog)
     assert kept["api_key"].startswith("key:")
+
+
+async def test_an_override_of_the_writer_holds_on_the_write_routes(
+    app_and_questlog: tuple[Any, Questlog], anonymous_client: httpx.AsyncClient,
+    questlog: Questlog,
+) -> None:
+    app = app_and_questlog[0]
+
+    async def trusted(request: Request) -> Principal:  # as a test harness might
+        return Principal(label="key:override", scopes=frozenset({"ingest"}))
+
+    app.dependency_overrides[writer] = trusted
+    try:
+        response = await anonymous_client.post(EVENTS, json=bill_vote(event_id="e-1"))
+    finally:
+        app.dependency_overrides.clear()
+
+    assert response.status_code == 202
+    assert [e["_id"] for e in await stored_events(questlog)] == ["e-1"]
+    error_of(await anonymous_client.post(EVENTS, json=bill_vote()), 401, "unauthorized")
+
+
+def test_the_app_adds_no_dependency_to_a_write_route_when_it_includes_it() -> None:
+    # A dependency added by include_router would be solved by FastAPI's handler only:
+    # the write routes' handler calls the writer alone.
+    app = create_app(Settings())
+    writes = [route for route in iter_route_contexts(app.routes)
+              if isinstance(route.original_route, APIRoute)
+              and route.path_format in (EVENTS, f"{EVENTS}/batch") and "POST" in route.methods]
+
+    assert len(writes) == 2
+    assert all([d.call for d in route.dependant.dependencies] == [writer] for route in writes)

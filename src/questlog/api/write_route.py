@@ -1,13 +1,15 @@
 """The write routes' route class: their endpoint called with the writer's principal,
 without FastAPI's request handler.
 
-FastAPI's handler solves a route's dependencies, reads its body and parameters and
-validates its response model on every request. A write route has none of that to do:
-it reads its body itself (api.events.read_json, to quarantine what cannot be read),
-has no parameters, and returns its EnvelopeResponse. That handler was about a twentieth
-of a one-event write's instructions in the serving process (docs/performance-history.md,
-"Single events, sixth pass"). The route is declared as any other: the OpenAPI document
-and the scope table (deps.route_scopes) read it from the endpoint's signature as before.
+FastAPI's handler solves a route's dependencies and its parameters on every request,
+and a write route has one dependency (deps.writer) and no parameters: it reads its body
+itself (api.events.read_json, to quarantine what cannot be read) and returns its
+EnvelopeResponse. That handler was about a twentieth of a one-event write's instructions
+in the serving process (docs/performance-history.md, "Single events, sixth pass"). The
+route is declared as any other: the OpenAPI document and the scope table
+(deps.route_scopes) read it from the endpoint's signature as before. Where an app
+overrides dependencies (app.dependency_overrides, as a test may), FastAPI's handler
+runs, which honours them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
 
 from questlog.api.auth import Principal
 from questlog.api.deps import writer
@@ -40,8 +43,11 @@ class WriteRoute(StrictQueryRoute):
 
     def get_route_handler(self) -> Handler:
         endpoint: WriteEndpoint = self.endpoint
+        solving = APIRoute.get_route_handler(self)  # FastAPI's own, for overrides
 
         async def write_handler(request: Request) -> Response:
+            if request.app.dependency_overrides:
+                return await solving(request)
             return await endpoint(request, await writer(request))
 
         return self.strict(write_handler)
