@@ -102,8 +102,10 @@ async def writer(request: Request) -> Principal:
     """The principal of a write route: a key or token with ingest (else 401 or 403),
     once its key had budget for this request (else 429 rate_limited, with Retry-After).
 
-    One dependency that calls the checks, not a chain of dependencies: FastAPI solves
-    each link of a chain on every request, and the writes are the hot path."""
+    One function that calls the checks, not a chain of dependencies: the write routes'
+    own route class (api.write_route) calls it without FastAPI's dependency solving. As
+    the routes' dependency it still names their scope for the OpenAPI document and the
+    scope table (route_scopes), and FastAPI solves it where an app overrides it."""
     principal = _check_ingest(await authenticate(request))
     wait = await questlog_of(request).access.request_budget(principal.label, time.time())
     if wait is not None:
