@@ -9,8 +9,7 @@ by ingestion is thus bounded by the limit, however slow the store.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -62,11 +61,3 @@ class WriteGate:
 
     def give_back(self, count: int) -> None:
         self.stats.in_flight -= count
-
-    @contextlib.asynccontextmanager
-    async def admit(self, count: int) -> AsyncIterator[None]:
-        self.take(count)
-        try:
-            yield
-        finally:
-            self.give_back(count)
